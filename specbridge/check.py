@@ -1,0 +1,79 @@
+"""The library's checking entry points: text or file -> records + diagnostics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from .diagnostics.model import Diagnostic, Severity
+from .shapes.records import LayerRecord
+from .spec.loader import Document, load_text
+
+
+@dataclass
+class CheckResult:
+    document: Document
+    records: list[LayerRecord] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def file(self) -> Optional[str]:
+        return self.document.file
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity is Severity.WARNING]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def record(self, name: str) -> Optional[LayerRecord]:
+        return next((r for r in self.records if r.name == name), None)
+
+    @property
+    def total_params(self) -> int:
+        return sum(r.params for r in self.records)
+
+    @property
+    def trainable_params(self) -> int:
+        return sum(r.trainable_params for r in self.records)
+
+
+def check_text(text: str, file: Optional[str] = None, *, lint: bool = True) -> CheckResult:
+    """Validate, infer every shape, and lint one spec. Never raises for bad input."""
+    doc = load_text(text, file)
+    result = CheckResult(doc, diagnostics=list(doc.diagnostics))
+    if doc.header is not None and doc.entries:
+        from .shapes.graph import infer
+
+        inference = infer(doc)
+        result.records = inference.records
+        result.diagnostics.extend(inference.diagnostics)
+        if lint:
+            from .diagnostics.lint import lint as run_lint
+
+            result.diagnostics.extend(run_lint(doc, inference))
+    result.diagnostics = sorted(
+        (_with_file(d, file) for d in result.diagnostics), key=lambda d: (d.line, d.column, d.code)
+    )
+    return result
+
+
+def check_file(path: str | Path, *, lint: bool = True) -> CheckResult:
+    """Check one file. OSError and UnicodeDecodeError propagate: unreadable input is a usage error."""
+    path = Path(path)
+    return check_text(path.read_text(encoding="utf-8"), str(path), lint=lint)
+
+
+def _with_file(d: Diagnostic, file: Optional[str]) -> Diagnostic:
+    if d.file == file:
+        return d
+    from dataclasses import replace
+
+    return replace(d, file=file)

@@ -1,0 +1,86 @@
+"""The code registry: one entry per kind of problem, with a stable code and kebab-case name.
+
+Codes never change meaning. SB0xx: reading and schema; SB1xx: graph structure; SB2xx: shape errors;
+SB3xx: lint warnings; SB4xx: emitters and cross-check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from .model import Diagnostic, Location, Severity
+
+
+@dataclass(frozen=True)
+class Code:
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+
+    def __call__(
+        self,
+        message: str,
+        *,
+        hint: Optional[str] = None,
+        layer: Optional[str] = None,
+        location: Location = Location(),
+        file: Optional[str] = None,
+        severity: Optional[Severity] = None,
+    ) -> Diagnostic:
+        return Diagnostic(
+            code=self.code, name=self.name, severity=severity or self.severity, message=message,
+            hint=hint, layer=layer, location=location, file=file,
+        )
+
+
+E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+REGISTRY: dict[str, Code] = {}
+
+
+def _code(code: str, name: str, severity: Severity, summary: str) -> Code:
+    entry = Code(code, name, severity, summary)
+    assert code not in REGISTRY, code
+    REGISTRY[code] = entry
+    return entry
+
+
+# --- reading and schema
+INVALID_SYNTAX = _code("SB001", "invalid-syntax", E, "The file is not valid YAML or JSON.")
+NOT_A_SPEC = _code("SB002", "not-a-spec", E, "The document is not a mapping with a `specbridge:` version key.")
+UNSUPPORTED_VERSION = _code("SB003", "unsupported-version", E, "The `specbridge:` format version is not supported.")
+UNKNOWN_LAYER_TYPE = _code("SB010", "unknown-layer-type", E, "A layer `type` that specbridge does not support.")
+UNKNOWN_ARGUMENT = _code("SB011", "unknown-argument", E, "An argument the layer (or the spec) does not accept.")
+INVALID_VALUE = _code("SB012", "invalid-value", E, "An argument has the wrong type or is out of range.")
+MISSING_ARGUMENT = _code("SB013", "missing-argument", E, "A required argument is missing.")
+INVALID_SPEC = _code("SB014", "invalid-spec", E, "The spec's structure is invalid.")
+# --- graph structure
+DUPLICATE_NAME = _code("SB100", "duplicate-name", E, "Two layers or inputs share a name.")
+UNKNOWN_REFERENCE = _code("SB101", "unknown-reference", E, "`inputs` or `outputs` names a layer that does not exist.")
+CYCLE = _code("SB102", "cycle", E, "The layers' `inputs` form a cycle.")
+UNUSED_LAYER = _code("SB103", "unused-layer", W, "A layer or input whose output reaches no model output.")
+INPUT_COUNT = _code("SB104", "wrong-input-count", E, "A layer receives the wrong number of inputs.")
+# --- shapes
+NDIM_MISMATCH = _code("SB200", "ndim-mismatch", E, "A layer receives a tensor of the wrong rank.")
+NONPOSITIVE_SIZE = _code("SB201", "nonpositive-size", E, "An output size shrinks to zero or below.")
+RESHAPE_SIZE = _code("SB202", "reshape-size-mismatch", E, "Reshape changes the number of elements.")
+CHANNEL_MISMATCH = _code("SB203", "channel-mismatch", E, "in_channels / in_features / input_size differs from the input.")
+MERGE_MISMATCH = _code("SB204", "merge-shape-mismatch", E, "Inputs of a merge layer have incompatible shapes.")
+UNKNOWN_DIMENSION = _code("SB205", "unknown-dimension", E, "A layer needs a dimension that is unknown (null).")
+STRIDE_DILATION = _code("SB206", "stride-dilation-conflict", E, "strides > 1 together with dilation_rate > 1.")
+EMBEDDING_DTYPE = _code("SB207", "embedding-input-dtype", E, "Embedding reads a non-integer input.")
+EXPECT_SHAPE = _code("SB208", "expect-shape-mismatch", E, "`expect.shape` differs from the inferred output shape.")
+EXPECT_PARAMS = _code("SB209", "expect-params-mismatch", E, "`expect` parameter counts differ from the inferred ones.")
+INVALID_ARGUMENT = _code("SB210", "invalid-argument", E, "An argument is invalid for this input (axis, padding mode, groups...).")
+# --- lint warnings
+POOL_NO_DOWNSAMPLE = _code("SB300", "pooling-no-downsample", W, "Pooling with stride 1 and 'same' padding keeps the size.")
+DENSE_DOMINATES = _code("SB301", "dense-dominates-params", W, "A Dense after Flatten holds most of the model's weights.")
+SUSPICIOUS_LAYOUT = _code("SB302", "suspicious-data-format", W, "The input looks laid out for the other data_format.")
+ASYMMETRIC_SAME = _code("SB303", "asymmetric-same-padding", W, "Strided 'same' padding is asymmetric (PyTorch cannot pad it natively).")
+SOFTMAX_NOT_LAST = _code("SB304", "softmax-not-last", W, "A softmax before the last layer.")
+# --- emitters and cross-check
+NOT_EXPRESSIBLE = _code("SB400", "not-expressible", E, "A layer that the target framework cannot express exactly.")
+MISSING_EXTRA = _code("SB401", "missing-extra", E, "An optional dependency (TensorFlow, torch, onnx) is not installed.")
+CROSSCHECK_MISMATCH = _code("SB402", "crosscheck-mismatch", E, "The emitted models compute different functions.")

@@ -1,0 +1,1 @@
+"""Static shape inference: pure rules, per-layer inference functions, and the graph walk."""

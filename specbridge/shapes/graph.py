@@ -1,0 +1,252 @@
+"""Walk a validated document as a graph: resolve inputs, order layers, infer every layer once.
+
+Problems are collected, never raised. A layer that fails (or failed validation) poisons the layers
+that consume it: they are skipped silently, so one mistake is reported once, not at every layer
+downstream.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+from ..diagnostics import codes
+from ..diagnostics.model import Diagnostic
+from ..spec.loader import Document, LayerEntry
+from ..spec.registry import suggest
+from .errors import ShapeError
+from .infer import Context
+from .records import Inferred, LayerRecord, Tensor, format_shape
+
+
+@dataclass
+class Graph:
+    """Resolved structure: who reads whom, and the order to visit layers in."""
+
+    inputs: dict[str, Tensor] = field(default_factory=dict)
+    edges: dict[int, list[str]] = field(default_factory=dict)  # entry index -> input names
+    order: list[int] = field(default_factory=list)  # entry indices, producers first
+    outputs: list[str] = field(default_factory=list)
+    by_name: dict[str, LayerEntry] = field(default_factory=dict)
+
+
+@dataclass
+class Inference:
+    graph: Graph
+    records: list[LayerRecord]
+    tensors: dict[str, Tensor]  # every successfully inferred output, by layer/input name
+    diagnostics: list[Diagnostic]
+
+
+def _entry_loc(doc: Document, entry: LayerEntry, *tail):
+    return doc.locate(("layers", entry.index) + tail, key=bool(tail))
+
+
+def build_graph(doc: Document, diags: list[Diagnostic]) -> Graph:
+    header = doc.header
+    graph = Graph()
+    for i, inp in enumerate(header.named_inputs()):
+        if inp.name in graph.inputs:
+            diags.append(codes.DUPLICATE_NAME(
+                f"two inputs are named {inp.name!r}", location=doc.locate(("inputs", i, "name")),
+                hint="give every input a unique name",
+            ))
+        graph.inputs[inp.name] = Tensor(tuple(inp.shape), inp.dtype)
+
+    first_seen: dict[str, LayerEntry] = {}
+    for entry in doc.entries:
+        if entry.name in graph.inputs or entry.name in first_seen:
+            other = "an input" if entry.name in graph.inputs else f"layer {first_seen[entry.name].index}"
+            diags.append(codes.DUPLICATE_NAME(
+                f"layer name {entry.name!r} is already used by {other}", layer=entry.name,
+                location=_entry_loc(doc, entry, "name") if entry.layer and entry.layer.name else _entry_loc(doc, entry),
+                hint="layer names must be unique (Keras refuses duplicate names): rename one of them",
+            ))
+            continue
+        first_seen[entry.name] = entry
+    graph.by_name = first_seen
+    known = set(graph.inputs) | set(first_seen)
+
+    single_input = next(iter(graph.inputs)) if len(graph.inputs) == 1 else None
+    previous: Optional[str] = single_input
+    for entry in doc.entries:
+        if entry.inputs is not None:
+            names = entry.inputs
+        elif previous is not None:
+            names = [previous]
+        else:
+            names = []
+            diags.append(codes.INPUT_COUNT(
+                "the first layer does not say which input it reads, and the spec has several inputs",
+                layer=entry.name, location=_entry_loc(doc, entry),
+                hint=f"add `inputs: [{', '.join(graph.inputs)}]` (the names of the inputs it reads)",
+            ))
+        resolved = []
+        for j, name in enumerate(names):
+            if name in known:
+                resolved.append(name)
+            else:
+                guess = suggest(name, known)
+                diags.append(codes.UNKNOWN_REFERENCE(
+                    f"{entry.name!r} reads {name!r}, which is neither a layer nor an input",
+                    layer=entry.name, location=doc.locate(("layers", entry.index, "inputs", j)),
+                    hint=(f"did you mean {guess[0]!r}? " if guess else "") + "known names: " + ", ".join(sorted(known)),
+                ))
+                resolved.append(None)  # poisons the layer
+        graph.edges[entry.index] = resolved
+        previous = entry.name
+
+    if header.outputs is not None:
+        for j, name in enumerate(header.outputs):
+            if name in known:
+                graph.outputs.append(name)
+            else:
+                guess = suggest(name, known)
+                diags.append(codes.UNKNOWN_REFERENCE(
+                    f"`outputs` names {name!r}, which is neither a layer nor an input",
+                    location=doc.locate(("outputs", j)),
+                    hint=(f"did you mean {guess[0]!r}? " if guess else "") + "known names: " + ", ".join(sorted(known)),
+                ))
+    elif doc.entries:
+        graph.outputs.append(doc.entries[-1].name)
+
+    graph.order = _topological_order(doc, graph, diags)
+    return graph
+
+
+def _topological_order(doc: Document, graph: Graph, diags: list[Diagnostic]) -> list[int]:
+    """Kahn's algorithm over entries, keeping spec order among ready layers; reports cycles."""
+    index_of = {e.name: e.index for e in graph.by_name.values()}
+    pending = {}
+    consumers: dict[int, list[int]] = {}
+    for entry in doc.entries:
+        deps = {index_of[n] for n in graph.edges.get(entry.index, []) if n in index_of}
+        pending[entry.index] = len(deps)
+        for d in deps:
+            consumers.setdefault(d, []).append(entry.index)
+    ready = sorted(i for i, n in pending.items() if n == 0)
+    order = []
+    import heapq
+
+    heapq.heapify(ready)
+    while ready:
+        i = heapq.heappop(ready)
+        order.append(i)
+        for c in consumers.get(i, []):
+            pending[c] -= 1
+            if pending[c] == 0:
+                heapq.heappush(ready, c)
+    stuck = [i for i, n in pending.items() if n > 0]
+    if stuck:
+        names = [doc.entries[i].name for i in stuck]
+        first = doc.entries[stuck[0]]
+        diags.append(codes.CYCLE(
+            "these layers read each other in a cycle (directly or through others): " + ", ".join(names),
+            layer=first.name, location=_entry_loc(doc, first, "inputs"),
+            hint="a layer may only read inputs or layers that do not depend on it; check their `inputs`",
+        ))
+    return order
+
+
+def infer(doc: Document) -> Inference:
+    """Infer every layer of a document whose header validated."""
+    diags: list[Diagnostic] = []
+    graph = build_graph(doc, diags)
+    ctx = Context(doc.header.data_format)
+    tensors: dict[str, Tensor] = dict(graph.inputs)
+    records: list[LayerRecord] = []
+    for index in graph.order:
+        entry = doc.entries[index]
+        layer = entry.layer
+        names = graph.edges[index]
+        if layer is None or any(n is None or n not in tensors for n in names):
+            continue  # invalid, or downstream of a problem already reported
+        ins = [tensors[n] for n in names]
+        low, high = layer.INPUT_COUNT
+        if len(ins) < low or (high is not None and len(ins) > high):
+            want = f"exactly {low}" if low == high else (f"at least {low}" if high is None else f"{low} to {high}")
+            diags.append(codes.INPUT_COUNT(
+                f"{layer.kind} takes {want} input{'s' if (high or 2) > 1 else ''}, got {len(ins)}: {', '.join(names) or 'none'}",
+                layer=entry.name, location=_entry_loc(doc, entry, "inputs") if entry.inputs is not None else _entry_loc(doc, entry),
+                hint="merge several tensors with Concatenate/Add first" if low == 1 else "list the tensors to merge in `inputs`",
+            ))
+            continue
+        try:
+            result: Inferred = ctx.infer(layer, ins)
+        except ShapeError as exc:
+            arg = exc.argument if exc.argument and exc.argument in layer.model_fields_set else None
+            loc = _entry_loc(doc, entry, arg) if arg else _entry_loc(doc, entry)
+            diags.append(exc.code(exc.message, hint=exc.hint, layer=entry.name, location=loc))
+            continue
+        trainable = result.params if result.trainable_params is None else result.trainable_params
+        if not layer.trainable:
+            trainable = 0
+        out = Tensor(tuple(result.shape), result.dtype or ins[0].dtype)
+        record = LayerRecord(
+            name=entry.name, kind=layer.kind, index=index, inputs=tuple(names),
+            input_shapes=tuple(t.shape for t in ins), output=out, params=result.params,
+            trainable_params=trainable, steps=result.steps,
+        )
+        tensors[entry.name] = out
+        records.append(record)
+        diags.extend(_check_expect(doc, entry, record))
+    diags.extend(_unused(doc, graph))
+    records.sort(key=lambda r: r.index)
+    return Inference(graph, records, tensors, diags)
+
+
+def _check_expect(doc: Document, entry: LayerEntry, record: LayerRecord) -> list[Diagnostic]:
+    expect = entry.layer.expect
+    if expect is None:
+        return []
+    out = []
+    if expect.shape is not None and tuple(expect.shape) != record.output_shape:
+        out.append(codes.EXPECT_SHAPE(
+            f"expected output shape {format_shape(tuple(expect.shape), batch=False)}, "
+            f"inferred {format_shape(record.output_shape, batch=False)}",
+            layer=entry.name, location=doc.locate(("layers", entry.index, "expect", "shape")),
+            hint="run `specbridge explain` on this layer to see where the inferred shape comes from",
+        ))
+    for field_name, actual in (
+        ("params", record.params),
+        ("trainable_params", record.trainable_params),
+        ("non_trainable_params", record.non_trainable_params),
+    ):
+        wanted = getattr(expect, field_name)
+        if wanted is not None and wanted != actual:
+            out.append(codes.EXPECT_PARAMS(
+                f"expected {field_name}={wanted:,}, inferred {actual:,}",
+                layer=entry.name, location=doc.locate(("layers", entry.index, "expect", field_name)),
+                hint="run `specbridge explain` on this layer to see the parameter arithmetic",
+            ))
+    return out
+
+
+def _unused(doc: Document, graph: Graph) -> list[Diagnostic]:
+    """Layers and inputs from which no output is reachable (Keras would silently drop them)."""
+    index_of = {e.name: e.index for e in graph.by_name.values()}
+    reached: set[str] = set()
+    stack = list(graph.outputs)
+    while stack:
+        name = stack.pop()
+        if name in reached:
+            continue
+        reached.add(name)
+        if name in index_of:
+            stack.extend(n for n in graph.edges.get(index_of[name], []) if n)
+    out = []
+    for i, name in enumerate(graph.inputs):
+        if name not in reached:
+            loc = doc.locate(("inputs", i)) if doc.header.inputs is not None else doc.locate(("input",))
+            out.append(codes.UNUSED_LAYER(
+                f"input {name!r} is not used by any model output", location=loc,
+                hint="connect it to a layer, or remove it",
+            ))
+    for entry in graph.by_name.values():
+        if entry.name not in reached:
+            out.append(codes.UNUSED_LAYER(
+                f"layer {entry.name!r} does not lead to any model output (its branch is dead)",
+                layer=entry.name, location=_entry_loc(doc, entry),
+                hint="add it to `outputs`, feed it into a later layer, or remove it",
+            ))
+    return out

@@ -1,0 +1,97 @@
+"""Building blocks shared by every layer model.
+
+A layer model is a frozen pydantic model whose field names and defaults are Keras 3's. The `type`
+field is a Literal of the Keras class name followed by its accepted aliases; the first literal is
+the canonical name, used everywhere downstream (`layer.kind`).
+"""
+
+from __future__ import annotations
+
+import typing
+from typing import Annotated, Any, ClassVar, Literal, Optional, Union
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, NonNegativeInt, PositiveInt
+
+# A dimension without the batch axis: a positive size or None (unknown).
+Dim = Optional[PositiveInt]
+
+
+def _lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
+# Keras accepts an int or a tuple with one int per spatial axis for these.
+IntOrTuple = Union[PositiveInt, list[PositiveInt]]
+# padding: a Keras string (case-insensitive, as tf.keras accepts 'SAME'), or PyTorch-style explicit
+# integer padding (an int, or one int per spatial axis).
+PaddingMode = Annotated[Literal["valid", "same", "causal"], BeforeValidator(_lower)]
+Padding = Union[PaddingMode, NonNegativeInt, list[NonNegativeInt]]
+DataFormat = Annotated[Literal["channels_last", "channels_first"], BeforeValidator(_lower)]
+
+# Activation names Keras 3 resolves with keras.activations.get(name).
+ACTIVATIONS = (
+    "linear", "relu", "relu6", "sigmoid", "hard_sigmoid", "softmax", "log_softmax", "tanh", "elu",
+    "selu", "softplus", "softsign", "swish", "silu", "hard_silu", "hard_swish", "gelu",
+    "exponential", "leaky_relu", "mish", "celu", "glu", "tanh_shrink", "hard_tanh", "sparse_plus",
+    "soft_shrink", "hard_shrink", "squareplus", "sparsemax", "threshold",
+)
+ActivationName = Annotated[
+    Literal[ACTIVATIONS],  # type: ignore[valid-type]
+    BeforeValidator(_lower),
+]
+Activation = Optional[ActivationName]
+
+
+class Expect(BaseModel):
+    """An assertion about a layer's result, checked against what is inferred."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    shape: Optional[list[Dim]] = Field(None, description="Output shape without the batch axis.")
+    params: Optional[NonNegativeInt] = Field(None, description="Total parameter count.")
+    trainable_params: Optional[NonNegativeInt] = None
+    non_trainable_params: Optional[NonNegativeInt] = None
+
+
+class Layer(BaseModel):
+    """Fields every layer accepts besides its Keras arguments."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+    type: str
+    name: Optional[str] = Field(None, description="Layer name; default follows Keras (conv2d, conv2d_1, ...).")
+    inputs: Optional[list[str]] = Field(
+        None, description="Names of the layers or inputs this layer reads; default: the previous layer."
+    )
+    expect: Optional[Expect] = None
+    trainable: bool = True
+
+    # Arguments that are specbridge assertions, not Keras arguments (the emitters drop them).
+    ASSERTIONS: ClassVar[tuple[str, ...]] = ()
+    # How many inputs the layer takes: (minimum, maximum or None for no limit).
+    INPUT_COUNT: ClassVar[tuple[int, Optional[int]]] = (1, 1)
+    # Fields that are not Keras constructor arguments.
+    SPEC_ONLY: ClassVar[tuple[str, ...]] = ("type", "name", "inputs", "expect")
+
+    @classmethod
+    def type_names(cls) -> tuple[str, ...]:
+        """The canonical Keras class name first, then its aliases."""
+        return typing.get_args(cls.model_fields["type"].annotation)
+
+    @property
+    def kind(self) -> str:
+        """The canonical Keras class name, whatever alias the spec used."""
+        return self.type_names()[0]
+
+    def keras_arguments(self) -> dict[str, Any]:
+        """The Keras constructor arguments the spec sets explicitly (aliases resolved)."""
+        skip = set(self.SPEC_ONLY) | set(self.ASSERTIONS)
+        out = {}
+        for key in self.model_fields_set:
+            if key in skip:
+                continue
+            value = getattr(self, key)
+            if isinstance(value, Layer):
+                continue
+            out[key] = value
+        return out

@@ -1,0 +1,109 @@
+"""Convolution layers (keras.layers Conv1D/2D/3D, transposed, depthwise, separable)."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal, Optional
+
+from pydantic import Field, PositiveInt, model_validator
+
+from ..base import Activation, DataFormat, IntOrTuple, Layer, Padding
+
+
+class ConvBase(Layer):
+    """Arguments shared by every convolution; `RANK` is the number of spatial axes."""
+
+    RANK: ClassVar[int]
+    ASSERTIONS: ClassVar[tuple[str, ...]] = ("in_channels",)
+
+    kernel_size: IntOrTuple
+    strides: IntOrTuple = 1
+    padding: Padding = "valid"
+    data_format: Optional[DataFormat] = None
+    dilation_rate: IntOrTuple = 1
+    activation: Activation = None
+    use_bias: bool = True
+    in_channels: Optional[PositiveInt] = Field(
+        None, description="PyTorch-style assertion: the number of input channels this layer expects."
+    )
+
+    @model_validator(mode="after")
+    def _tuple_lengths(self):
+        for field in ("kernel_size", "strides", "dilation_rate", "padding"):
+            value = getattr(self, field, None)
+            if isinstance(value, list) and len(value) != self.RANK:
+                raise ValueError(
+                    f"{field} must be an int or a list of {self.RANK} ints, got {len(value)} values {value}"
+                )
+        return self
+
+
+class Conv(ConvBase):
+    filters: PositiveInt
+    groups: PositiveInt = 1
+
+
+class Conv1D(Conv):
+    RANK: ClassVar[int] = 1
+    type: Literal["Conv1D", "Convolution1D"]
+
+
+class Conv2D(Conv):
+    RANK: ClassVar[int] = 2
+    type: Literal["Conv2D", "Convolution2D"]
+
+
+class Conv3D(Conv):
+    RANK: ClassVar[int] = 3
+    type: Literal["Conv3D", "Convolution3D"]
+
+
+class ConvTranspose(ConvBase):
+    filters: PositiveInt
+    output_padding: Optional[IntOrTuple | Literal[0]] = None
+
+
+class Conv1DTranspose(ConvTranspose):
+    RANK: ClassVar[int] = 1
+    type: Literal["Conv1DTranspose", "Convolution1DTranspose"]
+
+
+class Conv2DTranspose(ConvTranspose):
+    RANK: ClassVar[int] = 2
+    type: Literal["Conv2DTranspose", "Convolution2DTranspose"]
+
+
+class Conv3DTranspose(ConvTranspose):
+    RANK: ClassVar[int] = 3
+    type: Literal["Conv3DTranspose", "Convolution3DTranspose"]
+
+
+class DepthwiseConv2D(ConvBase):
+    RANK: ClassVar[int] = 2
+    type: Literal["DepthwiseConv2D"]
+    depth_multiplier: PositiveInt = 1
+
+
+class DepthwiseConv1D(ConvBase):
+    RANK: ClassVar[int] = 1
+    type: Literal["DepthwiseConv1D"]
+    depth_multiplier: PositiveInt = 1
+
+
+class SeparableConv2D(ConvBase):
+    RANK: ClassVar[int] = 2
+    type: Literal["SeparableConv2D", "SeparableConvolution2D"]
+    filters: PositiveInt
+    depth_multiplier: PositiveInt = 1
+
+
+class SeparableConv1D(ConvBase):
+    RANK: ClassVar[int] = 1
+    type: Literal["SeparableConv1D", "SeparableConvolution1D"]
+    filters: PositiveInt
+    depth_multiplier: PositiveInt = 1
+
+
+LAYERS = (
+    Conv1D, Conv2D, Conv3D, Conv1DTranspose, Conv2DTranspose, Conv3DTranspose,
+    DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D,
+)

@@ -1,0 +1,51 @@
+"""Layers that merge several inputs."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from ..base import Layer
+
+
+class Merge(Layer):
+    INPUT_COUNT: ClassVar[tuple[int, int | None]] = (2, None)
+    OP: ClassVar[str]
+
+
+class Concatenate(Merge):
+    OP = "concatenate"
+    type: Literal["Concatenate"]
+    axis: int = -1
+
+
+class Add(Merge):
+    OP = "add"
+    type: Literal["Add"]
+
+
+class Subtract(Merge):
+    OP, INPUT_COUNT = "subtract", (2, 2)
+    type: Literal["Subtract"]
+
+
+class Multiply(Merge):
+    OP = "multiply"
+    type: Literal["Multiply"]
+
+
+class Average(Merge):
+    OP = "average"
+    type: Literal["Average"]
+
+
+class Maximum(Merge):
+    OP = "maximum"
+    type: Literal["Maximum"]
+
+
+class Minimum(Merge):
+    OP = "minimum"
+    type: Literal["Minimum"]
+
+
+LAYERS = (Concatenate, Add, Subtract, Multiply, Average, Maximum, Minimum)

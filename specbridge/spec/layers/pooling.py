@@ -1,0 +1,108 @@
+"""Pooling layers: windowed max/average and global pooling."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal, Optional
+
+from pydantic import model_validator
+
+from ..base import DataFormat, IntOrTuple, Layer, PaddingMode
+
+
+class Pooling(Layer):
+    """Max/AveragePooling{1,2,3}D. `strides=None` means strides = pool_size (Keras)."""
+
+    RANK: ClassVar[int]
+    MODE: ClassVar[str]
+
+    pool_size: IntOrTuple = 2
+    strides: Optional[IntOrTuple] = None
+    padding: PaddingMode = "valid"
+    data_format: Optional[DataFormat] = None
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.padding == "causal":
+            raise ValueError("padding 'causal' is only valid for Conv1D; pooling takes 'valid' or 'same'")
+        for field in ("pool_size", "strides"):
+            value = getattr(self, field)
+            if isinstance(value, list) and len(value) != self.RANK:
+                raise ValueError(
+                    f"{field} must be an int or a list of {self.RANK} ints, got {len(value)} values {value}"
+                )
+        return self
+
+
+class MaxPooling1D(Pooling):
+    RANK, MODE = 1, "max"
+    type: Literal["MaxPooling1D", "MaxPool1D"]
+
+
+class MaxPooling2D(Pooling):
+    RANK, MODE = 2, "max"
+    type: Literal["MaxPooling2D", "MaxPool2D"]
+
+
+class MaxPooling3D(Pooling):
+    RANK, MODE = 3, "max"
+    type: Literal["MaxPooling3D", "MaxPool3D"]
+
+
+class AveragePooling1D(Pooling):
+    RANK, MODE = 1, "average"
+    type: Literal["AveragePooling1D", "AvgPool1D"]
+
+
+class AveragePooling2D(Pooling):
+    RANK, MODE = 2, "average"
+    type: Literal["AveragePooling2D", "AvgPool2D"]
+
+
+class AveragePooling3D(Pooling):
+    RANK, MODE = 3, "average"
+    type: Literal["AveragePooling3D", "AvgPool3D"]
+
+
+class GlobalPooling(Layer):
+    RANK: ClassVar[int]
+    MODE: ClassVar[str]
+
+    data_format: Optional[DataFormat] = None
+    keepdims: bool = False
+
+
+class GlobalMaxPooling1D(GlobalPooling):
+    RANK, MODE = 1, "max"
+    type: Literal["GlobalMaxPooling1D", "GlobalMaxPool1D"]
+
+
+class GlobalMaxPooling2D(GlobalPooling):
+    RANK, MODE = 2, "max"
+    type: Literal["GlobalMaxPooling2D", "GlobalMaxPool2D"]
+
+
+class GlobalMaxPooling3D(GlobalPooling):
+    RANK, MODE = 3, "max"
+    type: Literal["GlobalMaxPooling3D", "GlobalMaxPool3D"]
+
+
+class GlobalAveragePooling1D(GlobalPooling):
+    RANK, MODE = 1, "average"
+    type: Literal["GlobalAveragePooling1D", "GlobalAvgPool1D"]
+
+
+class GlobalAveragePooling2D(GlobalPooling):
+    RANK, MODE = 2, "average"
+    type: Literal["GlobalAveragePooling2D", "GlobalAvgPool2D"]
+
+
+class GlobalAveragePooling3D(GlobalPooling):
+    RANK, MODE = 3, "average"
+    type: Literal["GlobalAveragePooling3D", "GlobalAvgPool3D"]
+
+
+LAYERS = (
+    MaxPooling1D, MaxPooling2D, MaxPooling3D, AveragePooling1D, AveragePooling2D, AveragePooling3D,
+    GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D,
+    GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D,
+)

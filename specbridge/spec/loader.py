@@ -1,0 +1,288 @@
+"""Text -> validated spec objects, with every schema problem mapped to a located Diagnostic."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+from pydantic import ValidationError
+
+from ..diagnostics import codes
+from ..diagnostics.model import Diagnostic, Location
+from .base import Layer
+from .model import Spec, SpecHeader
+from .naming import Namer
+from .registry import BY_TYPE_NAME, CANONICAL_NAMES, suggest
+from .source import SourceMap, SyntaxProblem, parse
+
+SUPPORTED_VERSIONS = (1,)
+
+
+@dataclass
+class LayerEntry:
+    """One item of `layers:`; `layer` is None when it failed validation (it then poisons its consumers)."""
+
+    index: int
+    name: str
+    layer: Optional[Layer]
+    inputs: Optional[list[str]]
+    type_name: Optional[str]
+
+
+@dataclass
+class Document:
+    file: Optional[str]
+    source: SourceMap
+    header: Optional[SpecHeader] = None
+    entries: list[LayerEntry] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return self.header is not None and all(e.layer is not None for e in self.entries) and not any(
+            d.severity.value == "error" for d in self.diagnostics
+        )
+
+    def spec(self) -> Spec:
+        """The validated Spec (only when `valid`)."""
+        if self.header is None or any(e.layer is None for e in self.entries):
+            raise ValueError("the document has schema errors")
+        return Spec.model_construct(
+            **{k: getattr(self.header, k) for k in SpecHeader.model_fields},
+            layers=[e.layer for e in self.entries],
+        )
+
+    def locate(self, path: tuple, *, key: bool = False) -> Location:
+        return Location(*self.source.locate(path, key=key))
+
+
+def _data_path(data: Any, loc: tuple, error_type: str) -> tuple:
+    """Drop pydantic's union-branch labels from an error location, keeping real keys and indices."""
+    out, node = [], data
+    for i, part in enumerate(loc):
+        if isinstance(node, dict) and part in node:
+            out.append(part)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            out.append(part)
+            node = node[part]
+        elif i == len(loc) - 1 and error_type == "missing":
+            out.append(part)
+    return tuple(out)
+
+
+def _expectation(err: dict) -> str:
+    msg = err["msg"]
+    for prefix in ("Input should be ", "Value error, "):
+        if msg.startswith(prefix):
+            return msg[len(prefix):]
+    return msg
+
+
+def _owner_class(data: Any, path: tuple) -> Optional[type[Layer]]:
+    """The layer class that owns the argument at `path` (innermost layer mapping)."""
+    node, owner = data, None
+    for part in path:
+        if isinstance(node, dict) and isinstance(node.get("type"), str):
+            owner = BY_TYPE_NAME.get(node["type"]) or owner
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            break
+    return owner
+
+
+class _Mapper:
+    """Turns a pydantic ValidationError into diagnostics, one per offending location."""
+
+    def __init__(self, doc: Document, data: Any, prefix: tuple, layer_name: Optional[str], fields: Any):
+        self.doc, self.data, self.prefix, self.layer_name, self.fields = doc, data, prefix, layer_name, fields
+
+    def add(self, exc: ValidationError) -> None:
+        groups: dict[tuple, list[dict]] = {}
+        for err in exc.errors(include_url=False):
+            path = _data_path(self.data, tuple(err["loc"]), err["type"])
+            groups.setdefault(path, []).append(err)
+        for path, errs in groups.items():
+            self.doc.diagnostics.append(self._one(path, errs))
+
+    def _one(self, path: tuple, errs: list[dict]) -> Diagnostic:
+        full = self.prefix + path
+        types = {e["type"] for e in errs}
+        where = ".".join(str(p) for p in full)
+        arg = next((p for p in reversed(path) if isinstance(p, str)), None)
+        owner = _owner_class(self.data, path)
+        owner_name = owner.type_names()[0] if owner else "the spec"
+        accepted = self._accepted(owner)
+        if "extra_forbidden" in types:
+            guess = suggest(str(arg), accepted)
+            hint = f"did you mean `{guess[0]}`? " if guess else ""
+            hint += f"{owner_name} accepts: {', '.join(accepted)}"
+            return codes.UNKNOWN_ARGUMENT(
+                f"{owner_name} does not accept the argument `{arg}`", hint=hint, layer=self.layer_name,
+                location=self.doc.locate(full, key=True),
+            )
+        if "union_tag_invalid" in types or "union_tag_not_found" in types:
+            err = errs[0]
+            tag = err.get("ctx", {}).get("tag")
+            return _unknown_type(self.doc, tag, full + ("type",), self.layer_name)
+        if types == {"missing"}:
+            return codes.MISSING_ARGUMENT(
+                f"{owner_name} requires the argument `{arg}`", layer=self.layer_name,
+                hint=f"add `{arg}: ...` ({owner_name} accepts: {', '.join(accepted)})",
+                location=self.doc.locate(full),
+            )
+        got = errs[0].get("input")
+        expected = " or ".join(dict.fromkeys(_expectation(e) for e in errs))
+        if any(e["type"] == "value_error" for e in errs):
+            expected = "; ".join(_expectation(e) for e in errs if e["type"] == "value_error")
+            message = f"`{where}`: {expected}"
+        elif isinstance(got, (dict, list)) and len(repr(got)) > 60:
+            message = f"`{where}` should be {expected}"
+        else:
+            message = f"`{where}` should be {expected}, got {got!r}"
+        return codes.INVALID_VALUE(message, layer=self.layer_name, location=self.doc.locate(full))
+
+    def _accepted(self, owner: Optional[type[Layer]]) -> list[str]:
+        if owner is None:
+            return [f for f in self.fields if f != "type"]
+        return [f for f in owner.model_fields if f != "type"]
+
+
+def _unknown_type(doc: Document, tag: Any, path: tuple, layer_name: Optional[str]) -> Diagnostic:
+    if tag is None:
+        return codes.MISSING_ARGUMENT(
+            "a layer needs a `type` (its Keras class name, e.g. Conv2D or Dense)", layer=layer_name,
+            location=doc.locate(path[:-1]),
+        )
+    guess = suggest(str(tag), list(BY_TYPE_NAME), n=1)
+    hint = f"did you mean `{guess[0]}`? " if guess else ""
+    hint += "Supported types: " + ", ".join(CANONICAL_NAMES)
+    return codes.UNKNOWN_LAYER_TYPE(
+        f"unknown layer type {tag!r}", hint=hint, layer=layer_name, location=doc.locate(path),
+    )
+
+
+def _raw_names(raw: Any) -> list[str] | None:
+    if isinstance(raw, list) and all(isinstance(r, str) for r in raw):
+        return list(raw)
+    if isinstance(raw, str):
+        return [raw]
+    return None
+
+
+def _assign_names(entries_raw: list[Any]) -> list[str]:
+    """Keras default names; nested (wrapped) layers consume the counter first, as in Keras."""
+    namer = Namer()
+    names = []
+
+    def visit(raw: Any) -> str:
+        type_name = raw.get("type") if isinstance(raw, dict) else None
+        cls = BY_TYPE_NAME.get(type_name) if isinstance(type_name, str) else None
+        inner = raw.get("layer") if isinstance(raw, dict) else None
+        if isinstance(inner, dict):
+            visit(inner)  # the wrapped layer is constructed first in Keras code, so it names first
+        class_name = cls.type_names()[0] if cls else (type_name if isinstance(type_name, str) else "layer")
+        default = namer.next(class_name)
+        explicit = raw.get("name") if isinstance(raw, dict) else None
+        return explicit if isinstance(explicit, str) else default
+
+    for raw in entries_raw:
+        names.append(visit(raw))
+    return names
+
+
+def load_text(text: str, file: Optional[str] = None) -> Document:
+    """Parse and validate one spec. Never raises for bad input: problems become diagnostics."""
+    try:
+        data, smap = parse(text)
+    except SyntaxProblem as exc:
+        doc = Document(file=file, source=SourceMap())
+        doc.diagnostics.append(
+            codes.INVALID_SYNTAX(exc.message, location=Location(exc.line, exc.column),
+                                 hint="fix the YAML/JSON syntax at this position")
+        )
+        return doc
+    doc = Document(file=file, source=smap)
+    if not isinstance(data, dict) or "specbridge" not in data:
+        doc.diagnostics.append(
+            codes.NOT_A_SPEC(
+                "not a specbridge spec: the document must be a mapping with a top-level `specbridge: 1` key",
+                hint="start the file with `specbridge: 1` and `name: ...`", location=Location(1, 1),
+            )
+        )
+        return doc
+    if data.get("specbridge") not in SUPPORTED_VERSIONS:
+        doc.diagnostics.append(
+            codes.UNSUPPORTED_VERSION(
+                f"unsupported spec format version {data.get('specbridge')!r}",
+                hint=f"this specbridge reads versions: {', '.join(map(str, SUPPORTED_VERSIONS))}",
+                location=doc.locate(("specbridge",)),
+            )
+        )
+        return doc
+
+    header_data = {k: v for k, v in data.items() if k != "layers"}
+    try:
+        doc.header = SpecHeader.model_validate(header_data)
+    except ValidationError as exc:
+        _Mapper(doc, header_data, (), None, SpecHeader.model_fields).add(exc)
+
+    raw_layers = data.get("layers")
+    if raw_layers is None:
+        doc.diagnostics.append(
+            codes.MISSING_ARGUMENT("the spec has no `layers:` list", hint="add `layers:` with at least one layer",
+                                   location=Location(1, 1))
+        )
+        return doc
+    if not isinstance(raw_layers, list) or not raw_layers:
+        doc.diagnostics.append(
+            codes.INVALID_SPEC("`layers` must be a non-empty list of layer mappings", location=doc.locate(("layers",)))
+        )
+        return doc
+
+    names = _assign_names(raw_layers)
+    for index, raw in enumerate(raw_layers):
+        path = ("layers", index)
+        name = names[index]
+        if not isinstance(raw, dict):
+            doc.diagnostics.append(
+                codes.INVALID_SPEC(f"layer {index} must be a mapping with a `type`, got {raw!r}",
+                                   location=doc.locate(path))
+            )
+            doc.entries.append(LayerEntry(index, name, None, None, None))
+            continue
+        type_name = raw.get("type")
+        cls = BY_TYPE_NAME.get(type_name) if isinstance(type_name, str) else None
+        layer = None
+        if cls is None:
+            doc.diagnostics.append(_unknown_type(doc, type_name, path + ("type",), name))
+        else:
+            try:
+                layer = cls.model_validate(raw)
+            except ValidationError as exc:
+                _Mapper(doc, raw, path, name, cls.model_fields).add(exc)
+        doc.entries.append(
+            LayerEntry(index, name, layer, _raw_names(raw.get("inputs")) if "inputs" in raw else None,
+                       cls.type_names()[0] if cls else None)
+        )
+    return doc
+
+
+def load_file(path: str | Path) -> Document:
+    """Read and validate a spec file. OSError / UnicodeDecodeError propagate (the CLI exits 2)."""
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    return load_text(text, file=str(path))
+
+
+def load_spec(path_or_text: str | Path) -> Spec:
+    """Library entry point: a validated Spec, or SpecError carrying the diagnostics."""
+    from .errors import SpecError
+
+    p = Path(path_or_text) if not (isinstance(path_or_text, str) and "\n" in path_or_text) else None
+    doc = load_file(p) if p is not None else load_text(str(path_or_text))
+    if not doc.valid:
+        raise SpecError(doc.diagnostics)
+    return doc.spec()
