@@ -50,6 +50,10 @@ def pool_output_length(length: Length, pool: int, stride: int, padding: str) -> 
     (25, "'same' padding with stride 1 keeps 25")
     >>> pool_output_length(26, 2, 2, "valid")
     (13, 'floor((26 - 2) / 2) + 1 = 13')
+    >>> pool_output_length(3, 5, 5, "valid")
+    (0, 'floor((3 - 5) / 5) + 1 = 0')
+    >>> pool_output_length(None, 2, 2, "valid")
+    (None, 'unknown in, unknown out')
     """
     if length is None:
         return None, "unknown in, unknown out"
@@ -63,7 +67,13 @@ def pool_output_length(length: Length, pool: int, stride: int, padding: str) -> 
 
 
 def explicit_padding_length(length: Length, kernel: int, stride: int, pad: int, dilation: int = 1) -> tuple[Length, str]:
-    """PyTorch-style explicit padding p on both sides: floor((L + 2p - d(k-1) - 1) / s) + 1."""
+    """PyTorch-style explicit padding p on both sides: floor((L + 2p - d(k-1) - 1) / s) + 1.
+
+    >>> explicit_padding_length(28, 3, 1, 1)
+    (28, 'floor((28 + 2*1 - 3) / 1) + 1 = 28')
+    >>> explicit_padding_length(7, 3, 1, 1, dilation=2)
+    (5, 'floor((7 + 2*1 - 5) / 1) + 1 = 5')
+    """
     if length is None:
         return None, "unknown in, unknown out"
     keff = effective_kernel(kernel, dilation)
@@ -87,12 +97,28 @@ def same_padding(length: int, kernel: int, stride: int, dilation: int = 1) -> tu
 def deconv_output_length(
     length: Length, kernel: int, stride: int, padding: str, output_padding: Optional[int] = None, dilation: int = 1
 ) -> tuple[Length, str]:
-    """Keras's transposed-convolution length (keras/src/utils/conv_utils deconv_output_length).
+    """Keras's transposed-convolution length (keras/src/backend/common/backend_utils.py,
+    _get_output_shape_given_tf_padding). keff = (k-1)*d + 1.
+
+    - valid, no output_padding: (L - 1) * s + max(keff, s)
+    - valid with output_padding: (L - 1) * s + keff + op
+    - same, no output_padding: L * s
+    - same with output_padding: (L - 1) * s + (keff % 2) + op
 
     >>> deconv_output_length(5, 3, 2, "valid")
     (11, '(5 - 1) * 2 + max(3, 2) = 11')
+    >>> deconv_output_length(5, 2, 3, "valid")
+    (15, '(5 - 1) * 3 + max(2, 3) = 15')
     >>> deconv_output_length(5, 3, 2, "same")
     (10, '5 * 2 = 10')
+    >>> deconv_output_length(9, 3, 2, "valid", output_padding=1)
+    (20, '(9 - 1) * 2 + 3 + 1 = 20')
+    >>> deconv_output_length(5, 4, 3, "same", output_padding=2)
+    (14, '(5 - 1) * 3 + (4 % 2) + 2 = 14')
+    >>> deconv_output_length(5, 2, 1, "same", output_padding=0, dilation=3)
+    (4, '(5 - 1) * 1 + (4 % 2) + 0 = 4')
+    >>> deconv_output_length(None, 3, 2, "same")
+    (None, 'unknown in, unknown out')
     """
     if length is None:
         return None, "unknown in, unknown out"
@@ -108,6 +134,89 @@ def deconv_output_length(
         return out, f"({length} - 1) * {stride} + {keff} + {output_padding} = {out}"
     out = (length - 1) * stride + (keff % 2) + output_padding
     return out, f"({length} - 1) * {stride} + ({keff} % 2) + {output_padding} = {out}"
+
+
+def explicit_deconv_length(
+    length: Length, kernel: int, stride: int, pad: int, output_padding: int = 0, dilation: int = 1
+) -> tuple[Length, str]:
+    """PyTorch ConvTranspose with explicit padding p: (L - 1) * s - 2p + (k-1)*d + 1 + op.
+
+    >>> explicit_deconv_length(5, 3, 2, 1)
+    (9, '(5 - 1) * 2 - 2*1 + 3 + 0 = 9')
+    >>> explicit_deconv_length(5, 4, 2, 1, output_padding=1)
+    (11, '(5 - 1) * 2 - 2*1 + 4 + 1 = 11')
+    """
+    if length is None:
+        return None, "unknown in, unknown out"
+    keff = effective_kernel(kernel, dilation)
+    out = (length - 1) * stride - 2 * pad + keff + output_padding
+    return out, f"({length} - 1) * {stride} - 2*{pad} + {keff} + {output_padding} = {out}"
+
+
+def padded_length(length: Length, before: int, after: int) -> tuple[Length, str]:
+    """ZeroPadding along one axis: L + before + after.
+
+    >>> padded_length(28, 2, 2)
+    (32, '28 + 2 + 2 = 32')
+    >>> padded_length(None, 1, 1)
+    (None, 'unknown in, unknown out')
+    """
+    if length is None:
+        return None, "unknown in, unknown out"
+    out = length + before + after
+    return out, f"{length} + {before} + {after} = {out}"
+
+
+def cropped_length(length: Length, before: int, after: int) -> tuple[Length, str]:
+    """Cropping along one axis: L - before - after (the caller rejects a result <= 0).
+
+    >>> cropped_length(32, 2, 3)
+    (27, '32 - 2 - 3 = 27')
+    >>> cropped_length(5, 2, 3)
+    (0, '5 - 2 - 3 = 0')
+    """
+    if length is None:
+        return None, "unknown in, unknown out"
+    out = length - before - after
+    return out, f"{length} - {before} - {after} = {out}"
+
+
+def upsampled_length(length: Length, size: int) -> tuple[Length, str]:
+    """UpSampling along one axis: each cell is repeated `size` times.
+
+    >>> upsampled_length(7, 3)
+    (21, '7 * 3 = 21')
+    """
+    if length is None:
+        return None, "unknown in, unknown out"
+    out = length * size
+    return out, f"{length} * {size} = {out}"
+
+
+def reshape_output(shape, target) -> tuple[Optional[tuple], Optional[int], Optional[int]]:
+    """Keras's compute_reshape_output_shape: (output shape, input size, known target size).
+
+    The output shape is None when the element counts cannot match (the caller words the error);
+    an unknown input dim makes the -1 entry unknown and skips the check, as in Keras.
+
+    >>> reshape_output((4, 4, 8), [-1, 8])
+    ((16, 8), 128, 8)
+    >>> reshape_output((12,), [3, 5])
+    (None, 12, 15)
+    >>> reshape_output((12,), [-1, 5])
+    (None, 12, 5)
+    >>> reshape_output((None, 10), [-1, 5])
+    ((None, 5), None, 5)
+    """
+    size = product(shape)
+    known = product(d for d in target if d != -1)
+    if -1 not in target:
+        return (tuple(target) if size is None or size == known else None), size, known
+    if size is None:
+        return tuple(None if d == -1 else d for d in target), size, known
+    if size % known:
+        return None, size, known
+    return tuple(size // known if d == -1 else d for d in target), size, known
 
 
 def product(dims) -> Optional[int]:

@@ -1,1 +1,191 @@
-"""Filled in by its family owner."""
+"""Layers that move data without weights: ZeroPadding, Cropping, UpSampling, Reshape, Permute, RepeatVector.
+
+(Flatten lives in core.py.)
+"""
+
+from __future__ import annotations
+
+from ...diagnostics import codes
+from ...spec.layers import reshaping as L
+from ..errors import ShapeError
+from ..records import Inferred, Tensor, format_shape
+from ..rules import cropped_length, padded_length, reshape_output, upsampled_length
+from . import Context, rule
+from .common import SPATIAL_NAMES, as_tuple, fmt, join_channels, layout, require_rank, split_channels
+
+
+def channels_last_for(layer, ctx: Context) -> bool:
+    """Cropping1D and UpSampling1D take no data_format in Keras: always (batch, steps, features)."""
+    return "data_format" not in type(layer).model_fields or ctx.channels_last(layer)
+
+
+def spatial_input(layer, tensor: Tensor, channels_last: bool) -> tuple[tuple, object]:
+    """InputSpec(ndim=rank+2) of the per-axis layers; returns (spatial dims, channels)."""
+    rank = layer.RANK
+    expected = layout(rank, channels_last)
+    hint = f"{layer.kind} works on {expected}: Reshape the input first"
+    if tensor.rank == rank + 1:
+        missing = tensor.shape + (1,) if channels_last else (1,) + tensor.shape
+        hint = f"the input has no channel axis: give it one, e.g. input shape {format_shape(missing, batch=False)}"
+        if rank > 1:
+            hint += f", or use {layer.kind.replace(f'{rank}D', f'{rank - 1}D')}"
+    elif 1 <= tensor.rank - 2 <= 3:
+        hint = f"the input has {tensor.rank - 2} spatial axis(es): use {layer.kind.replace(f'{rank}D', f'{tensor.rank - 2}D')}"
+    require_rank(layer, tensor, ndim=rank + 2, expected=expected, hint=hint)
+    return split_channels(tensor.shape, channels_last)
+
+
+def pairs(value, rank: int) -> tuple[tuple[int, int], ...]:
+    """Keras's nestings of padding/cropping -> one (before, after) pair per spatial axis."""
+    if isinstance(value, int):
+        return ((value, value),) * rank
+    if rank == 1:
+        return (tuple(value),)
+    return tuple((v, v) if isinstance(v, int) else tuple(v) for v in value)
+
+
+@rule(L.ZeroPadding1D, L.ZeroPadding2D, L.ZeroPadding3D)
+def infer_zero_padding(layer, inputs: list[Tensor], ctx: Context) -> Inferred:
+    (tensor,) = inputs
+    channels_last = channels_last_for(layer, ctx)
+    spatial, channels = spatial_input(layer, tensor, channels_last)
+    names = SPATIAL_NAMES[layer.RANK]
+    out, steps = [], ["zeros are added before and after each spatial axis: out = L + before + after"]
+    for i, (before, after) in enumerate(pairs(layer.padding, layer.RANK)):
+        length, formula = padded_length(spatial[i], before, after)
+        steps.append(f"{names[i]}: {formula}")
+        out.append(length)
+    steps.append("params = 0")
+    return Inferred(join_channels(out, channels, channels_last), steps=tuple(steps))
+
+
+@rule(L.Cropping1D, L.Cropping2D, L.Cropping3D)
+def infer_cropping(layer, inputs: list[Tensor], ctx: Context) -> Inferred:
+    (tensor,) = inputs
+    channels_last = channels_last_for(layer, ctx)
+    spatial, channels = spatial_input(layer, tensor, channels_last)
+    names = SPATIAL_NAMES[layer.RANK]
+    out, steps = [], ["cells are cut from the start and the end of each spatial axis: out = L - before - after"]
+    for i, (before, after) in enumerate(pairs(layer.cropping, layer.RANK)):
+        length, formula = cropped_length(spatial[i], before, after)
+        steps.append(f"{names[i]}: {formula}")
+        if length is not None and length <= 0:
+            raise ShapeError(
+                codes.NONPOSITIVE_SIZE,
+                f"cropping {before} + {after} cells from {names[i]} of size {spatial[i]} leaves {length}: {formula}; "
+                f"input shape {format_shape(tensor.shape)}",
+                hint=f"the cropping on {names[i]} must add up to less than {spatial[i]}",
+                argument="cropping",
+            )
+        out.append(length)
+    steps.append("params = 0")
+    return Inferred(join_channels(out, channels, channels_last), steps=tuple(steps))
+
+
+@rule(L.UpSampling1D, L.UpSampling2D, L.UpSampling3D)
+def infer_upsampling(layer, inputs: list[Tensor], ctx: Context) -> Inferred:
+    (tensor,) = inputs
+    channels_last = channels_last_for(layer, ctx)
+    spatial, channels = spatial_input(layer, tensor, channels_last)
+    names = SPATIAL_NAMES[layer.RANK]
+    sizes = as_tuple(layer.size, layer.RANK)
+    how = getattr(layer, "interpolation", "nearest")
+    word = "repeated" if how == "nearest" else f"interpolated ({how})"
+    out, steps = [], [f"each cell is {word} size times along each spatial axis: out = L * size"]
+    for i in range(layer.RANK):
+        length, formula = upsampled_length(spatial[i], sizes[i])
+        steps.append(f"{names[i]}: {formula}")
+        out.append(length)
+    steps.append("params = 0")
+    return Inferred(join_channels(out, channels, channels_last), steps=tuple(steps))
+
+
+@rule(L.Reshape)
+def infer_reshape(layer: L.Reshape, inputs: list[Tensor], ctx: Context) -> Inferred:
+    (tensor,) = inputs
+    target = list(layer.target_shape)
+    shape, size, known = reshape_output(tensor.shape, target)
+    held = counted(tensor.shape, size)
+    known_dims = [d for d in target if d != -1]
+    if shape is None:
+        if -1 in target:
+            raise ShapeError(
+                codes.RESHAPE_SIZE,
+                f"cannot reshape {format_shape(tensor.shape)} ({held} values per sample) into target_shape {target}: "
+                f"the -1 entry would be {fmt(size)} / {divisor(known_dims, known)} = {size / known:g}, "
+                "not a whole number",
+                hint=f"make the known entries of target_shape multiply to a divisor of {fmt(size)}",
+                argument="target_shape",
+            )
+        raise ShapeError(
+            codes.RESHAPE_SIZE,
+            f"cannot reshape {format_shape(tensor.shape)} ({held} values per sample) into target_shape {target} "
+            f"({counted(known_dims, known)} values): the total size must be unchanged",
+            hint=(
+                f"target_shape must multiply to {fmt(size)}; put -1 in one place to let it be computed"
+                " (the batch axis is not part of target_shape)"
+            ),
+            argument="target_shape",
+        )
+    steps = [f"the input holds {held} values per sample"]
+    if -1 in target:
+        if size is None:
+            steps.append("the input size is unknown, so the -1 entry is unknown too")
+        else:
+            steps.append(f"-1 = {fmt(size)} / {divisor(known_dims, known)} = {fmt(shape[target.index(-1)])}")
+    steps.append(f"target {format_shape(shape, batch=False)} (the batch axis is kept); params = 0")
+    return Inferred(shape, steps=tuple(steps))
+
+
+def divisor(dims, total) -> str:
+    """'8' for one dim, '(2 * 3)' for several: what the -1 entry is divided by."""
+    return fmt(total) if len(dims) < 2 else "(" + " * ".join(map(str, dims)) + ")"
+
+
+def counted(dims, total) -> str:
+    """'4 * 4 * 8 = 128' for several dims, '12' for one, 'None' when unknown."""
+    if len(dims) < 2:
+        return fmt(total)
+    return " * ".join("None" if d is None else str(d) for d in dims) + f" = {fmt(total)}"
+
+
+@rule(L.Permute)
+def infer_permute(layer: L.Permute, inputs: list[Tensor], ctx: Context) -> Inferred:
+    (tensor,) = inputs
+    n = len(layer.dims)
+    try:
+        require_rank(
+            layer, tensor, ndim=n + 1, expected=f"(dims lists {n} axes, batch excluded)",
+            hint=(
+                f"dims must list every axis of the input except the batch axis: for input shape "
+                f"{format_shape(tensor.shape, batch=False)} use a permutation of {list(range(1, tensor.rank))}"
+            ),
+        )
+    except ShapeError as exc:
+        exc.argument = "dims"  # the input is fine; dims names the wrong number of axes
+        raise
+    shape = tuple(tensor.shape[d - 1] for d in layer.dims)
+    steps = [
+        f"output axis {i + 1} is input axis {d} (size {'None' if tensor.shape[d - 1] is None else tensor.shape[d - 1]})"
+        for i, d in enumerate(layer.dims)
+    ]
+    steps.append("axes are numbered from 1; the batch axis (0) never moves; params = 0")
+    return Inferred(shape, steps=tuple(steps))
+
+
+@rule(L.RepeatVector)
+def infer_repeat_vector(layer: L.RepeatVector, inputs: list[Tensor], ctx: Context) -> Inferred:
+    (tensor,) = inputs
+    hint = None
+    if tensor.rank > 2:
+        hint = (
+            "RepeatVector repeats a vector (batch, features): Flatten or pool the input first, or use "
+            "return_sequences=False on the recurrent layer before it"
+        )
+    require_rank(layer, tensor, ndim=2, expected="(batch, features)", hint=hint)
+    (features,) = tensor.shape
+    return Inferred(
+        (layer.n, features),
+        steps=(f"the ({'None' if features is None else features},) vector is repeated n={layer.n} times: "
+               f"{format_shape((layer.n, features), batch=False)}; params = 0",),
+    )

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal, Optional
 
-from pydantic import Field, PositiveInt, model_validator
+from pydantic import Field, NonNegativeInt, PositiveInt, ValidationInfo, field_validator
 
 from ..base import Activation, DataFormat, IntOrTuple, Layer, Padding
+
+
+def check_per_axis(cls, value, info: ValidationInfo):
+    """A list argument needs one entry per spatial axis (Keras's standardize_tuple)."""
+    if isinstance(value, list) and len(value) != cls.RANK:
+        raise ValueError(
+            f"{info.field_name} must be an int or a list of {cls.RANK} ints (one per spatial axis), "
+            f"got {len(value)} values {value}"
+        )
+    return value
 
 
 class ConvBase(Layer):
@@ -26,15 +36,7 @@ class ConvBase(Layer):
         None, description="PyTorch-style assertion: the number of input channels this layer expects."
     )
 
-    @model_validator(mode="after")
-    def _tuple_lengths(self):
-        for field in ("kernel_size", "strides", "dilation_rate", "padding"):
-            value = getattr(self, field, None)
-            if isinstance(value, list) and len(value) != self.RANK:
-                raise ValueError(
-                    f"{field} must be an int or a list of {self.RANK} ints, got {len(value)} values {value}"
-                )
-        return self
+    _per_axis = field_validator("kernel_size", "strides", "dilation_rate", "padding")(check_per_axis)
 
 
 class Conv(ConvBase):
@@ -59,7 +61,10 @@ class Conv3D(Conv):
 
 class ConvTranspose(ConvBase):
     filters: PositiveInt
-    output_padding: Optional[IntOrTuple | Literal[0]] = None
+    # None: Keras infers it; otherwise each entry must be < the stride on its axis (checked with the input).
+    output_padding: Optional[NonNegativeInt | list[NonNegativeInt]] = None
+
+    _output_padding_per_axis = field_validator("output_padding")(check_per_axis)
 
 
 class Conv1DTranspose(ConvTranspose):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal, Optional
 
-from pydantic import model_validator
+from pydantic import field_validator
 
 from ..base import DataFormat, IntOrTuple, Layer, PaddingMode
+from .conv import check_per_axis
 
 
 class Pooling(Layer):
@@ -20,17 +21,16 @@ class Pooling(Layer):
     padding: PaddingMode = "valid"
     data_format: Optional[DataFormat] = None
 
-    @model_validator(mode="after")
-    def _check(self):
-        if self.padding == "causal":
+    _per_axis = field_validator("pool_size", "strides")(check_per_axis)
+
+    @field_validator("padding")
+    @classmethod
+    def _no_causal(cls, value):
+        # Explicit integer padding is not accepted either: Keras pooling has no such argument, and
+        # PyTorch pads pools with -inf / counts the pads in averages, which differs from 'same'.
+        if value == "causal":
             raise ValueError("padding 'causal' is only valid for Conv1D; pooling takes 'valid' or 'same'")
-        for field in ("pool_size", "strides"):
-            value = getattr(self, field)
-            if isinstance(value, list) and len(value) != self.RANK:
-                raise ValueError(
-                    f"{field} must be an int or a list of {self.RANK} ints, got {len(value)} values {value}"
-                )
-        return self
+        return value
 
 
 class MaxPooling1D(Pooling):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal, Optional, Union
 
-from pydantic import Field, NonNegativeInt, PositiveInt, model_validator
+from pydantic import Field, NonNegativeInt, PositiveInt, ValidationInfo, field_validator
 
 from ..base import DataFormat, IntOrTuple, Layer
+from .conv import check_per_axis
 
 # An int, one entry per spatial axis, or one (before, after) pair per spatial axis.
 PadSpec = Union[NonNegativeInt, list[Union[NonNegativeInt, list[NonNegativeInt]]]]
@@ -18,45 +19,45 @@ class _PerAxis(Layer):
     RANK: ClassVar[int]
     FIELD: ClassVar[str]
 
-    data_format: Optional[DataFormat] = None
-
-    @model_validator(mode="after")
-    def _check_nesting(self):
-        value = getattr(self, self.FIELD)
+    @field_validator("padding", "cropping", check_fields=False)
+    @classmethod
+    def _check_nesting(cls, value, info: ValidationInfo):
         if isinstance(value, int):
-            return self
-        if self.RANK == 1:
+            return value
+        if cls.RANK == 1:
             ok = len(value) == 2 and all(isinstance(v, int) for v in value)
             expected = "an int or a pair [before, after]"
         else:
-            ok = len(value) == self.RANK and (
-                all(isinstance(v, int) for v in value)
-                or all(isinstance(v, list) and len(v) == 2 for v in value)
-            )
+            # Keras standardizes each axis separately, so ints and pairs may be mixed.
+            ok = len(value) == cls.RANK and all(isinstance(v, int) or len(v) == 2 for v in value)
             expected = (
-                f"an int, a list of {self.RANK} ints, or a list of {self.RANK} pairs [before, after]"
+                f"an int, a list of {cls.RANK} ints (symmetric per axis), "
+                f"or a list of {cls.RANK} pairs [before, after]"
             )
         if not ok:
-            raise ValueError(f"{self.FIELD} must be {expected}, got {value}")
-        return self
+            raise ValueError(f"{info.field_name} must be {expected}, got {value}")
+        return value
 
 
 class ZeroPadding1D(_PerAxis):
     RANK, FIELD = 1, "padding"
     type: Literal["ZeroPadding1D"]
     padding: PadSpec = 1
+    data_format: Optional[DataFormat] = None
 
 
 class ZeroPadding2D(_PerAxis):
     RANK, FIELD = 2, "padding"
     type: Literal["ZeroPadding2D"]
     padding: PadSpec = [1, 1]
+    data_format: Optional[DataFormat] = None
 
 
 class ZeroPadding3D(_PerAxis):
     RANK, FIELD = 3, "padding"
     type: Literal["ZeroPadding3D"]
     padding: PadSpec = [[1, 1], [1, 1], [1, 1]]
+    data_format: Optional[DataFormat] = None
 
 
 class Cropping1D(_PerAxis):
@@ -69,16 +70,20 @@ class Cropping2D(_PerAxis):
     RANK, FIELD = 2, "cropping"
     type: Literal["Cropping2D"]
     cropping: PadSpec = [[0, 0], [0, 0]]
+    data_format: Optional[DataFormat] = None
 
 
 class Cropping3D(_PerAxis):
     RANK, FIELD = 3, "cropping"
     type: Literal["Cropping3D"]
     cropping: PadSpec = [[1, 1], [1, 1], [1, 1]]
+    data_format: Optional[DataFormat] = None
 
 
 class UpSampling(Layer):
     RANK: ClassVar[int]
+
+    _per_axis = field_validator("size", check_fields=False)(check_per_axis)
 
 
 class UpSampling1D(UpSampling):
@@ -111,27 +116,28 @@ class Reshape(Layer):
     type: Literal["Reshape"]
     target_shape: list[int] = Field(description="New shape without the batch axis; one entry may be -1.")
 
-    @model_validator(mode="after")
-    def _check(self):
-        if self.target_shape.count(-1) > 1:
-            raise ValueError(f"target_shape may contain at most one -1, got {self.target_shape}")
-        bad = [d for d in self.target_shape if d == 0 or d < -1]
-        if bad:
-            raise ValueError(f"target_shape entries must be positive or -1, got {self.target_shape}")
-        return self
+    @field_validator("target_shape")
+    @classmethod
+    def _check(cls, value: list[int]):
+        if value.count(-1) > 1:
+            raise ValueError(f"target_shape may contain at most one -1 (the size to infer), got {value}")
+        if any(d == 0 or d < -1 for d in value):
+            raise ValueError(f"target_shape entries must be positive or -1, got {value}")
+        return value
 
 
 class Permute(Layer):
     type: Literal["Permute"]
     dims: list[PositiveInt] = Field(description="Permutation of the axes, 1-based, batch axis excluded.")
 
-    @model_validator(mode="after")
-    def _check(self):
-        if sorted(self.dims) != list(range(1, len(self.dims) + 1)):
+    @field_validator("dims")
+    @classmethod
+    def _check(cls, value: list[int]):
+        if sorted(value) != list(range(1, len(value) + 1)):
             raise ValueError(
-                f"dims must be a permutation of 1..{len(self.dims)} (1-based, batch excluded), got {self.dims}"
+                f"dims must be a permutation of 1..{len(value)} (1-based, batch axis excluded), got {value}"
             )
-        return self
+        return value
 
 
 class RepeatVector(Layer):
