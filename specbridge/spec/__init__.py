@@ -2,7 +2,7 @@
 
 from .base import Expect, Layer
 from .model import InputSpec, NamedInput, Spec, SpecHeader
-from .registry import AnyLayer, BY_TYPE_NAME, CANONICAL_NAMES, LAYER_CLASSES, layer_class
+from .registry import BY_TYPE_NAME, CANONICAL_NAMES, LAYER_CLASSES, AnyLayer, layer_class
 
 __all__ = [
     "AnyLayer", "BY_TYPE_NAME", "CANONICAL_NAMES", "Expect", "InputSpec", "LAYER_CLASSES", "Layer",

@@ -5,7 +5,6 @@ field is a Literal of the Keras class name followed by its accepted aliases; the
 the canonical name, used everywhere downstream (`layer.kind`).
 """
 
-from __future__ import annotations
 
 import typing
 from typing import Annotated, Any, ClassVar, Literal, Optional, Union

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from ..diagnostics import codes
 from ..diagnostics.model import Diagnostic, Location
 from .base import Layer
+from .describe import describe_field, literal_values
 from .model import Spec, SpecHeader
 from .naming import Namer
 from .registry import BY_TYPE_NAME, CANONICAL_NAMES, suggest
@@ -80,17 +81,17 @@ def _expectation(err: dict) -> str:
     return msg
 
 
-def _owner_class(data: Any, path: tuple) -> Optional[type[Layer]]:
-    """The layer class that owns the argument at `path` (innermost layer mapping)."""
-    node, owner = data, None
-    for part in path:
-        if isinstance(node, dict) and isinstance(node.get("type"), str):
-            owner = BY_TYPE_NAME.get(node["type"]) or owner
+def _owner_class(data: Any, path: tuple) -> tuple[Optional[type[Layer]], int]:
+    """The layer class owning the argument at `path` (innermost layer mapping), and how deep it sits."""
+    node, owner, depth = data, None, 0
+    for i, part in enumerate(path):
+        if isinstance(node, dict) and isinstance(node.get("type"), str) and node["type"] in BY_TYPE_NAME:
+            owner, depth = BY_TYPE_NAME[node["type"]], i
         try:
             node = node[part]
         except (KeyError, IndexError, TypeError):
             break
-    return owner
+    return owner, depth
 
 
 class _Mapper:
@@ -105,6 +106,11 @@ class _Mapper:
             path = _data_path(self.data, tuple(err["loc"]), err["type"])
             groups.setdefault(path, []).append(err)
         for path, errs in groups.items():
+            # A union tried as a scalar and as a list reports both; when the list branch pinpoints an
+            # element, the scalar branch's "should be an integer" is noise.
+            deeper = any(other[: len(path)] == path and len(other) > len(path) for other in groups)
+            if deeper and all(e["type"].endswith(("_type", "_parsing")) for e in errs):
+                continue
             self.doc.diagnostics.append(self._one(path, errs))
 
     def _one(self, path: tuple, errs: list[dict]) -> Diagnostic:
@@ -112,7 +118,7 @@ class _Mapper:
         types = {e["type"] for e in errs}
         where = ".".join(str(p) for p in full)
         arg = next((p for p in reversed(path) if isinstance(p, str)), None)
-        owner = _owner_class(self.data, path)
+        owner, depth = _owner_class(self.data, path)
         owner_name = owner.type_names()[0] if owner else "the spec"
         accepted = self._accepted(owner)
         if "extra_forbidden" in types:
@@ -134,20 +140,51 @@ class _Mapper:
                 location=self.doc.locate(full),
             )
         got = errs[0].get("input")
-        expected = " or ".join(dict.fromkeys(_expectation(e) for e in errs))
+        subject = f"{owner_name} `{self._arg_label(path[depth:])}`" if owner else f"`{where}`"
         if any(e["type"] == "value_error" for e in errs):
-            expected = "; ".join(_expectation(e) for e in errs if e["type"] == "value_error")
-            message = f"`{where}`: {expected}"
-        elif isinstance(got, (dict, list)) and len(repr(got)) > 60:
-            message = f"`{where}` should be {expected}"
+            detail = "; ".join(_expectation(e) for e in errs if e["type"] == "value_error")
+            return codes.INVALID_VALUE(f"{subject}: {detail}", layer=self.layer_name, location=self.doc.locate(full),
+                                       hint=self._takes(owner, arg))
+        field_info = self._field(owner, arg)
+        if field_info is not None and path and path[-1] == arg:
+            expected = describe_field(field_info)
         else:
-            message = f"`{where}` should be {expected}, got {got!r}"
-        return codes.INVALID_VALUE(message, layer=self.layer_name, location=self.doc.locate(full))
+            expected = " or ".join(dict.fromkeys(_expectation(e) for e in errs))
+        shown = "" if isinstance(got, (dict, list)) and len(repr(got)) > 60 else f", got {got!r}"
+        hint = None
+        if isinstance(got, str) and field_info is not None:
+            choices = [v for v in literal_values(field_info.annotation) if isinstance(v, str)]
+            guess = suggest(got, choices)
+            if guess:
+                hint = f"did you mean {guess[0]!r}?"
+        if hint is None and "shape" in path:
+            hint = "a shape lists positive sizes, or null for an unknown size; the batch axis is never written"
+        return codes.INVALID_VALUE(
+            f"{subject} must be {expected}{shown}", layer=self.layer_name, location=self.doc.locate(full), hint=hint,
+        )
+
+    def _field(self, owner: Optional[type[Layer]], arg: Optional[str]):
+        fields = owner.model_fields if owner is not None else self.fields
+        return fields.get(arg) if arg is not None and hasattr(fields, "get") else None
+
+    def _takes(self, owner: Optional[type[Layer]], arg: Optional[str]) -> Optional[str]:
+        field_info = self._field(owner, arg)
+        return f"`{arg}` takes {describe_field(field_info)}" if field_info is not None else None
+
+    @staticmethod
+    def _arg_label(path: tuple) -> str:
+        """kernel_size, kernel_size[1]: the argument as written inside its layer."""
+        label = ""
+        for p in path:
+            label += f"[{p}]" if isinstance(p, int) else (f".{p}" if label else p)
+        return label or "?"
 
     def _accepted(self, owner: Optional[type[Layer]]) -> list[str]:
         if owner is None:
             return [f for f in self.fields if f != "type"]
-        return [f for f in owner.model_fields if f != "type"]
+        common = [f for f in Layer.model_fields if f != "type"]
+        # The layer's own (Keras) arguments first, then the fields every layer accepts.
+        return [f for f in owner.model_fields if f not in common and f != "type"] + common
 
 
 def _unknown_type(doc: Document, tag: Any, path: tuple, layer_name: Optional[str]) -> Diagnostic:

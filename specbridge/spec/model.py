@@ -1,6 +1,5 @@
 """The top-level spec document."""
 
-from __future__ import annotations
 
 from typing import Literal, Optional
 

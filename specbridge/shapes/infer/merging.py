@@ -1,1 +1,139 @@
-"""Filled in by its family owner."""
+"""Merge layers: Concatenate, and the element-wise Add, Subtract, Multiply, Average, Maximum, Minimum.
+
+Keras 3's rules (keras/src/layers/merging/base_merge.py, concatenate.py), measured on 3.15:
+- element-wise merges broadcast like NumPy, pairwise from the first input: shapes are aligned on the
+  right, a size 1 stretches, a missing leading axis is added ((3, 4) with (4,) or (1, 4) gives (3, 4)).
+  An unknown size against anything gives an unknown size ((None, 4) with (3, 4) gives (None, 4)).
+- Concatenate needs equal ranks and equal known sizes on every axis but the concatenation axis; the
+  output is the first input's shape with the concatenation axis summed (unknown if any is unknown).
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from ...diagnostics import codes
+from ...spec.layers import merging as L
+from ..errors import ShapeError
+from ..records import Inferred, Shape, Tensor, format_shape
+from . import Context, rule
+
+OP_WORDS = {
+    "add": "sums", "subtract": "subtracts the second input from the first", "multiply": "multiplies",
+    "average": "averages", "maximum": "takes the element-wise maximum of", "minimum": "takes the element-wise minimum of",
+}
+
+
+def shapes_list(inputs: list[Tensor]) -> str:
+    return "[" + ", ".join(format_shape(t.shape) for t in inputs) + "]"
+
+
+def broadcast(a: Shape, b: Shape) -> tuple[Optional[Shape], Optional[int]]:
+    """Keras's _compute_elemwise_op_output_shape: (result, None) or (None, offending axis from the end).
+
+    >>> broadcast((3, 4), (4,))
+    ((3, 4), None)
+    >>> broadcast((3, 1), (1, 4))
+    ((3, 4), None)
+    >>> broadcast((None, 4), (3, 4))
+    ((None, 4), None)
+    >>> broadcast((3, 4), (3, 5))
+    (None, -1)
+    """
+    if len(a) < len(b):
+        a, b = b, a
+    if not b:
+        return tuple(a), None
+    out = list(a[: len(a) - len(b)])
+    for pos, (i, j) in enumerate(zip(a[len(a) - len(b):], b, strict=True)):
+        if i is None or j is None:
+            out.append(None)
+        elif i == 1 or j == 1:
+            out.append(j if i == 1 else i)
+        elif i != j:
+            return None, pos - len(b)
+        else:
+            out.append(i)
+    return tuple(out), None
+
+
+@rule(L.Add, L.Subtract, L.Multiply, L.Average, L.Maximum, L.Minimum)
+def infer_elementwise_merge(layer: L.Merge, inputs: list[Tensor], ctx: Context) -> Inferred:
+    shape = inputs[0].shape
+    for n, tensor in enumerate(inputs[1:], start=1):
+        merged, bad_axis = broadcast(shape, tensor.shape)
+        if merged is None:
+            left = "input 0" if n == 1 else f"inputs 0..{n - 1} broadcast together"
+            raise ShapeError(
+                codes.MERGE_MISMATCH,
+                f"{layer.kind}: inputs have incompatible shapes. Received shapes {format_shape(shape)} ({left}) "
+                f"and {format_shape(tensor.shape)} (input {n}): axis {bad_axis} has {shape[bad_axis]} vs {tensor.shape[bad_axis]}",
+                hint=(
+                    f"{layer.kind} works element by element, so sizes must be equal (or 1, which broadcasts): "
+                    "project one branch to the other's size (Dense, or a 1x1 Conv for channels), "
+                    "or join the branches with Concatenate instead"
+                ),
+            )
+        shape = merged
+    steps = (
+        f"{layer.kind} {OP_WORDS[layer.OP]} its {len(inputs)} inputs element by element: "
+        f"{shapes_list(inputs)} -> {format_shape(shape)}"
+        + (" (sizes of 1 and missing leading axes broadcast)" if len({t.shape for t in inputs}) > 1 else ""),
+        "no weights: params = 0",
+    )
+    return Inferred(shape, steps=steps)
+
+
+@rule(L.Concatenate)
+def infer_concatenate(layer: L.Concatenate, inputs: list[Tensor], ctx: Context) -> Inferred:
+    ranks = {t.rank for t in inputs}
+    received = f"Received: input_shape={shapes_list(inputs)}"
+    if len(ranks) > 1:
+        raise ShapeError(
+            codes.MERGE_MISMATCH,
+            f"A Concatenate layer requires inputs with matching shapes except for the concatenation axis; "
+            f"the inputs have different ranks. {received}",
+            hint="Reshape (or Flatten) the inputs to the same rank before concatenating them",
+        )
+    rank = inputs[0].rank  # batch included, as Keras counts axes
+    axis = layer.axis
+    if not -rank <= axis < rank:
+        raise ShapeError(
+            codes.INVALID_ARGUMENT,
+            f"Concatenate axis={axis} is out of range for inputs of rank {rank}. {received}",
+            hint=f"valid axes are 1..{rank - 1} or -1..-{rank - 1}; axis -1 joins the features/channels",
+            argument="axis",
+        )
+    if axis % rank == 0:
+        # Keras accepts it symbolically and stacks samples along the batch; a spec describes one sample.
+        raise ShapeError(
+            codes.INVALID_ARGUMENT,
+            f"Concatenate axis={axis} is the batch axis: it would join samples, not features. {received}",
+            hint="axes count the batch axis: use axis -1 for features/channels (1 for channels_first)",
+            argument="axis",
+        )
+    index = axis % rank - 1
+    for pos in range(rank - 1):
+        if pos == index:
+            continue
+        known = {t.shape[pos] for t in inputs} - {None}
+        if len(known) > 1:
+            raise ShapeError(
+                codes.MERGE_MISMATCH,
+                f"A Concatenate layer requires inputs with matching shapes except for the concatenation axis "
+                f"(axis {axis}): axis {pos + 1} has sizes {sorted(known)}. {received}",
+                hint=(
+                    "make the other axes agree (e.g. 'same' padding in every branch, or the same pooling), "
+                    "or concatenate along the axis that differs"
+                ),
+            )
+    parts = [t.shape[index] for t in inputs]
+    total = None if None in parts else sum(parts)
+    shape = inputs[0].shape[:index] + (total,) + inputs[0].shape[index + 1:]
+    summed = " + ".join("None" if p is None else str(p) for p in parts)
+    steps = (
+        f"Concatenate joins {len(inputs)} inputs along axis {axis}: {summed} = {'None' if total is None else total}; "
+        "the other axes must match",
+        f"{shapes_list(inputs)} -> {format_shape(shape)}; no weights: params = 0",
+    )
+    return Inferred(shape, steps=steps)

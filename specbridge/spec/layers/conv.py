@@ -1,6 +1,5 @@
 """Convolution layers (keras.layers Conv1D/2D/3D, transposed, depthwise, separable)."""
 
-from __future__ import annotations
 
 from typing import ClassVar, Literal, Optional
 

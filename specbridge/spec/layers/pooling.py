@@ -1,6 +1,5 @@
 """Pooling layers: windowed max/average and global pooling."""
 
-from __future__ import annotations
 
 from typing import ClassVar, Literal, Optional
 

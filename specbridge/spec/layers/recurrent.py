@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, ClassVar, Literal, Optional, Union
 
-from pydantic import Field, PositiveInt, confloat
+from pydantic import Field, PositiveInt, confloat, field_validator
 
 from ..base import ActivationName, Layer
 
@@ -48,6 +48,22 @@ class Bidirectional(Layer):
     type: Literal["Bidirectional"]
     layer: RecurrentLayer
     merge_mode: Optional[Literal["concat", "sum", "mul", "ave"]] = "concat"
+
+    @field_validator("layer", mode="before")
+    @classmethod
+    def _recurrent_only(cls, value):
+        # Without this, pydantic's union error reads "unknown layer type 'Dense'" for a real layer type.
+        # Misspelt types are left to the union, whose error suggests the closest name.
+        from ..registry import BY_TYPE_NAME  # the registry imports this module
+
+        kind = value.get("type") if isinstance(value, dict) else None
+        names = [n for c in (SimpleRNN, LSTM, GRU) for n in c.type_names()]
+        if isinstance(kind, str) and kind in BY_TYPE_NAME and kind not in names:
+            raise ValueError(
+                f"Bidirectional wraps a recurrent layer (SimpleRNN, LSTM or GRU), not {kind}; "
+                "for a layer applied at every time step use TimeDistributed"
+            )
+        return value
 
 
 LAYERS = (SimpleRNN, LSTM, GRU, Bidirectional)

@@ -1,6 +1,5 @@
 """Layers that move, pad, crop, repeat or reshape data without weights."""
 
-from __future__ import annotations
 
 from typing import ClassVar, Literal, Optional, Union
 

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 class TimeDistributed(Layer):
     type: Literal["TimeDistributed"]
-    layer: "AnyLayer"  # forward reference, resolved in spec.registry once every layer exists
+    layer: AnyLayer  # forward reference, resolved in spec.registry once every layer exists
 
 
 LAYERS = (TimeDistributed,)
