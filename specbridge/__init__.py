@@ -7,7 +7,10 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "check_file", "check_text", "load_spec"]
+__all__ = [
+    "__version__", "check_file", "check_text", "keras_to_torch", "load_spec", "to_keras", "to_torch",
+    "torch_to_keras",
+]
 
 
 def __getattr__(name: str):
@@ -20,4 +23,12 @@ def __getattr__(name: str):
         from .spec.loader import load_spec
 
         return load_spec
+    if name in ("to_keras", "to_torch"):
+        from . import emit
+
+        return getattr(emit, name)
+    if name in ("keras_to_torch", "torch_to_keras"):
+        from .emit import weights
+
+        return getattr(weights, name)
     raise AttributeError(f"module 'specbridge' has no attribute {name!r}")

@@ -35,7 +35,7 @@ class Code:
         )
 
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+E, W = Severity.ERROR, Severity.WARNING
 
 REGISTRY: dict[str, Code] = {}
 

@@ -52,6 +52,9 @@ class Expect(BaseModel):
     non_trainable_params: Optional[NonNegativeInt] = None
 
 
+_TYPE_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 class Layer(BaseModel):
     """Fields every layer accepts besides its Keras arguments."""
 
@@ -75,7 +78,10 @@ class Layer(BaseModel):
     @classmethod
     def type_names(cls) -> tuple[str, ...]:
         """The canonical Keras class name first, then its aliases."""
-        return typing.get_args(cls.model_fields["type"].annotation)
+        names = _TYPE_NAMES.get(cls)
+        if names is None:  # cached: `kind` is asked for on every layer, many times per check
+            names = _TYPE_NAMES[cls] = typing.get_args(cls.model_fields["type"].annotation)
+        return names
 
     @property
     def kind(self) -> str:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from functools import cache
 
 
+@cache
 def to_snake_case(name: str) -> str:
     """Keras's conversion of a class name: Conv2D -> conv2d, MaxPooling2D -> max_pooling2d, ReLU -> re_lu."""
     name = re.sub(r"\W+", "", name)

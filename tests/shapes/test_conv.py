@@ -209,8 +209,8 @@ def test_tuple_length_errors_point_at_the_argument():
     found = {(d.code, d.line) for d in result.errors}
     assert found == {("SB012", 7), ("SB012", 11)}
     messages = " ".join(d.message for d in result.errors)
-    assert "layers.0.kernel_size" in messages and "list of 2 ints" in messages
-    assert "layers.1.output_padding" in messages
+    assert "`kernel_size`" in messages and "list of 2 ints" in messages
+    assert "`output_padding`" in messages
 
 
 def test_shape_error_points_at_the_blamed_argument():

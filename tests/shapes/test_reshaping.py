@@ -155,6 +155,6 @@ def test_argument_errors_point_at_the_argument(layer_type, args, shape, keras):
     )
     result = check_text(text, lint=False)
     assert [(d.code, d.line) for d in result.errors] == [("SB012", 6)]
-    assert f"layers.0.{key}" in result.errors[0].message
+    assert f"`{key}`" in result.errors[0].message
     with pytest.raises((ValueError, TypeError)):
         getattr(keras.layers, layer_type)(**args)(keras.Input(shape))

@@ -6,7 +6,7 @@ raises ShapeError. Families live in their own modules; importing this package re
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from ...spec.base import Layer
 from ..records import Inferred, Tensor

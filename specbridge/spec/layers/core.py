@@ -1,7 +1,5 @@
 """Dense, Embedding, dropout and activation layers."""
 
-from __future__ import annotations
-
 from typing import ClassVar, Literal, Optional
 
 from pydantic import Field, NonNegativeFloat, PositiveInt, confloat

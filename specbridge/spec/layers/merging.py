@@ -1,7 +1,5 @@
 """Layers that merge several inputs."""
 
-from __future__ import annotations
-
 from typing import ClassVar, Literal
 
 from ..base import Layer

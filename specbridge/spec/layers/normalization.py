@@ -1,7 +1,5 @@
 """Normalization layers."""
 
-from __future__ import annotations
-
 from typing import Literal, Union
 
 from pydantic import PositiveFloat, confloat

@@ -1,7 +1,5 @@
 """Recurrent layers and the Bidirectional wrapper."""
 
-from __future__ import annotations
-
 from typing import Annotated, ClassVar, Literal, Optional, Union
 
 from pydantic import Field, PositiveInt, confloat, field_validator

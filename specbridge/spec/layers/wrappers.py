@@ -1,7 +1,5 @@
 """TimeDistributed, whose `layer` may be any layer (the union is resolved in spec.registry)."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING, Literal
 
 from ..base import Layer
@@ -12,7 +10,7 @@ if TYPE_CHECKING:
 
 class TimeDistributed(Layer):
     type: Literal["TimeDistributed"]
-    layer: AnyLayer  # forward reference, resolved in spec.registry once every layer exists
+    layer: "AnyLayer"  # forward reference, resolved in spec.registry once every layer exists
 
 
 LAYERS = (TimeDistributed,)

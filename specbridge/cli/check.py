@@ -1,0 +1,93 @@
+"""`specbridge check PATH...`: validate specs, infer every shape, report problems."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .options import CheckFormat
+
+
+def check_spec(text: str, name: str):
+    """check_text, with an unexpected failure tagged with the file it happened on."""
+    from ..check import check_text
+    from .exit_codes import InternalError
+
+    try:
+        return check_text(text, name)
+    except Exception as exc:
+        raise InternalError(f"while checking {name}") from exc
+
+
+def command(
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="PATH",
+            help="Spec files or directories (searched recursively for specs); '-' reads stdin.",
+            show_default=False,
+        ),
+    ],
+    format: Annotated[
+        CheckFormat, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
+    ] = CheckFormat.text,
+    strict: Annotated[bool, typer.Option("--strict", help="Warnings fail the check too (exit 1).")] = False,
+) -> None:
+    """Check specs for shape, parameter and schema errors.
+
+    Every problem is reported with its file, line and column, and a hint.
+
+    Exit status: 0 no errors, 1 errors (or warnings with --strict), 2 usage error or unreadable file.
+    """
+    import sys
+
+    from ..diagnostics.model import Severity
+    from . import exit_codes, files, output
+
+    targets = files.collect(paths)
+    diagnostics, sources, unreadable = [], {}, []
+    for path in targets:
+        name = files.display_name(path)
+        try:
+            text = files.read(path)
+        except files.ReadProblem as exc:
+            unreadable.append(str(exc))
+            continue
+        sources[name] = text
+        diagnostics.extend(check_spec(text, name).diagnostics)
+
+    checked = len(sources)
+    errors = sum(d.severity is Severity.ERROR for d in diagnostics)
+    warnings = sum(d.severity is Severity.WARNING for d in diagnostics)
+    if format is CheckFormat.text:
+        from ..diagnostics.render import text as render
+        from ..diagnostics.render.styled import line
+
+        lines = []
+        for d in diagnostics:
+            lines.extend(render.render_diagnostic(d, sources[d.file].splitlines() if d.file in sources else None))
+            lines.append(line())
+        if checked:
+            lines.append(render.totals(checked, errors, warnings, strict=strict))
+        output.write_lines(lines)
+    elif format is CheckFormat.json:
+        from ..diagnostics.render import json as render
+
+        output.write(render.render(diagnostics, checked, errors, warnings))
+    elif format is CheckFormat.github:
+        from ..diagnostics.render import github as render
+
+        output.write(render.render(diagnostics))
+    else:
+        from .. import __version__
+        from ..diagnostics.render import sarif as render
+
+        output.write(render.render(diagnostics, __version__))
+
+    for problem in unreadable:
+        print(exit_codes.error_line(problem), file=sys.stderr)
+    if unreadable:
+        raise typer.Exit(exit_codes.USAGE)
+    if errors or (strict and warnings):
+        raise typer.Exit(exit_codes.FAILED)

@@ -1,0 +1,93 @@
+"""`specbridge emit SPEC --to keras|pytorch [-o FILE]`: write the model as a standalone Python module."""
+
+from __future__ import annotations
+
+import enum
+from typing import Annotated, Optional
+
+import typer
+
+
+class Target(str, enum.Enum):
+    keras = "keras"
+    pytorch = "pytorch"
+
+
+# What running the emitted module needs (writing it needs neither).
+FRAMEWORKS = {Target.keras: ("keras", "TensorFlow/Keras", "keras"), Target.pytorch: ("torch", "PyTorch", "torch")}
+
+
+def command(
+    spec: Annotated[str, typer.Argument(metavar="SPEC", help="A spec file ('-' reads stdin).", show_default=False)],
+    to: Annotated[Target, typer.Option("--to", "-t", help="Target framework.", case_sensitive=False)],
+    output_file: Annotated[
+        Optional[str], typer.Option("--output", "-o", metavar="FILE", help="Write here instead of stdout.")
+    ] = None,
+) -> None:
+    """Write a spec as a Keras or PyTorch module defining build_model().
+
+    The module imports only its framework (and numpy); writing it needs neither. A spec with errors
+    prints its diagnostics and exits 1; so does a layer the target cannot compute exactly (SB400).
+    """
+    from . import files, output
+    from .check import check_spec
+    from .reporting import stop_on_errors
+
+    text = files.read_or_fail(spec)
+    name = files.display_name(spec)
+    result = check_spec(text, name)
+    stop_on_errors(result, text, json_output=False)
+
+    from ..emit import NotExpressible, keras_source, torch_source
+
+    try:
+        code = keras_source(result) if to is Target.keras else torch_source(result)
+    except NotExpressible as exc:
+        _not_expressible(result, text, exc, to)
+    if output_file is None:
+        output.write(code)
+    else:
+        from pathlib import Path
+
+        from .exit_codes import fail
+
+        try:
+            Path(output_file).write_text(code, encoding="utf-8")
+        except OSError as exc:
+            fail(f"cannot write {output_file}: {exc.strerror or exc}")
+    _note_missing_framework(to)
+
+
+def _not_expressible(result, text: str, exc, to: Target) -> None:
+    from ..diagnostics import codes
+    from ..diagnostics.render import text as render
+    from ..diagnostics.render.styled import line
+    from . import exit_codes, output
+
+    entry = next((e for e in result.document.entries if e.name == exc.layer), None)
+    location = result.document.locate(("layers", entry.index)) if entry is not None else None
+    target = "Keras" if to is Target.keras else "PyTorch"
+    diagnostic = codes.NOT_EXPRESSIBLE(
+        f"{target} cannot compute {exc.layer!r} exactly as the spec says: {exc.reason}",
+        layer=exc.layer, file=result.file,
+        hint="change this layer's arguments as the message suggests, or emit for the other framework",
+        **({"location": location} if location is not None else {}),
+    )
+    lines = render.render_diagnostic(diagnostic, text.splitlines())
+    lines.append(line())
+    lines.append(render.totals(1, 1, 0))
+    output.write_lines(lines)
+    raise typer.Exit(exit_codes.FAILED)
+
+
+def _note_missing_framework(to: Target) -> None:
+    import importlib.util
+    import sys
+
+    module, framework, extra = FRAMEWORKS[to]
+    if importlib.util.find_spec(module) is None:
+        print(
+            f"specbridge: note: running this module needs {framework}, which is not installed: "
+            f"pip install 'specbridge[{extra}]'",
+            file=sys.stderr,
+        )

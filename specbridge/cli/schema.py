@@ -1,0 +1,32 @@
+"""`specbridge schema [-o FILE]`: the JSON Schema of the spec format (for editors and validators)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+
+def command(
+    output_file: Annotated[
+        Optional[str],
+        typer.Option("--output", "-o", metavar="FILE", help="Write the schema to FILE instead of stdout."),
+    ] = None,
+) -> None:
+    """Print the JSON Schema of the spec format.
+
+    schemas/specbridge.schema.json is this output; editors use it for completion (docs/editor-setup.md).
+    """
+    from ..spec.schema import schema_text
+    from . import exit_codes, output
+
+    text = schema_text()
+    if output_file is None:
+        output.write(text)
+        return
+    from pathlib import Path
+
+    try:
+        Path(output_file).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        exit_codes.fail(f"cannot write '{output_file}': {exc.strerror or exc}")

@@ -1,0 +1,42 @@
+"""`specbridge summary SPEC`: the Keras model.summary() table, without building the model."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .options import ReportFormat
+
+
+def command(
+    spec: Annotated[str, typer.Argument(metavar="SPEC", help="A spec file ('-' reads stdin).", show_default=False)],
+    format: Annotated[
+        ReportFormat, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
+    ] = ReportFormat.text,
+) -> None:
+    """Show the Keras model.summary() table of a spec.
+
+    Each layer's output shape and parameter count, with totals, computed without building the model.
+
+    A spec with errors prints its diagnostics instead and exits 1.
+    """
+    from . import files, output
+    from .check import check_spec
+    from .reporting import stop_on_errors, write_warnings
+
+    text = files.read_or_fail(spec)
+    name = files.display_name(spec)
+    result = check_spec(text, name)
+    stop_on_errors(result, text, json_output=format is ReportFormat.json)
+    if format is ReportFormat.json:
+        import json
+
+        from ..report.summary import document
+
+        output.write(json.dumps(document(result), indent=2) + "\n")
+        return
+    from ..report.summary import render_text
+
+    output.write_lines(render_text(result))
+    write_warnings(result, text)

@@ -1,0 +1,55 @@
+"""Layout conversion and the numerical comparison of one layer's outputs."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .report import LayerComparison
+
+# OUTPUT_LAYOUT / INPUT_LAYOUT values of an emitted torch module (see specbridge.emit).
+CHANNELS_FIRST, KERAS = "channels_first", "keras"
+
+
+def torch_to_keras_layout(array: np.ndarray, layout: str) -> np.ndarray:
+    """A torch output in Keras's axis order: channels_first moves axis 1 to the end."""
+    if layout == KERAS:
+        return array
+    if layout == CHANNELS_FIRST:
+        return np.moveaxis(array, 1, -1)
+    raise ValueError(f"unknown layout {layout!r} (expected {CHANNELS_FIRST!r} or {KERAS!r})")
+
+
+def keras_to_torch_layout(array: np.ndarray, layout: str) -> np.ndarray:
+    """A Keras input in the torch model's axis order: channels_first moves the last axis to position 1."""
+    if layout == KERAS:
+        return array
+    if layout == CHANNELS_FIRST:
+        return np.ascontiguousarray(np.moveaxis(array, -1, 1))
+    raise ValueError(f"unknown layout {layout!r} (expected {CHANNELS_FIRST!r} or {KERAS!r})")
+
+
+def compare_outputs(
+    name: str, kind: str, keras_out: np.ndarray, torch_out: np.ndarray, atol: float, rtol: float
+) -> LayerComparison:
+    """ok when max|keras - torch| <= atol + rtol * max|keras| (a NaN or a shape mismatch is never ok)."""
+    expected = keras_out.astype(np.float64)
+    scale = float(np.max(np.abs(expected), initial=0.0, where=np.isfinite(expected)))
+    if keras_out.shape != torch_out.shape:
+        return _failed(
+            name, kind, f"output shape {tuple(keras_out.shape)} in Keras but {tuple(torch_out.shape)} in PyTorch",
+            scale,
+        )
+    got = torch_out.astype(np.float64)
+    if not np.all(np.isfinite(expected)):
+        return _failed(name, kind, "Keras output has NaN or infinite values", scale)
+    if not np.all(np.isfinite(got)):
+        return _failed(name, kind, "PyTorch output has NaN or infinite values (a weight not transferred?)", scale)
+    max_abs = float(np.max(np.abs(expected - got), initial=0.0))
+    max_rel = max_abs / scale if scale > 0 else (0.0 if max_abs == 0 else math.inf)
+    return LayerComparison(name, kind, max_abs, max_rel, scale, ok=max_abs <= atol + rtol * scale)
+
+
+def _failed(name: str, kind: str, note: str, scale: float = 0.0) -> LayerComparison:
+    return LayerComparison(name, kind, math.inf, math.inf, scale, ok=False, note=note)

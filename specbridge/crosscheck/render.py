@@ -1,0 +1,47 @@
+"""Text rendering of a CrosscheckReport (json is report.to_dict())."""
+
+from __future__ import annotations
+
+from .report import CrosscheckReport, LayerComparison
+
+_HEADER = ("layer", "type", "max abs err", "max rel err", "max |out|", "")
+
+
+def render_text(report: CrosscheckReport) -> str:
+    rows = [_HEADER] + [_row(layer) for layer in report.layers]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(_HEADER))]
+    lines = [
+        f"crosscheck {report.spec}: Keras vs PyTorch, {report.dtype}, {report.samples} samples, seed {report.seed}",
+        f"a layer agrees when max|keras - torch| <= {report.atol:g} + {report.rtol:g} * max|keras output|",
+        "",
+    ]
+    lines += ["  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+    if report.skipped:
+        lines += ["", f"not compared (reach no model output, so neither model computes them): {', '.join(report.skipped)}"]
+    lines += ["", verdict(report)]
+    return "\n".join(lines) + "\n"
+
+
+def verdict(report: CrosscheckReport) -> str:
+    totals = f"max abs error {report.max_abs_error:.3g}, max rel error {report.max_rel_error:.3g}"
+    if report.ok:
+        return f"ok: all {len(report.layers)} layers agree ({totals})"
+    first = report.layer(report.first_divergence)
+    failed = sum(not layer.ok for layer in report.layers)
+    if first.note:
+        why = first.note
+    else:
+        limit = report.atol + report.rtol * first.max_abs_output
+        why = (f"max abs error {first.max_abs_error:.3g} > {report.atol:g} + {report.rtol:g} * "
+               f"{first.max_abs_output:.3g} = {limit:.3g}")
+    return (f"FAILED: the models diverge first at layer '{first.name}' ({first.kind}): {why}; "
+            f"{failed} of {len(report.layers)} layers differ")
+
+
+def _row(layer: LayerComparison) -> tuple[str, ...]:
+    return (layer.name, layer.kind, _num(layer.max_abs_error), _num(layer.max_rel_error),
+            f"{layer.max_abs_output:.3g}", "ok" if layer.ok else f"DIFFERS{': ' + layer.note if layer.note else ''}")
+
+
+def _num(value: float) -> str:
+    return "-" if value == float("inf") else f"{value:.2e}"

@@ -1,0 +1,79 @@
+"""What a cross-check finds: one comparison per spec layer, and the verdict over all of them."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Optional
+
+
+@dataclass(frozen=True)
+class LayerComparison:
+    """Keras vs PyTorch output of one spec layer.
+
+    max_rel_error is the max absolute error divided by the largest |Keras output| of the layer: an elementwise
+    relative error explodes on outputs near zero (ReLU zeros, centred activations), a scaled one does not.
+    """
+
+    name: str
+    kind: str
+    max_abs_error: float
+    max_rel_error: float
+    max_abs_output: float  # the largest |Keras output| of the layer: the scale tolerances are relative to
+    ok: bool
+    note: Optional[str] = None  # why the layer could not be compared numerically (shape mismatch, NaN...)
+
+
+@dataclass(frozen=True)
+class CrosscheckReport:
+    spec: str
+    dtype: str
+    samples: int
+    seed: int
+    atol: float
+    rtol: float
+    layers: list[LayerComparison] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # spec layers reaching no output: in neither model
+
+    @property
+    def ok(self) -> bool:
+        return all(layer.ok for layer in self.layers)
+
+    @property
+    def first_divergence(self) -> Optional[str]:
+        """The first layer, in spec order, whose outputs differ beyond the tolerance."""
+        return next((layer.name for layer in self.layers if not layer.ok), None)
+
+    @property
+    def max_abs_error(self) -> float:
+        return max((layer.max_abs_error for layer in self.layers), default=0.0)
+
+    @property
+    def max_rel_error(self) -> float:
+        return max((layer.max_rel_error for layer in self.layers), default=0.0)
+
+    def layer(self, name: str) -> LayerComparison:
+        return next(layer for layer in self.layers if layer.name == name)
+
+    def to_dict(self) -> dict:
+        """JSON-ready: infinities (unmatched shapes, NaN outputs) become null."""
+        return {
+            "ok": self.ok,
+            "spec": self.spec,
+            "dtype": self.dtype,
+            "samples": self.samples,
+            "seed": self.seed,
+            "atol": self.atol,
+            "rtol": self.rtol,
+            "max_abs_error": _finite(self.max_abs_error),
+            "max_rel_error": _finite(self.max_rel_error),
+            "first_divergence": self.first_divergence,
+            "layers": [{k: _finite(v) for k, v in asdict(layer).items()} for layer in self.layers],
+            "skipped": list(self.skipped),
+        }
+
+
+def _finite(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

@@ -1,0 +1,123 @@
+"""run_crosscheck: build both emitted models, share random weights, compare every layer."""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from typing import Optional
+
+from ..check import CheckResult
+from ..emit.errors import SpecHasErrors
+from .capture import keras_layer_outputs, torch_layer_outputs
+from .compare import compare_outputs, keras_to_torch_layout, torch_to_keras_layout
+from .inputs import random_inputs
+from .randomize import randomize_keras_weights
+from .report import CrosscheckReport, LayerComparison
+
+DTYPES = ("float32", "float64")
+# Correctly translated models differ by float rounding only: ~1e-6 absolute in float32 (REFERENCE.md 6), ~1e-12
+# in float64. Real translation bugs give 1e-3 and far above, so these leave a wide margin on both sides.
+DEFAULT_TOLERANCES: dict[str, tuple[float, float]] = {"float32": (1e-5, 1e-4), "float64": (1e-9, 1e-9)}
+
+
+def tolerances(dtype: str, atol: Optional[float] = None, rtol: Optional[float] = None) -> tuple[float, float]:
+    default_atol, default_rtol = DEFAULT_TOLERANCES[dtype]
+    return (default_atol if atol is None else atol, default_rtol if rtol is None else rtol)
+
+
+def run_crosscheck(
+    result: CheckResult,
+    dtype: str = "float32",
+    samples: int = 4,
+    seed: int = 0,
+    atol: Optional[float] = None,
+    rtol: Optional[float] = None,
+) -> CrosscheckReport:
+    """Cross-check the Keras and PyTorch models emitted for a valid spec.
+
+    A layer is ok when max|keras - torch| <= atol + rtol * max|keras output|; atol/rtol default per dtype
+    (DEFAULT_TOLERANCES). Raises SpecHasErrors for a spec with errors, specbridge.emit.NotExpressible for a
+    layer a framework cannot express, specbridge.emit.MissingExtra when Keras or torch is not installed.
+    """
+    if dtype not in DTYPES:
+        raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
+    if not result.ok or not result.document.valid:
+        raise SpecHasErrors(result)
+    atol, rtol = tolerances(dtype, atol, rtol)
+    keras_model, torch_model = build_pair(result, dtype, seed)
+    # A layer whose output reaches no model output (warning SB103) is not part of the functional Keras model.
+    built = {layer.name for layer in keras_model.layers}
+    spec_layers = [(e.name, e.layer.kind) for e in result.document.entries if e.name in built]
+    skipped = [e.name for e in result.document.entries if e.name not in built]
+
+    inputs = random_inputs(result, samples, seed, dtype)
+    keras_outputs = keras_layer_outputs(keras_model, [name for name, _ in spec_layers], inputs)
+    torch_inputs = [keras_to_torch_layout(x, torch_model.INPUT_LAYOUT[spec_input.name])
+                    for x, spec_input in zip(inputs, result.document.spec().named_inputs(), strict=True)]
+    torch_outputs = torch_layer_outputs(torch_model, torch_inputs)
+
+    layers = []
+    for name, kind in spec_layers:
+        if name not in torch_outputs:
+            layers.append(LayerComparison(name, kind, float("inf"), float("inf"), 0.0, ok=False,
+                                          note="the PyTorch model has no module observed for this layer"))
+            continue
+        torch_out = torch_to_keras_layout(torch_outputs[name], torch_model.OUTPUT_LAYOUT[name])
+        layers.append(compare_outputs(name, kind, keras_outputs[name], torch_out, atol, rtol))
+    return CrosscheckReport(result.document.spec().name, dtype, samples, seed, atol, rtol, layers, skipped)
+
+
+def build_pair(result: CheckResult, dtype: str, seed: int):
+    """Both emitted models in `dtype`, the Keras one with random weights and the torch one with the same.
+
+    Torch parameters and BatchNorm statistics are set to NaN before the transfer, so a weight that the
+    transfer forgets poisons its layer's output instead of silently keeping torch's initialization.
+    """
+    from ..emit import require, to_keras, to_torch
+
+    require("keras", "TensorFlow/Keras", "keras")
+    require("tensorflow", "TensorFlow/Keras", "keras")
+    require("torch", "PyTorch", "torch")
+    # Before TensorFlow loads: quiet its C++ logging, and use the backend the emitted Keras code is checked on.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    import keras
+    import torch
+
+    from ..emit.weights import keras_to_torch
+
+    keras.utils.set_random_seed(seed)
+    with keras_dtype(dtype):
+        keras_model = to_keras(result)
+    torch_model = to_torch(result).to(getattr(torch, dtype))
+    torch_model.eval()
+    randomize_keras_weights(keras_model, seed)
+    poison_torch_weights(torch_model)
+    keras_to_torch(keras_model, torch_model, result)
+    return keras_model, torch_model
+
+
+def poison_torch_weights(model) -> None:
+    import torch
+
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.fill_(float("nan"))
+        for name, buffer in model.named_buffers():
+            if name.endswith(("running_mean", "running_var")):
+                buffer.fill_(float("nan"))
+
+
+@contextmanager
+def keras_dtype(dtype: str):
+    """Build Keras layers (weights and computations) and Inputs in `dtype`; restores the global policy."""
+    import keras
+
+    floatx, policy = keras.config.floatx(), keras.config.dtype_policy()
+    keras.config.set_floatx(dtype)
+    keras.config.set_dtype_policy(dtype)
+    try:
+        yield
+    finally:
+        keras.config.set_floatx(floatx)
+        keras.config.set_dtype_policy(policy)

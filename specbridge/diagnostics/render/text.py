@@ -1,0 +1,82 @@
+"""Human-readable diagnostics, compiler style:
+
+    model.spec.yaml:7:5: SB201 error: output rows would be 0 (zero or negative): ...
+      7 |   - {type: Conv2D, filters: 64, kernel_size: 5}
+        |     ^
+      hint: use padding 'same', a smaller kernel_size, ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Optional
+
+from ..model import Diagnostic, Severity
+from .styled import Line, line
+
+SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow", Severity.INFO: "bold blue"}
+
+
+def location(d: Diagnostic) -> str:
+    """file:line:col, dropping the parts that are unknown."""
+    where = d.file or "<spec>"
+    if d.line:
+        where += f":{d.line}"
+        if d.column:
+            where += f":{d.column}"
+    return where
+
+
+def snippet(source_line: str, line_no: int, column: int) -> list[Line]:
+    """The offending source line with a caret under the column."""
+    gutter = f"  {line_no}"
+    pad = " " * len(gutter)
+    text = source_line.rstrip("\r\n").expandtabs(1)
+    return [
+        line((f"{gutter} | ", "dim"), text),
+        line((f"{pad} | ", "dim"), " " * max(column - 1, 0), ("^", "bold red")),
+    ]
+
+
+def render_diagnostic(d: Diagnostic, source_lines: Optional[list[str]] = None) -> list[Line]:
+    out = [
+        line(
+            (location(d) + ":", "bold"), " ", (d.code, "bold"), " ",
+            (d.severity.value + ":", SEVERITY_STYLE[d.severity]), " ", d.message,
+        )
+    ]
+    if source_lines is not None and 0 < d.line <= len(source_lines):
+        out.extend(snippet(source_lines[d.line - 1], d.line, d.column))
+    if d.hint:
+        out.append(line("  ", ("hint:", "bold cyan"), " ", d.hint))
+    return out
+
+
+def render(diagnostics: list[Diagnostic], sources: Mapping[str, str] | None = None) -> list[Line]:
+    """All diagnostics, with a source snippet when the file's text is in `sources`."""
+    split: dict[str, list[str]] = {}
+    out: list[Line] = []
+    for d in diagnostics:
+        lines = None
+        if sources is not None and d.file in sources:
+            if d.file not in split:
+                split[d.file] = sources[d.file].splitlines()
+            lines = split[d.file]
+        out.extend(render_diagnostic(d, lines))
+    return out
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def totals(files_checked: int, errors: int, warnings: int, *, strict: bool = False) -> Line:
+    """The closing line of `check`: "All 3 specs OK" or "Checked 3 files: 2 errors, 1 warning"."""
+    if errors == 0 and (warnings == 0 or not strict):
+        ok = f"All {plural(files_checked, 'spec')} OK" if files_checked != 1 else "1 spec OK"
+        if warnings:
+            ok += f" ({plural(warnings, 'warning')})"
+        return line((ok, "bold green"))
+    counts = f"{plural(errors, 'error')}, {plural(warnings, 'warning')}"
+    tail = " (--strict: warnings fail)" if strict and warnings and not errors else ""
+    return line((f"Checked {plural(files_checked, 'file')}: ", "bold"), (counts, "bold red"), tail)

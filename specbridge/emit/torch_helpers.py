@@ -1,0 +1,341 @@
+'''Helper nn.Module classes that emitted PyTorch files include when (and only when) they use them.
+
+Each entry is ruff-clean source. Keys are the class names emitted code refers to; `REQUIRES` lists
+helpers a helper's source uses itself.
+'''
+
+from __future__ import annotations
+
+HELPERS: dict[str, str] = {}
+REQUIRES: dict[str, tuple[str, ...]] = {}
+
+
+def _helper(name: str, source: str, requires: tuple[str, ...] = ()) -> None:
+    HELPERS[name] = source.strip("\n") + "\n"
+    REQUIRES[name] = requires
+
+
+_helper("ChannelsLast", '''
+class ChannelsLast(nn.Module):
+    """Moves the channel axis from position 1 to the end: PyTorch layout -> Keras channels_last."""
+
+    def forward(self, x):
+        return x.movedim(1, -1)
+''')
+
+_helper("ChannelsFirst", '''
+class ChannelsFirst(nn.Module):
+    """Moves the last axis to position 1: Keras channels_last -> PyTorch layout."""
+
+    def forward(self, x):
+        return x.movedim(-1, 1)
+''')
+
+_helper("AvgPoolSame", '''
+class AvgPoolSame(nn.Module):
+    """Average pooling with TensorFlow's asymmetric 'same' padding: padded cells are not counted."""
+
+    def __init__(self, pool, pad, input_size):
+        super().__init__()
+        self.pool = pool
+        self.pad = pad
+        real_fraction = pool(pad(torch.ones(1, 1, *input_size)))  # share of real cells in each window
+        self.register_buffer("scale", 1 / real_fraction, persistent=False)
+
+    def forward(self, x):
+        return self.pool(self.pad(x)) * self.scale
+''')
+
+_helper("Crop", '''
+class Crop(nn.Module):
+    """Keras Cropping: drops (before, after) cells on each of the last len(crops) axes."""
+
+    def __init__(self, *crops):
+        super().__init__()
+        self.index = (..., *(slice(before, -after or None) for before, after in crops))
+
+    def forward(self, x):
+        return x[self.index]
+''')
+
+_helper("Reshape", '''
+class Reshape(nn.Module):
+    """Keras Reshape: a new shape for each sample; the batch axis is kept."""
+
+    def __init__(self, *shape):
+        super().__init__()
+        self.shape = shape
+
+    def forward(self, x):
+        return x.reshape(x.shape[0], *self.shape)
+''')
+
+_helper("Permute", '''
+class Permute(nn.Module):
+    """Keras Permute: reorders the axes of each sample (dims are 1-based, the batch axis stays first)."""
+
+    def __init__(self, *dims):
+        super().__init__()
+        self.dims = (0, *dims)
+
+    def forward(self, x):
+        return x.permute(self.dims)
+''')
+
+_helper("RepeatVector", '''
+class RepeatVector(nn.Module):
+    """Keras RepeatVector: (batch, features) -> (batch, n, features)."""
+
+    def __init__(self, n):
+        super().__init__()
+        self.n = n
+
+    def forward(self, x):
+        return x.unsqueeze(1).expand(-1, self.n, -1)
+''')
+
+_helper("RepeatAxis", '''
+class RepeatAxis(nn.Module):
+    """Keras UpSampling1D: repeats every step `size` times along one axis."""
+
+    def __init__(self, size, dim):
+        super().__init__()
+        self.size = size
+        self.dim = dim
+
+    def forward(self, x):
+        return x.repeat_interleave(self.size, dim=self.dim)
+''')
+
+_helper("KerasReLU", '''
+class KerasReLU(nn.Module):
+    """Keras ReLU with threshold, max_value and negative_slope, computed as Keras does."""
+
+    def __init__(self, max_value, negative_slope, threshold):
+        super().__init__()
+        self.max_value = max_value
+        self.negative_slope = negative_slope
+        self.threshold = threshold
+
+    def forward(self, x):
+        negative = torch.relu(self.threshold - x)
+        x = x * (x > self.threshold)
+        if self.max_value is not None:
+            x = x.clamp(0, self.max_value)
+        return x - self.negative_slope * negative
+''')
+
+_helper("Exponential", '''
+class Exponential(nn.Module):
+    """Keras 'exponential' activation."""
+
+    def forward(self, x):
+        return torch.exp(x)
+''')
+
+_helper("SparsePlus", '''
+class SparsePlus(nn.Module):
+    """Keras 'sparse_plus': 0 below -1, x above 1, (x + 1)**2 / 4 in between."""
+
+    def forward(self, x):
+        return torch.where(x <= -1, 0.0, torch.where(x >= 1, x, (x + 1) ** 2 / 4))
+''')
+
+_helper("Squareplus", '''
+class Squareplus(nn.Module):
+    """Keras 'squareplus' with b=4: (x + sqrt(x**2 + 4)) / 2."""
+
+    def forward(self, x):
+        return (x + torch.sqrt(x * x + 4)) / 2
+''')
+
+_helper("Sparsemax", '''
+class Sparsemax(nn.Module):
+    """Keras 'sparsemax' along one axis, computed as Keras's TensorFlow backend does.
+
+    Note: that backend's threshold sums the cumulative sums over the whole support (not only the
+    last one), so it differs from the textbook sparsemax; this reproduces it.
+    """
+
+    def __init__(self, dim=-1):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x):
+        x = x.movedim(self.dim, -1)
+        ordered = x.sort(dim=-1, descending=True).values
+        cumulative = ordered.cumsum(-1)
+        r = torch.arange(1, x.shape[-1] + 1, dtype=x.dtype, device=x.device)
+        support = ordered - (cumulative - 1) / r > 0
+        k = support.sum(-1, keepdim=True).to(x.dtype)
+        tau = (torch.where(support, cumulative, 0.0).sum(-1, keepdim=True) - 1) / k
+        return torch.clamp(x - tau, min=0).movedim(-1, self.dim)
+''')
+
+_helper("Concatenate", '''
+class Concatenate(nn.Module):
+    """Keras Concatenate along `dim` (already mapped to this tensor layout)."""
+
+    def __init__(self, dim):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, *xs):
+        return torch.cat(xs, dim=self.dim)
+''')
+
+_helper("Add", '''
+class Add(nn.Module):
+    """Keras Add: element-wise sum, left to right."""
+
+    def forward(self, x, *others):
+        for other in others:
+            x = x + other
+        return x
+''')
+
+_helper("Subtract", '''
+class Subtract(nn.Module):
+    """Keras Subtract: first input minus the second."""
+
+    def forward(self, x, other):
+        return x - other
+''')
+
+_helper("Multiply", '''
+class Multiply(nn.Module):
+    """Keras Multiply: element-wise product."""
+
+    def forward(self, x, *others):
+        for other in others:
+            x = x * other
+        return x
+''')
+
+_helper("Average", '''
+class Average(nn.Module):
+    """Keras Average: element-wise mean."""
+
+    def forward(self, x, *others):
+        for other in others:
+            x = x + other
+        return x / (1 + len(others))
+''')
+
+_helper("Maximum", '''
+class Maximum(nn.Module):
+    """Keras Maximum: element-wise maximum."""
+
+    def forward(self, x, *others):
+        for other in others:
+            x = torch.maximum(x, other)
+        return x
+''')
+
+_helper("Minimum", '''
+class Minimum(nn.Module):
+    """Keras Minimum: element-wise minimum."""
+
+    def forward(self, x, *others):
+        for other in others:
+            x = torch.minimum(x, other)
+        return x
+''')
+
+_helper("Recurrent", '''
+class Recurrent(nn.Module):
+    """A batch-first RNN returning what Keras returns: the whole sequence, or the final state."""
+
+    def __init__(self, rnn, return_sequences, go_backwards=False):
+        super().__init__()
+        self.rnn = rnn
+        self.return_sequences = return_sequences
+        self.go_backwards = go_backwards
+
+    def forward(self, x):
+        if self.go_backwards:
+            x = x.flip(1)
+        out, _ = self.rnn(x)
+        return out if self.return_sequences else out[:, -1]
+''')
+
+_helper("Bidirectional", '''
+class Bidirectional(nn.Module):
+    """Keras Bidirectional over a bidirectional batch-first RNN, merging the directions as Keras does."""
+
+    def __init__(self, rnn, units, merge_mode, return_sequences):
+        super().__init__()
+        self.rnn = rnn
+        self.units = units
+        self.merge_mode = merge_mode
+        self.return_sequences = return_sequences
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        if self.return_sequences:
+            forward, backward = out[..., : self.units], out[..., self.units :]
+        else:  # each direction's final state: the last step forward, the first step backward
+            forward, backward = out[:, -1, : self.units], out[:, 0, self.units :]
+        if self.merge_mode == "concat":
+            return torch.cat((forward, backward), dim=-1)
+        if self.merge_mode == "sum":
+            return forward + backward
+        if self.merge_mode == "mul":
+            return forward * backward
+        return (forward + backward) / 2
+''')
+
+_helper("GRUResetBefore", '''
+class GRUResetBefore(nn.Module):
+    """Keras GRU with reset_after=False (reset gate applied before the recurrent product).
+
+    Batch-first like nn.GRU and returns (output, None); gate blocks are in Keras order z, r, h.
+    """
+
+    def __init__(self, input_size, hidden_size, bias=True, bidirectional=False, activation=torch.tanh,
+                 recurrent_activation=torch.sigmoid):
+        super().__init__()
+        self.hidden_size = hidden_size
+        self.activation = activation
+        self.recurrent_activation = recurrent_activation
+        self.suffixes = ("", "_reverse") if bidirectional else ("",)
+        for suffix in self.suffixes:
+            self.register_parameter("weight_ih" + suffix, nn.Parameter(torch.empty(3 * hidden_size, input_size)))
+            self.register_parameter("weight_hh" + suffix, nn.Parameter(torch.empty(3 * hidden_size, hidden_size)))
+            self.register_parameter("bias" + suffix, nn.Parameter(torch.zeros(3 * hidden_size)) if bias else None)
+            nn.init.xavier_uniform_(getattr(self, "weight_ih" + suffix))
+            nn.init.orthogonal_(getattr(self, "weight_hh" + suffix))
+
+    def _direction(self, x, suffix):
+        units = self.hidden_size
+        inputs = nn.functional.linear(x, getattr(self, "weight_ih" + suffix), getattr(self, "bias" + suffix))
+        w_zr, w_h = getattr(self, "weight_hh" + suffix).split((2 * units, units))
+        h = x.new_zeros(x.shape[0], units)
+        outputs = []
+        for step in inputs.unbind(1):
+            x_zr, x_h = step.split((2 * units, units), dim=-1)
+            z, r = self.recurrent_activation(x_zr + h @ w_zr.T).split(units, dim=-1)
+            candidate = self.activation(x_h + (r * h) @ w_h.T)
+            h = z * h + (1 - z) * candidate
+            outputs.append(h)
+        return torch.stack(outputs, dim=1)
+
+    def forward(self, x):
+        out = self._direction(x, "")
+        if len(self.suffixes) == 2:
+            out = torch.cat((out, self._direction(x.flip(1), "_reverse").flip(1)), dim=-1)
+        return out, None
+''')
+
+_helper("TimeDistributed", '''
+class TimeDistributed(nn.Module):
+    """Keras TimeDistributed: applies the layer to every time step by folding time into the batch."""
+
+    def __init__(self, layer):
+        super().__init__()
+        self.layer = layer
+
+    def forward(self, x):
+        batch, steps = x.shape[:2]
+        return self.layer(x.flatten(0, 1)).unflatten(0, (batch, steps))
+''')

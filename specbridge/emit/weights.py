@@ -1,0 +1,259 @@
+"""Weight transfer between the emitted Keras and PyTorch models, in both directions.
+
+Each layer kind with weights has one converter, registered in WEIGHT_CONVERTERS, that pairs Keras
+variables with PyTorch tensors and says how to map values each way (layouts, gate order, bias split;
+see REFERENCE.md section 3). Tests may replace one converter to plant a defect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .plan import as_result, make_plan
+
+Arrays = list[np.ndarray]
+
+
+@dataclass
+class Pair:
+    """Keras variables <-> PyTorch tensors that hold the same numbers."""
+
+    keras: list
+    torch: list
+    to_torch: Callable[[Arrays], Arrays]
+    to_keras: Callable[[Arrays], Arrays]
+
+
+Converter = Callable[[Any, Any, Any], list[Pair]]  # (keras layer, torch module, spec layer) -> pairs
+WEIGHT_CONVERTERS: dict[str, Converter] = {}
+
+
+def converter(*kinds: str):
+    def register(fn: Converter) -> Converter:
+        for kind in kinds:
+            WEIGHT_CONVERTERS[kind] = fn
+        return fn
+
+    return register
+
+
+def same(keras_var, torch_tensor) -> Pair:
+    return Pair([keras_var], [torch_tensor], lambda v: v, lambda v: v)
+
+
+def permuted(keras_var, torch_tensor, perm: tuple[int, ...]) -> Pair:
+    inverse = tuple(np.argsort(perm))
+    return Pair(
+        [keras_var], [torch_tensor],
+        lambda v: [v[0].transpose(perm)], lambda v: [v[0].transpose(inverse)],
+    )
+
+
+def find(module, *class_names: str) -> list:
+    """Submodules (pre-order, the module included) whose class is one of `class_names`."""
+    return [m for m in module.modules() if type(m).__name__ in class_names]
+
+
+def kernel_perm(rank: int) -> tuple[int, ...]:
+    """Keras (k1..kr, in, out) -> PyTorch (out, in, k1..kr); also (k, out, in) -> (in, out, k) for transposed."""
+    return (rank + 1, rank) + tuple(range(rank))
+
+
+def _bias(klayer, conv) -> list[Pair]:
+    bias = getattr(klayer, "bias", None)
+    return [same(bias, conv.bias)] if bias is not None else []
+
+
+@converter("Dense")
+def dense(klayer, tmod, layer) -> list[Pair]:
+    (linear,) = find(tmod, "Linear")
+    return [permuted(klayer.kernel, linear.weight, (1, 0))] + _bias(klayer, linear)
+
+
+@converter("Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose")
+def conv(klayer, tmod, layer) -> list[Pair]:
+    (module,) = find(tmod, *(f"Conv{r}d" for r in (1, 2, 3)), *(f"ConvTranspose{r}d" for r in (1, 2, 3)))
+    return [permuted(klayer.kernel, module.weight, kernel_perm(layer.RANK))] + _bias(klayer, module)
+
+
+def depthwise_pair(keras_var, torch_tensor, rank: int) -> Pair:
+    """Keras (k..., in, dm) <-> PyTorch grouped conv (in*dm, 1, k...)."""
+
+    def to_torch(v):
+        k = v[0]
+        flat = k.reshape(k.shape[:rank] + (-1,))
+        return [np.moveaxis(flat, -1, 0)[:, None]]
+
+    def to_keras(v):
+        shape = tuple(keras_var.shape)
+        return [np.moveaxis(v[0][:, 0], 0, -1).reshape(shape)]
+
+    return Pair([keras_var], [torch_tensor], to_torch, to_keras)
+
+
+@converter("DepthwiseConv1D", "DepthwiseConv2D")
+def depthwise(klayer, tmod, layer) -> list[Pair]:
+    (module,) = find(tmod, "Conv1d", "Conv2d")
+    return [depthwise_pair(klayer.kernel, module.weight, layer.RANK)] + _bias(klayer, module)
+
+
+@converter("SeparableConv1D", "SeparableConv2D")
+def separable(klayer, tmod, layer) -> list[Pair]:
+    depth, point = find(tmod, "Conv1d", "Conv2d")
+    return [
+        depthwise_pair(klayer.depthwise_kernel, depth.weight, layer.RANK),
+        permuted(klayer.pointwise_kernel, point.weight, kernel_perm(layer.RANK)),
+    ] + _bias(klayer, point)
+
+
+@converter("BatchNormalization")
+def batch_norm(klayer, tmod, layer) -> list[Pair]:
+    (bn,) = find(tmod, "BatchNorm1d", "BatchNorm2d", "BatchNorm3d")
+    pairs = [same(klayer.moving_mean, bn.running_mean), same(klayer.moving_variance, bn.running_var)]
+    if layer.scale:
+        pairs.append(same(klayer.gamma, bn.weight))
+    if layer.center:
+        pairs.append(same(klayer.beta, bn.bias))
+    return pairs
+
+
+@converter("LayerNormalization")
+def layer_norm(klayer, tmod, layer) -> list[Pair]:
+    (ln,) = find(tmod, "LayerNorm")
+    pairs = []
+    if layer.scale:
+        pairs.append(Pair([klayer.gamma], [ln.weight], lambda v: [v[0].reshape(ln.weight.shape)],
+                          lambda v: [v[0].reshape(klayer.gamma.shape)]))
+    if layer.center:
+        pairs.append(Pair([klayer.beta], [ln.bias], lambda v: [v[0].reshape(ln.bias.shape)],
+                          lambda v: [v[0].reshape(klayer.beta.shape)]))
+    return pairs
+
+
+@converter("Embedding")
+def embedding(klayer, tmod, layer) -> list[Pair]:
+    (emb,) = find(tmod, "Embedding")
+    return [same(klayer.embeddings, emb.weight)]
+
+
+# ---------------------------------------------------------------- recurrent
+
+
+def swap_first_two_gates(w: np.ndarray, axis: int) -> np.ndarray:
+    """Keras GRU (z, r, h) <-> PyTorch (r, z, n): swapping the first two blocks is its own inverse."""
+    z, r, h = np.split(w, 3, axis=axis)
+    return np.concatenate([r, z, h], axis=axis)
+
+
+def recurrent_pairs(cell, rnn, layer, suffix: str) -> list[Pair]:
+    """One direction of a Keras RNN cell <-> a PyTorch RNN's tensors with this suffix ('_l0', '_l0_reverse')."""
+    def tensor(name):
+        return getattr(rnn, name + suffix)
+
+    if type(rnn).__name__ == "GRUResetBefore":  # Keras gate order and a single bias: plain transposes
+        pairs = [permuted(cell.kernel, tensor("weight_ih"), (1, 0)),
+                 permuted(cell.recurrent_kernel, tensor("weight_hh"), (1, 0))]
+        if layer.use_bias:
+            pairs.append(same(cell.bias, tensor("bias")))
+        return pairs
+    if layer.kind == "GRU":
+        def gate_t(v):
+            return [swap_first_two_gates(v[0], 1).T]
+
+        def gate_k(v):
+            return [swap_first_two_gates(v[0].T, 1)]
+
+        pairs = [Pair([cell.kernel], [tensor("weight_ih")], gate_t, gate_k),
+                 Pair([cell.recurrent_kernel], [tensor("weight_hh")], gate_t, gate_k)]
+        if layer.use_bias:  # Keras bias (2, 3u): input bias row, recurrent bias row
+            pairs.append(Pair(
+                [cell.bias], [tensor("bias_ih"), tensor("bias_hh")],
+                lambda v: [swap_first_two_gates(v[0][0], 0), swap_first_two_gates(v[0][1], 0)],
+                lambda v: [np.stack([swap_first_two_gates(v[0], 0), swap_first_two_gates(v[1], 0)])],
+            ))
+        return pairs
+    # LSTM (gates i, f, c, o in both) and SimpleRNN: transposes; Keras has one bias, PyTorch two.
+    pairs = [permuted(cell.kernel, tensor("weight_ih"), (1, 0)),
+             permuted(cell.recurrent_kernel, tensor("weight_hh"), (1, 0))]
+    if layer.use_bias:
+        pairs.append(Pair(
+            [cell.bias], [tensor("bias_ih"), tensor("bias_hh")],
+            lambda v: [v[0], np.zeros_like(v[0])], lambda v: [v[0] + v[1]],
+        ))
+    return pairs
+
+
+def _rnn(tmod):
+    (rnn,) = find(tmod, "RNN", "LSTM", "GRU", "GRUResetBefore")
+    return rnn
+
+
+def _suffixes(rnn) -> tuple[str, str]:
+    return ("", "_reverse") if type(rnn).__name__ == "GRUResetBefore" else ("_l0", "_l0_reverse")
+
+
+@converter("SimpleRNN", "LSTM", "GRU")
+def recurrent(klayer, tmod, layer) -> list[Pair]:
+    rnn = _rnn(tmod)
+    return recurrent_pairs(klayer.cell, rnn, layer, _suffixes(rnn)[0])
+
+
+@converter("Bidirectional")
+def bidirectional(klayer, tmod, layer) -> list[Pair]:
+    rnn = _rnn(tmod)
+    forward, backward = _suffixes(rnn)
+    return (recurrent_pairs(klayer.forward_layer.cell, rnn, layer.layer, forward)
+            + recurrent_pairs(klayer.backward_layer.cell, rnn, layer.layer, backward))
+
+
+@converter("TimeDistributed")
+def time_distributed(klayer, tmod, layer) -> list[Pair]:
+    inner = WEIGHT_CONVERTERS.get(layer.layer.kind)
+    if inner is None:
+        return []
+    (wrapper,) = find(tmod, "TimeDistributed")
+    return inner(klayer.layer, wrapper.layer, layer.layer)
+
+
+# ---------------------------------------------------------------- transfer
+
+
+def _pairs(keras_model, torch_model, result) -> list[Pair]:
+    plan = make_plan(as_result(result))
+    attributes = type(torch_model).SPEC_LAYERS
+    # A functional Keras model drops layers that reach no output (warning SB103): nothing to copy there.
+    in_keras = {layer.name for layer in keras_model.layers}
+    pairs = []
+    for step in plan.steps:
+        convert = WEIGHT_CONVERTERS.get(step.layer.kind)
+        if convert is None or step.name not in in_keras or step.name not in attributes:
+            continue
+        pairs += convert(keras_model.get_layer(step.name), torch_model.get_submodule(attributes[step.name]), step.layer)
+    return pairs
+
+
+def keras_to_torch(keras_model, torch_model, result) -> None:
+    """Copy every Keras weight (incl. BatchNorm moving statistics) into the emitted PyTorch model."""
+    import torch
+
+    with torch.no_grad():
+        for pair in _pairs(keras_model, torch_model, result):
+            values = pair.to_torch([np.asarray(v.numpy()) for v in pair.keras])
+            for tensor, value in zip(pair.torch, values, strict=True):
+                if tuple(tensor.shape) != value.shape:
+                    raise ValueError(f"shape mismatch: torch {tuple(tensor.shape)} vs converted {value.shape}")
+                tensor.copy_(torch.from_numpy(np.ascontiguousarray(value)).to(tensor.dtype))
+
+
+def torch_to_keras(torch_model, keras_model, result) -> None:
+    """Copy every PyTorch weight into the emitted Keras model (the inverse of keras_to_torch)."""
+    for pair in _pairs(keras_model, torch_model, result):
+        values = pair.to_keras([t.detach().cpu().numpy() for t in pair.torch])
+        for var, value in zip(pair.keras, values, strict=True):
+            if tuple(var.shape) != value.shape:
+                raise ValueError(f"shape mismatch: keras {tuple(var.shape)} vs converted {value.shape}")
+            var.assign(value.astype(var.dtype))

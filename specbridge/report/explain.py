@@ -1,0 +1,123 @@
+"""`specbridge explain`: for each layer, where its output shape and parameter count come from.
+
+The arithmetic lines are the LayerRecord.steps that shape inference wrote; this module only frames
+them with the layer's input and output shapes, in spec order. A layer that could not be inferred
+shows its diagnostic in place, or says which earlier problem kept it from being computed.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from ..check import CheckResult
+from ..diagnostics.model import Diagnostic
+from ..diagnostics.render import text
+from ..diagnostics.render.styled import Line, line
+from ..shapes.records import LayerRecord, format_shape
+from .common import batch_shape, input_shapes
+
+INTRO = (
+    "Shapes are written as Keras prints them: the first axis is the batch, None means any batch size. "
+    "The other axes are per sample."
+)
+
+
+def params_line(r: LayerRecord) -> str:
+    if r.params == 0:
+        return "params: 0 (this layer has no weights)"
+    if r.non_trainable_params == 0:
+        return f"params: {r.params:,} (all trainable)"
+    return (
+        f"params: {r.params:,} ({r.trainable_params:,} trainable, {r.non_trainable_params:,} non-trainable, "
+        "updated during training but not by the optimizer)"
+        if r.trainable_params else f"params: {r.params:,} (all non-trainable)"
+    )
+
+
+def inputs_line(r: LayerRecord) -> str:
+    parts = [f"{format_shape(shape)} from {name}" for name, shape in zip(r.inputs, r.input_shapes, strict=True)]
+    return ("input:  " if len(parts) == 1 else "inputs: ") + "; ".join(parts)
+
+
+def title(entry) -> str:
+    """'conv2d (Conv2D)', or just the name when the type is unknown."""
+    return f"{entry.name} ({entry.type_name})" if entry.type_name else entry.name
+
+
+def explain_record(r: LayerRecord) -> list[Line]:
+    out = [line((f"{r.name} ({r.kind})", "bold")), line("  " + inputs_line(r))]
+    out.extend(line("  ", (step, "cyan")) for step in r.steps)
+    out.append(line("  ", ("output: " + format_shape(r.output_shape), "bold")))
+    out.append(line("  " + params_line(r)))
+    return out
+
+
+def render_text(
+    result: CheckResult, layer: Optional[str] = None, source: Optional[str] = None
+) -> list[Line]:
+    """The explanation of every layer (or of `layer` only), with problems shown where they occur."""
+    source_lines = source.splitlines() if source is not None else None
+    by_layer: dict[Optional[str], list[Diagnostic]] = {}
+    for d in result.diagnostics:
+        by_layer.setdefault(d.layer, []).append(d)
+
+    def diagnostics(ds: list[Diagnostic]) -> list[Line]:
+        return [ln for d in ds for ln in text.render_diagnostic(d, source_lines)]
+
+    out: list[Line] = []
+    header = result.document.header
+    if layer is None and header is None:  # nothing to explain until the spec's header loads
+        return diagnostics(result.diagnostics)
+    if layer is None:
+        out.append(line(("Model ", "bold"), (f'"{header.name}"', "bold"), ": how each shape and parameter count is computed."))
+        out.append(line(INTRO))
+        out.extend(diagnostics(by_layer.get(None, [])))
+        for input_name, (shape, dtype) in input_shapes(result).items():
+            out.append(line())
+            out.append(line((f"{input_name} (Input)", "bold"), f": {format_shape(shape)} {dtype}"))
+    for entry in result.document.entries:
+        if layer is not None and entry.name != layer:
+            continue
+        if layer is None:
+            out.append(line())
+        record = result.record(entry.name)
+        own = by_layer.get(entry.name, [])
+        if record is not None:
+            out.extend(explain_record(record))
+        elif own:
+            out.append(line((title(entry), "bold"), ": not computed, because of this problem:"))
+        else:
+            out.append(line(
+                (title(entry), "bold"),
+                ": not computed: a layer it depends on has an error (`specbridge check` lists it)",
+            ))
+        out.extend(diagnostics(own))
+    return out
+
+
+def document(result: CheckResult) -> dict:
+    """The `explain --format json` document: the same content, as data."""
+    return {
+        "name": result.document.header.name if result.document.header else None,
+        "inputs": [
+            {"name": name, "shape": batch_shape(shape), "dtype": dtype}
+            for name, (shape, dtype) in input_shapes(result).items()
+        ],
+        "layers": [
+            {
+                "name": r.name,
+                "type": r.kind,
+                "inputs": [
+                    {"name": name, "shape": batch_shape(shape)}
+                    for name, shape in zip(r.inputs, r.input_shapes, strict=True)
+                ],
+                "steps": list(r.steps),
+                "output_shape": batch_shape(r.output_shape),
+                "params": r.params,
+                "trainable_params": r.trainable_params,
+                "non_trainable_params": r.non_trainable_params,
+            }
+            for r in result.records
+        ],
+        "diagnostics": [d.to_dict() for d in result.diagnostics],
+    }

@@ -1,0 +1,20 @@
+"""Fixtures for the cross-check tests: the frameworks, imported once per session."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+
+@pytest.fixture(scope="session")
+def keras():
+    return pytest.importorskip("keras")
+
+
+@pytest.fixture(scope="session")
+def torch():
+    return pytest.importorskip("torch")

@@ -1,0 +1,164 @@
+"""Every layer type, alone and in small stacks: Keras and PyTorch emitted models compute the same function.
+
+Each case randomizes every Keras weight (non-zero biases, BatchNorm moving statistics), copies them into
+PyTorch with keras_to_torch, runs the same random input and compares every spec layer's output.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from specbridge.spec.base import ACTIVATIONS
+
+from .harness import crosscheck, spec
+
+CASES: dict[str, tuple[str, list]] = {
+    # convolutions
+    "conv2d_valid": ("{type: Conv2D, filters: 4, kernel_size: 3}", [9, 9, 3]),
+    "conv2d_same_s2_symmetric": ("{type: Conv2D, filters: 4, kernel_size: 3, strides: 2, padding: same}", [9, 9, 3]),
+    "conv2d_same_s2_asymmetric": ("{type: Conv2D, filters: 4, kernel_size: 3, strides: 2, padding: SAME}", [8, 8, 3]),
+    "conv2d_same_even_kernel": ("{type: Conv2D, filters: 4, kernel_size: 4, padding: same}", [8, 7, 3]),
+    "conv2d_same_s2_k4_mixed": ("{type: Conv2D, filters: 4, kernel_size: [4, 3], strides: [2, 3], padding: same}", [9, 10, 2]),
+    "conv2d_dilated_same": ("{type: Conv2D, filters: 4, kernel_size: 3, dilation_rate: 2, padding: same}", [9, 9, 2]),
+    "conv2d_groups": ("{type: Conv2D, filters: 6, kernel_size: 3, groups: 2, activation: relu}", [7, 7, 4]),
+    "conv2d_int_padding": ("{type: Conv2D, filters: 4, kernel_size: 3, padding: 1, strides: 2}", [8, 8, 3]),
+    "conv2d_list_padding": ("{type: Conv2D, filters: 4, kernel_size: 3, padding: [1, 2], use_bias: false}", [6, 6, 3]),
+    "conv2d_softmax_channels": ("{type: Conv2D, filters: 5, kernel_size: 1, activation: softmax}", [4, 4, 3]),
+    "conv1d_causal_dilated": ("{type: Conv1D, filters: 4, kernel_size: 3, padding: causal, dilation_rate: 2}", [12, 3]),
+    "conv1d_same_s2": ("{type: Conv1D, filters: 4, kernel_size: 5, strides: 2, padding: same}", [12, 3]),
+    "conv1d_unknown_length": ("{type: Conv1D, filters: 4, kernel_size: 3, padding: same}", [None, 3]),
+    "conv3d_same_s2": ("{type: Conv3D, filters: 3, kernel_size: 3, strides: 2, padding: same}", [5, 6, 7, 2]),
+    "conv1d_transpose_same": ("{type: Conv1DTranspose, filters: 3, kernel_size: 3, strides: 2, padding: same}", [5, 2]),
+    "conv2d_transpose_valid": ("{type: Conv2DTranspose, filters: 3, kernel_size: 3, strides: 2}", [5, 4, 2]),
+    "conv2d_transpose_valid_wide_stride": ("{type: Conv2DTranspose, filters: 3, kernel_size: 2, strides: 3}", [4, 4, 2]),
+    "conv2d_transpose_same_k3": ("{type: Conv2DTranspose, filters: 3, kernel_size: 3, strides: 2, padding: same}", [5, 4, 2]),
+    "conv2d_transpose_same_k4": ("{type: Conv2DTranspose, filters: 3, kernel_size: 4, strides: 2, padding: same}", [5, 4, 2]),
+    "conv2d_transpose_same_k5_s3": ("{type: Conv2DTranspose, filters: 3, kernel_size: 5, strides: 3, padding: same}", [4, 3, 2]),
+    "conv2d_transpose_output_padding": (
+        "{type: Conv2DTranspose, filters: 3, kernel_size: 3, strides: 2, padding: same, output_padding: 1}", [4, 4, 2]),
+    "conv2d_transpose_valid_output_padding": (
+        "{type: Conv2DTranspose, filters: 3, kernel_size: 3, strides: 2, output_padding: 1}", [4, 4, 2]),
+    "conv3d_transpose": ("{type: Conv3DTranspose, filters: 2, kernel_size: 2, strides: 2, padding: same}", [3, 3, 3, 2]),
+    "depthwise2d": ("{type: DepthwiseConv2D, kernel_size: 3, depth_multiplier: 2, strides: 2, padding: same}", [8, 8, 3]),
+    "depthwise1d": ("{type: DepthwiseConv1D, kernel_size: 3, activation: relu}", [10, 3]),
+    "separable2d": ("{type: SeparableConv2D, filters: 5, kernel_size: 3, depth_multiplier: 2, padding: same}", [7, 7, 3]),
+    "separable1d": ("{type: SeparableConv1D, filters: 5, kernel_size: 3, strides: 2, padding: same}", [10, 3]),
+    # pooling
+    "maxpool2d_valid": ("{type: MaxPooling2D, pool_size: 2}", [9, 9, 3]),
+    "maxpool2d_same_odd": ("{type: MaxPooling2D, pool_size: 3, strides: 2, padding: same}", [7, 7, 3]),
+    "maxpool2d_same_even": ("{type: MaxPool2D, pool_size: 2, padding: same}", [7, 8, 3]),
+    "maxpool1d_same_s1": ("{type: MaxPooling1D, pool_size: 2, strides: 1, padding: same}", [7, 3]),
+    "maxpool3d_same": ("{type: MaxPooling3D, pool_size: 2, padding: same}", [3, 5, 4, 2]),
+    "avgpool2d_valid": ("{type: AveragePooling2D, pool_size: [2, 3]}", [8, 9, 3]),
+    "avgpool2d_same_symmetric": ("{type: AveragePooling2D, pool_size: 3, strides: 2, padding: same}", [7, 7, 3]),
+    "avgpool2d_same_asymmetric": ("{type: AveragePooling2D, pool_size: 3, strides: 2, padding: same}", [8, 6, 3]),
+    "avgpool1d_same_s1_even": ("{type: AveragePooling1D, pool_size: 2, strides: 1, padding: same}", [7, 3]),
+    "avgpool3d_same": ("{type: AvgPool3D, pool_size: 2, padding: same}", [3, 5, 4, 2]),
+    "global_max1d": ("{type: GlobalMaxPooling1D}", [7, 3]),
+    "global_avg2d": ("{type: GlobalAveragePooling2D}", [5, 6, 3]),
+    "global_avg2d_keepdims": ("{type: GlobalAveragePooling2D, keepdims: true}", [5, 6, 3]),
+    "global_max3d": ("{type: GlobalMaxPooling3D}", [3, 4, 5, 2]),
+    "global_avg1d_unknown": ("{type: GlobalAveragePooling1D}", [None, 3]),
+    # core
+    "dense": ("{type: Dense, units: 5, activation: tanh}", [7]),
+    "dense_rank3": ("{type: Dense, units: 5, activation: softmax}", [4, 7]),
+    "dense_after_conv": ("{type: Conv2D, filters: 3, kernel_size: 3}\n{type: Dense, units: 4}", [6, 6, 2]),
+    "flatten_dense": ("{type: Conv2D, filters: 3, kernel_size: 3}\n{type: Flatten}\n{type: Dense, units: 4}", [6, 5, 2]),
+    "flatten_channels_first_arg": ("{type: Flatten, data_format: channels_first}\n{type: Dense, units: 4}", [3, 4, 2]),
+    "dropouts": (
+        "{type: Dropout, rate: 0.5}\n{type: SpatialDropout2D, rate: 0.3}\n{type: Conv2D, filters: 2, kernel_size: 1}",
+        [4, 4, 3]),
+    "spatial_dropout1d": ("{type: SpatialDropout1D, rate: 0.3}\n{type: Dense, units: 2}", [5, 3]),
+    "spatial_dropout3d": ("{type: SpatialDropout3D, rate: 0.3}", [2, 3, 4, 2]),
+    "relu_max": ("{type: ReLU, max_value: 0.5}", [6]),
+    "relu6": ("{type: ReLU, max_value: 6}", [6]),
+    "relu_slope": ("{type: ReLU, negative_slope: 0.1}", [6]),
+    "relu_threshold": ("{type: ReLU, threshold: 0.3, negative_slope: 0.2, max_value: 1.0}", [6]),
+    "leaky_relu_default": ("{type: LeakyReLU}", [6]),
+    "leaky_relu_slope": ("{type: LeakyReLU, negative_slope: 0.05}", [6]),
+    "elu_alpha": ("{type: ELU, alpha: 0.7}", [6]),
+    "softmax_axis": ("{type: Conv2D, filters: 3, kernel_size: 1}\n{type: Softmax, axis: 1}", [4, 5, 2]),
+    "embedding": ("{type: Embedding, input_dim: 20, output_dim: 4}\n{type: Flatten}", [6]),
+    # normalization
+    "batch_norm_conv": ("{type: Conv2D, filters: 3, kernel_size: 3}\n{type: BatchNormalization, momentum: 0.9, epsilon: 0.01}", [6, 6, 2]),
+    "batch_norm_dense": ("{type: Dense, units: 4}\n{type: BatchNormalization}", [5]),
+    "batch_norm_sequence": ("{type: BatchNormalization}", [5, 4]),
+    "batch_norm_no_affine": ("{type: BatchNormalization, center: false, scale: false}", [4, 4, 3]),
+    "layer_norm": ("{type: LayerNormalization}", [5, 4]),
+    "layer_norm_two_axes": ("{type: LayerNormalization, axis: [-2, -1], epsilon: 0.0001}", [3, 5, 4]),
+    "layer_norm_after_conv": ("{type: Conv2D, filters: 3, kernel_size: 1}\n{type: LayerNormalization, center: false}", [4, 4, 2]),
+    "layer_norm_plain": ("{type: LayerNormalization, center: false, scale: false}", [6]),
+    # reshaping
+    "zero_padding1d": ("{type: ZeroPadding1D, padding: [1, 2]}", [5, 3]),
+    "zero_padding2d": ("{type: ZeroPadding2D, padding: [[1, 2], [0, 3]]}\n{type: Conv2D, filters: 2, kernel_size: 2}", [4, 4, 3]),
+    "zero_padding3d": ("{type: ZeroPadding3D, padding: 1}", [2, 3, 4, 2]),
+    "cropping1d": ("{type: Cropping1D, cropping: [1, 2]}", [6, 3]),
+    "cropping2d": ("{type: Conv2D, filters: 2, kernel_size: 1}\n{type: Cropping2D, cropping: [[1, 0], [2, 1]]}", [6, 6, 3]),
+    "cropping3d": ("{type: Cropping3D, cropping: 1}", [4, 4, 4, 2]),
+    "upsampling1d": ("{type: UpSampling1D, size: 3}", [4, 3]),
+    "upsampling2d": ("{type: UpSampling2D, size: [2, 3]}", [3, 4, 2]),
+    "upsampling2d_bilinear": ("{type: UpSampling2D, size: 2, interpolation: bilinear}", [3, 4, 2]),
+    "upsampling3d": ("{type: UpSampling3D, size: 2}", [2, 3, 2, 2]),
+    "reshape_after_conv": ("{type: Conv2D, filters: 4, kernel_size: 3}\n{type: Reshape, target_shape: [-1, 4]}", [5, 5, 2]),
+    "reshape_to_image": ("{type: Reshape, target_shape: [3, 4, 2]}\n{type: Conv2D, filters: 2, kernel_size: 2}", [24]),
+    "permute": ("{type: Permute, dims: [2, 1]}\n{type: Dense, units: 3}", [4, 5]),
+    "permute_after_conv": ("{type: Conv2D, filters: 3, kernel_size: 1}\n{type: Permute, dims: [3, 1, 2]}", [4, 5, 2]),
+    "repeat_vector": ("{type: Dense, units: 3}\n{type: RepeatVector, n: 4}", [5]),
+    # recurrent
+    "simple_rnn": ("{type: SimpleRNN, units: 4}", [6, 3]),
+    "simple_rnn_relu_sequences": ("{type: SimpleRNN, units: 4, activation: relu, return_sequences: true}", [6, 3]),
+    "lstm_sequences": ("{type: LSTM, units: 4, return_sequences: true}\n{type: LSTM, units: 3}", [6, 3]),
+    "lstm_go_backwards": ("{type: LSTM, units: 4, return_sequences: true, go_backwards: true}", [6, 3]),
+    "lstm_no_bias": ("{type: LSTM, units: 4, use_bias: false}", [6, 3]),
+    "gru": ("{type: GRU, units: 4, return_sequences: true}", [6, 3]),
+    "gru_last": ("{type: GRU, units: 4}", [6, 3]),
+    "gru_reset_before": ("{type: GRU, units: 4, reset_after: false, return_sequences: true}", [6, 3]),
+    "gru_reset_before_last": ("{type: GRU, units: 4, reset_after: false}", [6, 3]),
+    "gru_reset_before_relu": ("{type: GRU, units: 4, reset_after: false, activation: relu}", [6, 3]),
+    "gru_go_backwards": ("{type: GRU, units: 4, go_backwards: true}", [6, 3]),
+    "rnn_unknown_steps": ("{type: LSTM, units: 4}", [None, 3]),
+    # wrappers
+    "time_distributed_dense": ("{type: TimeDistributed, layer: {type: Dense, units: 3}}", [5, 4]),
+    "time_distributed_conv": (
+        "{type: TimeDistributed, layer: {type: Conv2D, filters: 3, kernel_size: 3, padding: same, strides: 2}}\n"
+        "{type: TimeDistributed, layer: {type: MaxPooling2D}}\n"
+        "{type: TimeDistributed, layer: {type: Flatten}}\n"
+        "{type: LSTM, units: 4}", [3, 8, 8, 2]),
+    "time_distributed_batch_norm": ("{type: TimeDistributed, layer: {type: BatchNormalization}}", [3, 4, 4, 2]),
+}
+
+for _mode in ("concat", "sum", "mul", "ave"):
+    for _kind in ("LSTM", "GRU", "SimpleRNN"):
+        for _seq in ("true", "false"):
+            CASES[f"bidirectional_{_kind}_{_mode}_seq_{_seq}"] = (
+                f"{{type: Bidirectional, merge_mode: {_mode}, layer: {{type: {_kind}, units: 3, return_sequences: {_seq}}}}}",
+                [5, 4],
+            )
+CASES["bidirectional_gru_reset_before"] = (
+    "{type: Bidirectional, layer: {type: GRU, units: 3, reset_after: false, return_sequences: true}}\n"
+    "{type: Bidirectional, merge_mode: ave, layer: {type: GRU, units: 2, reset_after: false}}", [5, 4])
+
+for _act in ACTIVATIONS:
+    if _act != "threshold":
+        CASES[f"activation_{_act}"] = (f"{{type: Activation, activation: {_act}}}", [3, 4])
+
+
+def dtype_of(case: str) -> str:
+    return "int32" if case.startswith("embedding") else "float32"
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_layer_matches(case):
+    layers, shape = CASES[case]
+    first, error = crosscheck(spec(layers, shape, dtype=dtype_of(case)))
+    assert first is None, f"{case}: first divergence at {first}, error {error:.3g}"
+
+
+@pytest.mark.parametrize("case", ["conv2d_same_s2_asymmetric", "separable2d", "batch_norm_conv", "lstm_sequences",
+                                  "gru", "gru_reset_before", "bidirectional_LSTM_concat_seq_false",
+                                  "time_distributed_conv", "depthwise2d", "conv2d_transpose_same_k4",
+                                  "layer_norm_after_conv", "embedding"])
+def test_torch_to_keras(case):
+    layers, shape = CASES[case]
+    first, error = crosscheck(spec(layers, shape, dtype=dtype_of(case)), reverse=True)
+    assert first is None, f"{case}: first divergence at {first}, error {error:.3g}"

@@ -1,0 +1,202 @@
+"""The pre-commit hook, run by the real pre-commit framework in temporary git repositories.
+
+pre-commit installs hooks from a committed revision, so the project's working tree is first copied into a
+temporary repository and committed there; that copy is what `try-repo` and the config point at. Each hook
+environment is a fresh virtualenv with `pip install .` (core dependencies only), which is also how we check that
+the hook pulls in no framework.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from specbridge.check import check_text
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parent.parent
+FRAMEWORK_DISTRIBUTIONS = ("tensorflow", "tensorflow-cpu", "keras", "torch", "onnx", "onnxruntime", "jax")
+
+GOOD = """\
+specbridge: 1
+name: tiny_convnet
+input: {shape: [28, 28, 1]}
+layers:
+  - {type: Conv2D, filters: 8, kernel_size: 3, activation: relu}
+  - {type: MaxPooling2D, pool_size: 2}
+  - {type: Flatten}
+  - {type: Dense, units: 10, activation: softmax}
+"""
+# The classic mistake: a Conv2D fed a rank-3 (28, 28) image that lacks its channel axis.
+BAD = GOOD.replace("shape: [28, 28, 1]", "shape: [28, 28]")
+NOT_A_SPEC = "this: [is, not, a, spec\n"  # broken YAML, but not named *.spec.yaml: the hook must not look at it
+
+
+def test_the_manifest_selects_spec_files_by_name():
+    import yaml
+
+    (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert hook["id"] == "specbridge-check" and hook["language"] == "python"
+    assert hook["entry"].split() == ["specbridge", "check"]
+    files = re.compile(hook["files"])
+    for name in ("model.spec.yaml", "nets/a.spec.yml", "b.spec.json"):
+        assert files.search(name), name
+    for name in ("model.yaml", "spec.yaml", ".pre-commit-config.yaml", "a.spec.yaml.bak", "a.specyaml"):
+        assert not files.search(name), name
+
+
+def _env(pre_commit_home: Path) -> dict[str, str]:
+    return dict(
+        os.environ,
+        PRE_COMMIT_HOME=str(pre_commit_home),
+        GIT_AUTHOR_NAME="specbridge tests",
+        GIT_AUTHOR_EMAIL="tests@specbridge.invalid",
+        GIT_COMMITTER_NAME="specbridge tests",
+        GIT_COMMITTER_EMAIL="tests@specbridge.invalid",
+        PRE_COMMIT_COLOR="never",
+        NO_COLOR="1",
+    )
+
+
+def _run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                          timeout=600)
+
+
+def _git(cwd: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return _run(["git", "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main", *args], cwd, env)
+
+
+def _pre_commit(cwd: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return _run([sys.executable, "-m", "pre_commit", *args], cwd, env)
+
+
+@pytest.fixture(scope="session")
+def pre_commit_home(tmp_path_factory) -> Path:
+    if shutil.which("git") is None:
+        pytest.fail("git is required for the pre-commit tests")
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+@pytest.fixture(scope="session")
+def hook_repo(tmp_path_factory, pre_commit_home) -> Path:
+    """A committed copy of what `pip install .` needs from the working tree, with the hook manifest."""
+    repo = tmp_path_factory.mktemp("hook-repo")
+    for name in ("pyproject.toml", "README.md", "LICENSE", ".pre-commit-hooks.yaml"):
+        if (ROOT / name).exists():
+            shutil.copy2(ROOT / name, repo / name)
+    shutil.copytree(ROOT / "specbridge", repo / "specbridge",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info"))
+    env = _env(pre_commit_home)
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "specbridge under test"]):
+        proc = _git(repo, env, *args)
+        assert proc.returncode == 0, proc.stderr
+    return repo
+
+
+def _user_repo(path: Path, env: dict[str, str]) -> Path:
+    path.mkdir()
+    assert _git(path, env, "init", "-q").returncode == 0
+    return path
+
+
+def test_try_repo_passes_a_good_spec_and_skips_other_yaml(tmp_path, hook_repo, pre_commit_home):
+    env = _env(pre_commit_home)
+    user = _user_repo(tmp_path / "user", env)
+    (user / "model.spec.yaml").write_text(GOOD)
+    (user / "notes.yaml").write_text(NOT_A_SPEC)
+    _git(user, env, "add", "-A")
+
+    proc = _pre_commit(user, env, "try-repo", str(hook_repo), "specbridge-check",
+                       "--files", "model.spec.yaml", "notes.yaml", "--verbose")
+    out = proc.stdout + proc.stderr
+    # Exit 0 also shows notes.yaml was left alone: checking its broken YAML would have failed.
+    assert proc.returncode == 0, out
+    assert "specbridge check" in out and "Passed" in out, out
+
+
+def test_try_repo_rejects_a_broken_spec_with_the_diagnostic(tmp_path, hook_repo, pre_commit_home):
+    env = _env(pre_commit_home)
+    user = _user_repo(tmp_path / "user", env)
+    (user / "model.spec.yaml").write_text(GOOD)
+    (user / "broken.spec.yml").write_text(BAD)
+    _git(user, env, "add", "-A")
+    expected = check_text(BAD, "broken.spec.yml").errors
+    assert expected, "the broken spec should have errors"
+
+    proc = _pre_commit(user, env, "try-repo", str(hook_repo), "specbridge-check",
+                       "--files", "model.spec.yaml", "broken.spec.yml")
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1, out
+    assert "Failed" in out, out
+    first = expected[0]
+    assert f"broken.spec.yml:{first.line}:{first.column}" in out, out
+    assert first.code in out, out
+    assert "Traceback" not in out, out
+
+
+@pytest.fixture(scope="session")
+def committing_repo(tmp_path_factory, hook_repo, pre_commit_home) -> Path:
+    """A user repository with the hook installed from a .pre-commit-config.yaml (environment built once)."""
+    env = _env(pre_commit_home)
+    user = _user_repo(tmp_path_factory.mktemp("committer") / "repo", env)
+    head = _git(hook_repo, env, "rev-parse", "HEAD").stdout.strip()
+    (user / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {hook_repo}\n    rev: {head}\n    hooks:\n      - id: specbridge-check\n"
+    )
+    for args in (["install"], ["install-hooks"]):
+        proc = _pre_commit(user, env, *args)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    _git(user, env, "add", ".pre-commit-config.yaml")
+    assert _git(user, env, "commit", "-q", "-m", "config").returncode == 0
+    return user
+
+
+def _commit_count(repo: Path, env: dict[str, str]) -> int:
+    return int(_git(repo, env, "rev-list", "--count", "HEAD").stdout)
+
+
+def test_a_broken_spec_blocks_the_commit_and_the_fix_goes_through(committing_repo, pre_commit_home):
+    env = _env(pre_commit_home)
+    user = committing_repo
+    before = _commit_count(user, env)
+    (user / "classifier.spec.json").write_text('{"specbridge": 1, "name": "c", "input": {"shape": [20]},\n'
+                                               ' "layers": [{"type": "Dense", "units": 5, "in_features": 10}]}\n')
+    _git(user, env, "add", "classifier.spec.json")
+    blocked = _git(user, env, "commit", "-m", "add a classifier")
+    out = blocked.stdout + blocked.stderr
+    assert blocked.returncode != 0, out
+    assert _commit_count(user, env) == before
+    expected = check_text((user / "classifier.spec.json").read_text(), "classifier.spec.json").errors
+    assert expected and f"classifier.spec.json:{expected[0].line}:{expected[0].column}" in out, out
+    assert "in_features" in out, out
+
+    (user / "classifier.spec.json").write_text('{"specbridge": 1, "name": "c", "input": {"shape": [20]},\n'
+                                               ' "layers": [{"type": "Dense", "units": 5, "in_features": 20}]}\n')
+    _git(user, env, "add", "classifier.spec.json")
+    passed = _git(user, env, "commit", "-m", "add a classifier")
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert _commit_count(user, env) == before + 1
+
+
+def test_the_hook_environment_has_no_framework(committing_repo, pre_commit_home):
+    envs = sorted(pre_commit_home.glob("repo*/py_env-*"))
+    assert envs, f"no python hook environment under {pre_commit_home}"
+    for venv in envs:
+        python = venv / "bin" / "python"
+        proc = subprocess.run(
+            [str(python), "-c",
+             "from importlib import metadata; print('\\n'.join(sorted(d.metadata['Name'].lower() "
+             "for d in metadata.distributions())))"],
+            capture_output=True, text=True, timeout=60,
+        )
+        installed = set(proc.stdout.split())
+        assert "specbridge" in installed, proc.stdout + proc.stderr
+        assert installed.isdisjoint(FRAMEWORK_DISTRIBUTIONS), sorted(installed & set(FRAMEWORK_DISTRIBUTIONS))
