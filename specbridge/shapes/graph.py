@@ -136,7 +136,16 @@ def _topological_order(doc: Document, graph: Graph, diags: list[Diagnostic]) -> 
             pending[c] -= 1
             if pending[c] == 0:
                 heapq.heappush(ready, c)
-    stuck = [i for i, n in pending.items() if n > 0]
+    stuck = {i for i, n in pending.items() if n > 0}
+    # Layers merely downstream of a cycle are stuck too: peel off those that feed no other stuck layer.
+    peeled = True
+    while peeled:
+        peeled = False
+        for i in list(stuck):
+            if not any(c in stuck for c in consumers.get(i, [])):
+                stuck.discard(i)
+                peeled = True
+    stuck = sorted(stuck)
     if stuck:
         names = [doc.entries[i].name for i in stuck]
         first = doc.entries[stuck[0]]
@@ -190,7 +199,9 @@ def infer(doc: Document) -> Inference:
         tensors[entry.name] = out
         records.append(record)
         diags.extend(_check_expect(doc, entry, record))
-    diags.extend(_unused(doc, graph))
+    if not any(d.code == codes.UNKNOWN_REFERENCE.code for d in diags):
+        # With a dangling reference the intended producer looks unused: that would be a follow-on warning.
+        diags.extend(_unused(doc, graph))
     records.sort(key=lambda r: r.index)
     return Inference(graph, records, tensors, diags)
 

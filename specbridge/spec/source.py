@@ -13,10 +13,12 @@ from typing import Any
 
 import yaml
 
-try:  # the C composer is much faster; fall back to pure Python where libyaml is missing
-    from yaml import CSafeLoader as _Loader
+# The C composer is much faster. The *Base* loader skips PyYAML's YAML 1.1 implicit-tag regexes:
+# _scalar() resolves plain scalars itself, with YAML 1.2 rules.
+try:
+    from yaml import CBaseLoader as _Loader
 except ImportError:  # pragma: no cover
-    from yaml import SafeLoader as _Loader
+    from yaml import BaseLoader as _Loader
 
 Path = tuple  # of str keys and int indices
 
@@ -35,8 +37,9 @@ class SyntaxProblem(Exception):
 class SourceMap:
     """Positions (1-based line, column) of values and of mapping keys, by path."""
 
-    values: dict[Path, tuple[int, int]] = field(default_factory=dict)
-    keys: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    # yaml Marks (converted on lookup: most are never asked for, and making tuples up front is costly)
+    values: dict[Path, Any] = field(default_factory=dict)
+    keys: dict[Path, Any] = field(default_factory=dict)
 
     def locate(self, path: Path, *, key: bool = False) -> tuple[int, int]:
         """The position of `path`, or of its nearest ancestor that has one."""
@@ -44,7 +47,8 @@ class SourceMap:
         while True:
             table = self.keys if key and path in self.keys else self.values
             if path in table:
-                return table[path]
+                mark = table[path]
+                return (mark.line + 1, mark.column + 1)
             if not path:
                 return (1, 1)
             path = path[:-1]
@@ -76,7 +80,7 @@ def _mark(node) -> tuple[int, int]:
 
 
 def _convert(node, path: Path, smap: SourceMap) -> Any:
-    smap.values[path] = _mark(node)
+    smap.values[path] = node.start_mark
     if isinstance(node, yaml.MappingNode):
         out: dict = {}
         for key_node, value_node in node.value:
@@ -86,7 +90,7 @@ def _convert(node, path: Path, smap: SourceMap) -> Any:
             if key in out:
                 line, col = _mark(key_node)
                 raise SyntaxProblem(f"duplicate key {key!r} in a mapping", line, col)
-            smap.keys[path + (key,)] = _mark(key_node)
+            smap.keys[path + (key,)] = key_node.start_mark
             out[key] = _convert(value_node, path + (key,), smap)
         return out
     if isinstance(node, yaml.SequenceNode):
