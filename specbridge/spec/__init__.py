@@ -1,10 +1,26 @@
-"""Spec objects: the framework-neutral description of a network."""
+"""Spec objects: the framework-neutral description of a network.
+
+Layer classes are imported by family on demand (see registry.py); the names below that need every layer type
+(Spec, AnyLayer, LAYER_CLASSES, BY_TYPE_NAME) are resolved lazily.
+"""
 
 from .base import Expect, Layer
-from .model import InputSpec, NamedInput, Spec, SpecHeader
-from .registry import BY_TYPE_NAME, CANONICAL_NAMES, LAYER_CLASSES, AnyLayer, layer_class
+from .model import InputSpec, NamedInput, SpecHeader
+from .registry import CANONICAL_NAMES, TYPE_NAMES, layer_class
 
 __all__ = [
     "AnyLayer", "BY_TYPE_NAME", "CANONICAL_NAMES", "Expect", "InputSpec", "LAYER_CLASSES", "Layer",
-    "NamedInput", "Spec", "SpecHeader", "layer_class",
+    "NamedInput", "Spec", "SpecHeader", "TYPE_NAMES", "layer_class",
 ]
+
+
+def __getattr__(name: str):
+    if name == "Spec":
+        from .full import Spec
+
+        return Spec
+    if name in ("AnyLayer", "LAYER_CLASSES", "BY_TYPE_NAME"):
+        from . import registry
+
+        return getattr(registry, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from pydantic import ValidationError
 
@@ -12,10 +12,13 @@ from ..diagnostics import codes
 from ..diagnostics.model import Diagnostic, Location
 from .base import Layer
 from .describe import describe_field, literal_values
-from .model import Spec, SpecHeader
+from .model import SpecHeader
 from .naming import Namer
-from .registry import BY_TYPE_NAME, CANONICAL_NAMES, suggest
+from .registry import CANONICAL_NAMES, TYPE_NAMES, layer_class, suggest
 from .source import SourceMap, SyntaxProblem, parse
+
+if TYPE_CHECKING:
+    from .full import Spec
 
 SUPPORTED_VERSIONS = (1,)
 
@@ -49,6 +52,8 @@ class Document:
         """The validated Spec (only when `valid`)."""
         if self.header is None or any(e.layer is None for e in self.entries):
             raise ValueError("the document has schema errors")
+        from .full import Spec
+
         return Spec.model_construct(
             **{k: getattr(self.header, k) for k in SpecHeader.model_fields},
             layers=[e.layer for e in self.entries],
@@ -85,8 +90,8 @@ def _owner_class(data: Any, path: tuple) -> tuple[Optional[type[Layer]], int]:
     """The layer class owning the argument at `path` (innermost layer mapping), and how deep it sits."""
     node, owner, depth = data, None, 0
     for i, part in enumerate(path):
-        if isinstance(node, dict) and isinstance(node.get("type"), str) and node["type"] in BY_TYPE_NAME:
-            owner, depth = BY_TYPE_NAME[node["type"]], i
+        if isinstance(node, dict) and isinstance(node.get("type"), str) and node["type"] in TYPE_NAMES:
+            owner, depth = layer_class(node["type"]), i
         try:
             node = node[part]
         except (KeyError, IndexError, TypeError):
@@ -193,7 +198,7 @@ def _unknown_type(doc: Document, tag: Any, path: tuple, layer_name: Optional[str
             "a layer needs a `type` (its Keras class name, e.g. Conv2D or Dense)", layer=layer_name,
             location=doc.locate(path[:-1]),
         )
-    guess = suggest(str(tag), list(BY_TYPE_NAME), n=1)
+    guess = suggest(str(tag), TYPE_NAMES, n=1)
     hint = f"did you mean `{guess[0]}`? " if guess else ""
     hint += "Supported types: " + ", ".join(CANONICAL_NAMES)
     return codes.UNKNOWN_LAYER_TYPE(
@@ -216,7 +221,7 @@ def _assign_names(entries_raw: list[Any]) -> list[str]:
 
     def visit(raw: Any) -> str:
         type_name = raw.get("type") if isinstance(raw, dict) else None
-        cls = BY_TYPE_NAME.get(type_name) if isinstance(type_name, str) else None
+        cls = layer_class(type_name) if isinstance(type_name, str) else None
         inner = raw.get("layer") if isinstance(raw, dict) else None
         if isinstance(inner, dict):
             visit(inner)  # the wrapped layer is constructed first in Keras code, so it names first
@@ -291,7 +296,7 @@ def load_text(text: str, file: Optional[str] = None) -> Document:
             doc.entries.append(LayerEntry(index, name, None, None, None))
             continue
         type_name = raw.get("type")
-        cls = BY_TYPE_NAME.get(type_name) if isinstance(type_name, str) else None
+        cls = layer_class(type_name) if isinstance(type_name, str) else None
         layer = None
         if cls is None:
             doc.diagnostics.append(_unknown_type(doc, type_name, path + ("type",), name))

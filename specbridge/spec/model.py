@@ -6,7 +6,6 @@ from typing import Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .base import DataFormat, Dim
-from .registry import AnyLayer
 
 DType = Literal["float16", "bfloat16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool"]
 INTEGER_DTYPES = ("int8", "int16", "int32", "int64", "uint8")
@@ -49,12 +48,10 @@ class SpecHeader(BaseModel):
         return [NamedInput(name="input_layer", shape=self.input.shape, dtype=self.input.dtype)]
 
 
-class Spec(SpecHeader):
-    """A whole model. `model_json_schema()` of this class is the published schema."""
+def __getattr__(name: str):
+    # Spec holds the union of every layer type: importing it builds them all, which a check avoids.
+    if name == "Spec":
+        from .full import Spec
 
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, defer_build=True,
-        json_schema_extra={"title": "specbridge model spec"},
-    )
-
-    layers: list[AnyLayer] = Field(min_length=1)
+        return Spec
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,11 +1,13 @@
 """Per-layer inference functions, registered by canonical Keras class name.
 
 An inference function takes (layer, inputs: list[Tensor], ctx: Context) and returns Inferred, or
-raises ShapeError. Families live in their own modules; importing this package registers them all.
+raises ShapeError. Families live in their own modules (mirroring spec/layers/), each imported the first
+time a spec uses one of its layer types.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
 from ...spec.base import Layer
@@ -38,11 +40,25 @@ class Context:
 
     def infer(self, layer: Layer, inputs: list[Tensor]) -> Inferred:
         """Infer one layer (wrappers call this for the layer they wrap)."""
-        fn = RULES.get(layer.kind)
-        if fn is None:  # every registered layer class has a rule; a test keeps it so
-            raise NotImplementedError(f"no shape rule for {layer.kind}")
+        fn = RULES.get(layer.kind) or _load_rules(layer.kind)
         return fn(layer, inputs, self)
 
 
-# Register every family.
-from . import conv, core, merging, normalization, pooling, recurrent, reshaping, wrappers  # noqa: E402,F401
+def _load_rules(kind: str) -> InferFn:
+    """Import the rule module of `kind`'s family: shapes/infer/<family>.py mirrors spec/layers/<family>.py."""
+    from ...spec.registry import FAMILY_OF
+
+    importlib.import_module(f".{FAMILY_OF[kind]}", __name__)
+    fn = RULES.get(kind)
+    if fn is None:  # every layer class has a rule; tests/shapes keeps it so
+        raise NotImplementedError(f"no shape rule for {kind}")
+    return fn
+
+
+def load_all_rules() -> dict[str, InferFn]:
+    """Every rule (for tests and tools that enumerate them)."""
+    from ...spec.registry import FAMILIES
+
+    for family in FAMILIES:
+        importlib.import_module(f".{family}", __name__)
+    return RULES

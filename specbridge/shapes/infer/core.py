@@ -7,11 +7,9 @@ from __future__ import annotations
 
 from ...diagnostics import codes
 from ...spec.layers import core as L
-from ...spec.layers import reshaping as R
 from ...spec.model import INTEGER_DTYPES
 from ..errors import ShapeError
 from ..records import Inferred, Tensor, format_shape
-from ..rules import product
 from . import Context, rule
 from .common import fmt, layout, require_rank
 
@@ -44,18 +42,6 @@ def infer_dense(layer: L.Dense, inputs: list[Tensor], ctx: Context) -> Inferred:
         f"kernel shape: Keras ({features}, {layer.units}), PyTorch Linear weight ({layer.units}, {features})",
     ]
     return Inferred(tensor.shape[:-1] + (layer.units,), weights + bias, steps=tuple(steps))
-
-
-@rule(R.Flatten)
-def infer_flatten(layer: R.Flatten, inputs: list[Tensor], ctx: Context) -> Inferred:
-    (tensor,) = inputs
-    require_rank(layer, tensor, min_ndim=1)
-    if not tensor.shape:
-        return Inferred((1,), steps=("a (batch,) input becomes (batch, 1)",))
-    total = product(tensor.shape)
-    if total is None:
-        return Inferred((None,), steps=(f"{format_shape(tensor.shape)} has an unknown dim, so the flat size is unknown",))
-    return Inferred((total,), steps=(" * ".join(map(str, tensor.shape)) + f" = {fmt(total)} values per sample",))
 
 
 @rule(L.Dropout, L.ActivationLayer, L.ReLU, L.LeakyReLU, L.ELU)

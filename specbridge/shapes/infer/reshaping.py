@@ -9,7 +9,7 @@ from ...diagnostics import codes
 from ...spec.layers import reshaping as L
 from ..errors import ShapeError
 from ..records import Inferred, Tensor, format_shape
-from ..rules import cropped_length, padded_length, reshape_output, upsampled_length
+from ..rules import cropped_length, padded_length, product, reshape_output, upsampled_length
 from . import Context, rule
 from .common import SPATIAL_NAMES, as_tuple, fmt, join_channels, layout, require_rank, split_channels
 
@@ -189,3 +189,15 @@ def infer_repeat_vector(layer: L.RepeatVector, inputs: list[Tensor], ctx: Contex
         steps=(f"the ({'None' if features is None else features},) vector is repeated n={layer.n} times: "
                f"{format_shape((layer.n, features), batch=False)}; params = 0",),
     )
+
+
+@rule(L.Flatten)
+def infer_flatten(layer: L.Flatten, inputs: list[Tensor], ctx: Context) -> Inferred:
+    (tensor,) = inputs
+    require_rank(layer, tensor, min_ndim=1)
+    if not tensor.shape:
+        return Inferred((1,), steps=("a (batch,) input becomes (batch, 1)",))
+    total = product(tensor.shape)
+    if total is None:
+        return Inferred((None,), steps=(f"{format_shape(tensor.shape)} has an unknown dim, so the flat size is unknown",))
+    return Inferred((total,), steps=(" * ".join(map(str, tensor.shape)) + f" = {fmt(total)} values per sample",))

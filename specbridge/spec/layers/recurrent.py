@@ -52,11 +52,11 @@ class Bidirectional(Layer):
     def _recurrent_only(cls, value):
         # Without this, pydantic's union error reads "unknown layer type 'Dense'" for a real layer type.
         # Misspelt types are left to the union, whose error suggests the closest name.
-        from ..registry import BY_TYPE_NAME  # the registry imports this module
+        from ..registry import TYPE_NAMES  # the registry imports this module
 
         kind = value.get("type") if isinstance(value, dict) else None
         names = [n for c in (SimpleRNN, LSTM, GRU) for n in c.type_names()]
-        if isinstance(kind, str) and kind in BY_TYPE_NAME and kind not in names:
+        if isinstance(kind, str) and kind in TYPE_NAMES and kind not in names:
             raise ValueError(
                 f"Bidirectional wraps a recurrent layer (SimpleRNN, LSTM or GRU), not {kind}; "
                 "for a layer applied at every time step use TimeDistributed"

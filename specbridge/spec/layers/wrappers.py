@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Literal
 from ..base import Layer
 
 if TYPE_CHECKING:
-    from ..registry import AnyLayer
+    from ..registry import AnyLayer  # noqa: F401
 
 
 class TimeDistributed(Layer):

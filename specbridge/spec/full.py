@@ -1,0 +1,20 @@
+"""Spec: the whole document as one pydantic model; its JSON Schema is the published schema.
+
+Kept apart from model.py because it needs the union of every layer type (see registry.py).
+"""
+
+from pydantic import ConfigDict, Field
+
+from .model import SpecHeader
+from .registry import AnyLayer
+
+
+class Spec(SpecHeader):
+    """A whole model. `model_json_schema()` of this class is the published schema."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, defer_build=True,
+        json_schema_extra={"title": "specbridge model spec"},
+    )
+
+    layers: list[AnyLayer] = Field(min_length=1)
