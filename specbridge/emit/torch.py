@@ -384,7 +384,9 @@ def emit_relu(layer, ctx: Ctx) -> Built:
         return Built(["nn.ReLU6()" if m == 6 else f"nn.Hardtanh(0.0, {literal(float(m))})"])
     if t == 0 and m is None:
         return Built([f"nn.LeakyReLU({keras_constant(slope)})"])
-    args = ", ".join("None" if v is None else keras_constant(v) for v in (m, slope, t))
+    # Keras computes this general case with Python-float constants (exact in float64); only its pure leaky-ReLU
+    # path above goes through TensorFlow's float32 `alpha` attribute.
+    args = ", ".join("None" if v is None else literal(float(v)) for v in (m, slope, t))
     return Built([f"{ctx.helper('KerasReLU')}({args})"])
 
 
@@ -395,7 +397,7 @@ def emit_leaky_relu(layer, ctx: Ctx) -> Built:
 
 @emitter("ELU")
 def emit_elu(layer, ctx: Ctx) -> Built:
-    return Built(["nn.ELU()" if layer.alpha == 1.0 else f"nn.ELU({keras_constant(layer.alpha)})"])
+    return Built(["nn.ELU()" if layer.alpha == 1.0 else f"nn.ELU({literal(float(layer.alpha))})"])
 
 
 @emitter("Softmax")
