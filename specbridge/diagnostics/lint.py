@@ -12,17 +12,15 @@ inference produced; they never raise and never report errors (warnings do not fa
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Optional
 
 from ..shapes.graph import Inference
 from ..shapes.records import LayerRecord, Shape, format_shape
-from ..shapes.rules import ceil_div, effective_kernel, same_padding
+from ..shapes.rules import as_tuple, ceil_div, effective_kernel, same_padding
 from ..spec.base import Layer
-from ..spec.layers.conv import ConvBase, ConvTranspose
-from ..spec.layers.pooling import Pooling
-from ..spec.layers.recurrent import RNN
 from ..spec.loader import Document
 from . import codes
 from .model import Diagnostic
@@ -37,6 +35,21 @@ LARGE_SPATIAL = 8
 # Layers that pass a tensor through unchanged in shape: SB301 looks through them for the Flatten.
 PASS_THROUGH = ("Dropout", "Activation", "ReLU", "LeakyReLU", "ELU")
 SPATIAL_NAMES = {1: ("steps",), 2: ("rows", "cols"), 3: ("depth", "rows", "cols")}
+
+
+def _is(layer: Layer, family: str, base: str) -> bool:
+    """isinstance(layer, spec.layers.<family>.<base>) without importing the family: a check imports only the
+    families its spec uses, and a layer of a family that was never imported cannot exist."""
+    module = sys.modules.get(f"{__package__.rsplit('.', 1)[0]}.spec.layers.{family}")
+    return module is not None and isinstance(layer, getattr(module, base))
+
+
+def _is_pooling(layer: Layer) -> bool:
+    return _is(layer, "pooling", "Pooling")  # windowed pooling (not global)
+
+
+def _is_forward_conv(layer: Layer) -> bool:
+    return _is(layer, "conv", "ConvBase") and not _is(layer, "conv", "ConvTranspose")
 
 
 @dataclass(frozen=True)
@@ -92,25 +105,21 @@ def _view(doc: Document, inference: Inference) -> View:
     return View(doc, inference, sites, consumers, records, sum(r.params for r in inference.records))
 
 
-def _as_tuple(value, n: int) -> tuple[int, ...]:
-    return (value,) * n if isinstance(value, int) else tuple(value)
-
-
 def _spatial(shape: Shape, rank: int, channels_last: bool) -> Optional[Shape]:
     if shape is None or len(shape) != rank + 1:
         return None
     return tuple(shape[:-1]) if channels_last else tuple(shape[1:])
 
 
-def _pool_strides(layer: Pooling) -> tuple[int, ...]:
-    return _as_tuple(layer.pool_size if layer.strides is None else layer.strides, layer.RANK)
+def _pool_strides(layer) -> tuple[int, ...]:
+    return as_tuple(layer.pool_size if layer.strides is None else layer.strides, layer.RANK)
 
 
 def pooling_no_downsample(view: View) -> list[Diagnostic]:
     out = []
     for site in view.sites:
         layer = site.layer
-        if not isinstance(layer, Pooling) or layer.padding != "same" or any(s != 1 for s in _pool_strides(layer)):
+        if not _is_pooling(layer) or layer.padding != "same" or any(s != 1 for s in _pool_strides(layer)):
             continue
         # A pooling branch beside others that read the same tensor (Inception's pool branch) keeps the
         # size on purpose, so that the branches can be concatenated.
@@ -123,7 +132,7 @@ def pooling_no_downsample(view: View) -> list[Diagnostic]:
                       f"{format_shape(site.record.output_shape, batch=False)}")
         argument = "strides" if "strides" in layer.model_fields_set else None
         out.append(codes.POOL_NO_DOWNSAMPLE(
-            f"{layer.kind} with pool_size {list(_as_tuple(layer.pool_size, layer.RANK))}, strides "
+            f"{layer.kind} with pool_size {list(as_tuple(layer.pool_size, layer.RANK))}, strides "
             f"{list(_pool_strides(layer))} and padding 'same' does not downsample{change}; "
             "'same' pads so that the output has ceil(L / stride) = L cells when stride is 1",
             hint=(
@@ -207,7 +216,7 @@ def suspicious_layout(view: View) -> list[Diagnostic]:
             continue
         for index in view.consumers.get(name, []):
             site = by_index.get(index)
-            if site is None or not isinstance(site.layer, (ConvBase, Pooling)):
+            if site is None or not (_is(site.layer, "conv", "ConvBase") or _is_pooling(site.layer)):
                 continue
             seen = tensor.shape[1:] if site.path[-1] == "layer" else tensor.shape  # TimeDistributed: one step
             channels_last = view.data_format(site.layer) == "channels_last"
@@ -246,15 +255,15 @@ def asymmetric_same(view: View) -> list[Diagnostic]:
     out = []
     for site in view.sites:
         layer = site.layer
-        is_conv = isinstance(layer, ConvBase) and not isinstance(layer, ConvTranspose)
-        if not (is_conv or isinstance(layer, Pooling)) or layer.padding != "same":
+        is_conv = _is_forward_conv(layer)
+        if not (is_conv or _is_pooling(layer)) or layer.padding != "same":
             continue
         rank = layer.RANK
         if is_conv:
-            kernel, strides = _as_tuple(layer.kernel_size, rank), _as_tuple(layer.strides, rank)
-            dilation = _as_tuple(layer.dilation_rate, rank)
+            kernel, strides = as_tuple(layer.kernel_size, rank), as_tuple(layer.strides, rank)
+            dilation = as_tuple(layer.dilation_rate, rank)
         else:
-            kernel, strides, dilation = _as_tuple(layer.pool_size, rank), _pool_strides(layer), (1,) * rank
+            kernel, strides, dilation = as_tuple(layer.pool_size, rank), _pool_strides(layer), (1,) * rank
         spatial = _spatial(site.input_shape, rank, view.data_format(layer) == "channels_last")
         if max(strides) == 1 or spatial is None or None in spatial:
             continue
@@ -290,7 +299,7 @@ def asymmetric_same(view: View) -> list[Diagnostic]:
 def _applies_softmax(layer: Layer) -> bool:
     if layer.kind == "Softmax":
         return True
-    if isinstance(layer, RNN):  # an RNN's `activation` is its cell's, not an output softmax
+    if _is(layer, "recurrent", "RNN"):  # an RNN's `activation` is its cell's, not an output softmax
         return False
     return getattr(layer, "activation", None) == "softmax"
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from ..shapes.records import Shape
-from ..shapes.rules import effective_kernel, same_padding
+from ..shapes.rules import as_tuple, axis_pairs, effective_kernel, same_padding
 from ..spec.base import Layer
 from .errors import NotExpressible
 from .names import Identifiers, class_name, py_str
@@ -108,10 +108,6 @@ def keras_constant(value: float) -> str:
     """A scalar constant as Keras (TensorFlow) applies it: rounded to float32 even when the model runs in float64,
     so the float64 cross-check agrees to ~1e-15 rather than ~1e-8."""
     return literal(struct.unpack("f", struct.pack("f", value))[0])
-
-
-def as_tuple(value, n: int) -> tuple[int, ...]:
-    return (value,) * n if isinstance(value, int) else tuple(value)
 
 
 # ---------------------------------------------------------------- activations
@@ -460,25 +456,16 @@ def emit_layer_norm(layer, ctx: Ctx) -> Built:
 # ---------------------------------------------------------------- reshaping
 
 
-def _per_axis(value, rank: int) -> list[tuple[int, int]]:
-    """Keras ZeroPadding/Cropping amounts -> (before, after) per spatial axis."""
-    if isinstance(value, int):
-        return [(value, value)] * rank
-    if rank == 1:
-        return [tuple(value)]
-    return [tuple(v) if isinstance(v, list) else (v, v) for v in value]
-
-
 @emitter("ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D")
 def emit_zero_padding(layer, ctx: Ctx) -> Built:
     layout = ctx.spatial_layout(layer)  # Keras ZeroPadding1D takes data_format too
-    return Built([pad_module(layer.RANK, _per_axis(layer.padding, layer.RANK))], layout, layout)
+    return Built([pad_module(layer.RANK, list(axis_pairs(layer.padding, layer.RANK)))], layout, layout)
 
 
 @emitter("Cropping1D", "Cropping2D", "Cropping3D")
 def emit_cropping(layer, ctx: Ctx) -> Built:
     layout = CHANNELS_FIRST if layer.RANK == 1 else ctx.spatial_layout(layer)
-    crops = _per_axis(layer.cropping, layer.RANK)
+    crops = list(axis_pairs(layer.cropping, layer.RANK))
     return Built([f"{ctx.helper('Crop')}({', '.join(literal(c) for c in crops)})"], layout, layout)
 
 

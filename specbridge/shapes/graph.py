@@ -7,6 +7,7 @@ downstream.
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -126,8 +127,6 @@ def _topological_order(doc: Document, graph: Graph, diags: list[Diagnostic]) -> 
             consumers.setdefault(d, []).append(entry.index)
     ready = sorted(i for i, n in pending.items() if n == 0)
     order = []
-    import heapq
-
     heapq.heapify(ready)
     while ready:
         i = heapq.heappop(ready)

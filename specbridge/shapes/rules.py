@@ -11,6 +11,30 @@ from typing import Optional
 Length = Optional[int]
 
 
+def as_tuple(value, n: int) -> tuple[int, ...]:
+    """Keras's normalize_tuple: an int is repeated n times.
+
+    >>> as_tuple(3, 2), as_tuple([3, 5], 2)
+    ((3, 3), (3, 5))
+    """
+    if isinstance(value, int):
+        return (value,) * n
+    return tuple(value)
+
+
+def axis_pairs(value, rank: int) -> tuple[tuple[int, int], ...]:
+    """Keras's nestings of ZeroPadding/Cropping amounts -> one (before, after) pair per spatial axis.
+
+    >>> axis_pairs(1, 2), axis_pairs([1, 2], 1), axis_pairs([1, [2, 3]], 2)
+    (((1, 1), (1, 1)), ((1, 2),), ((1, 1), (2, 3)))
+    """
+    if isinstance(value, int):
+        return ((value, value),) * rank
+    if rank == 1:
+        return (tuple(value),)
+    return tuple((v, v) if isinstance(v, int) else tuple(v) for v in value)
+
+
 def ceil_div(a: int, b: int) -> int:
     return -(-a // b)
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 
+from keras_helpers import count_weights
+
 from specbridge.check import check_text
 
 # specbridge-only keys: graph wiring and PyTorch-style assertions, which Keras does not take.
@@ -25,16 +27,6 @@ def keras_layer(keras, layer: dict):
     return getattr(keras.layers, layer["type"])(**args)
 
 
-def count(weights) -> int:
-    total = 0
-    for w in weights:
-        n = 1
-        for d in w.shape:
-            n *= int(d)
-        total += n
-    return total
-
-
 def keras_result(keras, layer: dict, input_shapes: list, dtype: str = "float32"):
     """Build `layer` on keras.Input(s) symbolically: (output shape without batch, params, trainable params).
 
@@ -43,7 +35,7 @@ def keras_result(keras, layer: dict, input_shapes: list, dtype: str = "float32")
     tensors = [keras.Input(shape=tuple(s), dtype=dtype) for s in input_shapes]
     built = keras_layer(keras, layer)
     out = built(tensors[0] if len(tensors) == 1 else tensors)
-    return tuple(out.shape[1:]), built.count_params(), count(built.trainable_weights)
+    return tuple(out.shape[1:]), built.count_params(), count_weights(built.trainable_weights)
 
 
 def graph_spec(layer: dict, input_shapes: list, dtype: str = "float32") -> str:

@@ -13,6 +13,7 @@ import json
 import os
 
 import pytest
+from keras_helpers import count_weights
 
 from specbridge.check import check_text
 
@@ -25,16 +26,6 @@ def keras():
     return pytest.importorskip("keras")
 
 
-def _count(weights) -> int:
-    total = 0
-    for w in weights:
-        n = 1
-        for d in w.shape:
-            n *= int(d)
-        total += n
-    return total
-
-
 @pytest.fixture(scope="session")
 def keras_layer_result(keras):
     """A function (type, args, input_shape, dtype='float32') -> (shape, params, trainable_params)."""
@@ -42,7 +33,7 @@ def keras_layer_result(keras):
     def build(layer_type: str, args: dict, input_shape, dtype: str = "float32"):
         layer = getattr(keras.layers, layer_type)(**args)
         out = layer(keras.Input(shape=tuple(input_shape), dtype=dtype))
-        trainable = _count(layer.trainable_weights)
+        trainable = count_weights(layer.trainable_weights)
         return tuple(out.shape[1:]), layer.count_params(), trainable
 
     return build

@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from keras_helpers import param_id
 
 from specbridge.check import check_text
 
 pytestmark = pytest.mark.keras
-
-
-def ids(value):
-    if isinstance(value, dict):
-        return ",".join(f"{k}={v}" for k, v in value.items()).replace(" ", "") or "defaults"
-    if isinstance(value, (list, tuple)):
-        return "x".join("N" if d is None else str(d) for d in value)
-    return str(value)
 
 
 # (layer type, arguments, input shape without batch)
@@ -63,7 +56,7 @@ MATCHES_KERAS = [
 ]
 
 
-@pytest.mark.parametrize("layer_type,args,shape", MATCHES_KERAS, ids=ids)
+@pytest.mark.parametrize("layer_type,args,shape", MATCHES_KERAS, ids=param_id)
 def test_shape_and_params_match_keras(layer_type, args, shape, assert_matches_keras):
     assert_matches_keras(layer_type, args, shape)
 
@@ -73,7 +66,7 @@ def test_shape_and_params_match_keras(layer_type, args, shape, assert_matches_ke
     ("Conv2DTranspose", {"filters": 4, "kernel_size": 3, "strides": 2, "output_padding": 1}, (3, 9, 10)),
     ("DepthwiseConv2D", {"kernel_size": 3, "depth_multiplier": 2}, (3, 9, 10)),
     ("SeparableConv1D", {"filters": 4, "kernel_size": 3}, (3, 10)),
-], ids=ids)
+], ids=param_id)
 def test_spec_level_channels_first_matches_keras(layer_type, args, shape, assert_matches_keras):
     assert_matches_keras(layer_type, args, shape, data_format="channels_first")
 
@@ -113,7 +106,7 @@ REJECTED_BY_BOTH = [
 ]
 
 
-@pytest.mark.parametrize("layer_type,args,shape,code", REJECTED_BY_BOTH, ids=ids)
+@pytest.mark.parametrize("layer_type,args,shape,code", REJECTED_BY_BOTH, ids=param_id)
 def test_rejected_by_specbridge_and_keras(layer_type, args, shape, code, assert_both_reject):
     diagnostic = assert_both_reject(layer_type, args, shape, code)
     assert diagnostic.hint, "every error carries a hint with the fix"
@@ -135,7 +128,7 @@ def test_transpose_same_with_output_padding_can_reach_zero(keras_layer_result, s
     (2, {"filters": 4, "kernel_size": 3, "padding": [1, 2], "strides": 2}, (9, 10, 3)),
     (2, {"filters": 4, "kernel_size": 5, "padding": 2, "dilation_rate": 2}, (9, 10, 3)),
     (3, {"filters": 2, "kernel_size": 3, "padding": [0, 1, 2]}, (4, 5, 6, 1)),
-], ids=ids)
+], ids=param_id)
 def test_explicit_padding_equals_keras_zero_padding_then_valid_conv(rank, args, shape, keras, specbridge_result):
     result = specbridge_result(f"Conv{rank}D", args, shape)
     assert result.ok, [d.message for d in result.errors]

@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from keras_helpers import param_id
 
 from specbridge.check import check_text
 
 pytestmark = pytest.mark.keras
-
-
-def ids(value):
-    if isinstance(value, dict):
-        return ",".join(f"{k}={v}" for k, v in value.items()).replace(" ", "") or "defaults"
-    if isinstance(value, (list, tuple)):
-        return "x".join("N" if d is None else str(d) for d in value)
-    return str(value)
 
 
 MATCHES_KERAS = [
@@ -45,7 +38,7 @@ MATCHES_KERAS = [
 ]
 
 
-@pytest.mark.parametrize("layer_type,args,shape", MATCHES_KERAS, ids=ids)
+@pytest.mark.parametrize("layer_type,args,shape", MATCHES_KERAS, ids=param_id)
 def test_shape_matches_keras(layer_type, args, shape, assert_matches_keras):
     record = assert_matches_keras(layer_type, args, shape)
     assert record.params == 0
@@ -55,7 +48,7 @@ def test_shape_matches_keras(layer_type, args, shape, assert_matches_keras):
     ("MaxPooling2D", {"pool_size": 3, "strides": 2}, (4, 9, 10)),
     ("GlobalAveragePooling2D", {"keepdims": True}, (4, 9, 10)),
     ("AveragePooling1D", {"pool_size": 2}, (4, 9)),
-], ids=ids)
+], ids=param_id)
 def test_spec_level_channels_first_matches_keras(layer_type, args, shape, assert_matches_keras):
     assert_matches_keras(layer_type, args, shape, data_format="channels_first")
 
@@ -75,7 +68,7 @@ REJECTED_BY_BOTH = [
 ]
 
 
-@pytest.mark.parametrize("layer_type,args,shape,code", REJECTED_BY_BOTH, ids=ids)
+@pytest.mark.parametrize("layer_type,args,shape,code", REJECTED_BY_BOTH, ids=param_id)
 def test_rejected_by_specbridge_and_keras(layer_type, args, shape, code, assert_both_reject):
     diagnostic = assert_both_reject(layer_type, args, shape, code)
     assert diagnostic.hint

@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from keras_helpers import param_id
 
 from specbridge.check import check_text
 
 pytestmark = pytest.mark.keras
-
-
-def ids(value):
-    if isinstance(value, dict):
-        return ",".join(f"{k}={v}" for k, v in value.items()).replace(" ", "") or "defaults"
-    if isinstance(value, (list, tuple)):
-        return "x".join("N" if d is None else str(d) for d in value)
-    return str(value)
 
 
 MATCHES_KERAS = [
@@ -61,7 +54,7 @@ MATCHES_KERAS = [
 ]
 
 
-@pytest.mark.parametrize("layer_type,args,shape", MATCHES_KERAS, ids=ids)
+@pytest.mark.parametrize("layer_type,args,shape", MATCHES_KERAS, ids=param_id)
 def test_shape_matches_keras(layer_type, args, shape, assert_matches_keras):
     record = assert_matches_keras(layer_type, args, shape)
     assert record.params == 0
@@ -71,7 +64,7 @@ def test_shape_matches_keras(layer_type, args, shape, assert_matches_keras):
     ("ZeroPadding2D", {"padding": [[1, 2], [3, 4]]}, (2, 3, 4)),
     ("Cropping3D", {"cropping": [[0, 1], 2, [1, 0]]}, (2, 3, 5, 4)),
     ("UpSampling2D", {"size": [2, 3]}, (1, 5, 4)),
-], ids=ids)
+], ids=param_id)
 def test_spec_level_channels_first_matches_keras(layer_type, args, shape, assert_matches_keras):
     assert_matches_keras(layer_type, args, shape, data_format="channels_first")
 
@@ -101,7 +94,7 @@ REJECTED_BY_BOTH = [
 ]
 
 
-@pytest.mark.parametrize("layer_type,args,shape,code", REJECTED_BY_BOTH, ids=ids)
+@pytest.mark.parametrize("layer_type,args,shape,code", REJECTED_BY_BOTH, ids=param_id)
 def test_rejected_by_specbridge_and_keras(layer_type, args, shape, code, assert_both_reject):
     diagnostic = assert_both_reject(layer_type, args, shape, code)
     assert diagnostic.hint
@@ -146,7 +139,7 @@ def test_permute_rank_error_points_at_dims():
     ("ZeroPadding2D", {"padding": [1, 2, 3]}, (6, 6, 2)),
     ("Cropping1D", {"cropping": [1, 2, 3]}, (6, 2)),
     ("UpSampling2D", {"size": [2, 2, 2]}, (6, 6, 2)),
-], ids=ids)
+], ids=param_id)
 def test_argument_errors_point_at_the_argument(layer_type, args, shape, keras):
     ((key, value),) = args.items()
     text = (

@@ -39,13 +39,6 @@ def require_rank(
     )
 
 
-def as_tuple(value, n: int) -> tuple[int, ...]:
-    """Keras's normalize_tuple: an int is repeated n times."""
-    if isinstance(value, int):
-        return (value,) * n
-    return tuple(value)
-
-
 def split_channels(shape: Shape, channels_last: bool) -> tuple[Shape, Optional[int]]:
     """(spatial dims, channels) of a channels-last or channels-first shape."""
     if channels_last:

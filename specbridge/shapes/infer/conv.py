@@ -7,6 +7,7 @@ from ...spec.layers import conv as L
 from ..errors import ShapeError
 from ..records import Inferred, Tensor, format_shape
 from ..rules import (
+    as_tuple,
     conv_output_length,
     deconv_output_length,
     explicit_deconv_length,
@@ -14,7 +15,7 @@ from ..rules import (
     product,
 )
 from . import Context, rule
-from .common import as_tuple, fmt, join_channels, layout, require_rank, split_channels
+from .common import fmt, join_channels, layout, require_rank, split_channels
 
 AXIS_NAMES = {1: ("steps",), 2: ("rows", "cols"), 3: ("depth", "rows", "cols")}
 

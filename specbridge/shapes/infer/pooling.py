@@ -8,9 +8,9 @@ from ...diagnostics import codes
 from ...spec.layers import pooling as L
 from ..errors import ShapeError
 from ..records import Inferred, Tensor, format_shape
-from ..rules import pool_output_length
+from ..rules import as_tuple, pool_output_length
 from . import Context, rule
-from .common import SPATIAL_NAMES, as_tuple, join_channels, layout, require_rank, split_channels
+from .common import SPATIAL_NAMES, join_channels, layout, require_rank, split_channels
 
 MODE_WORDS = {"max": "the largest value", "average": "the mean"}
 

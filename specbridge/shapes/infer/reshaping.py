@@ -1,7 +1,5 @@
-"""Layers that move data without weights: ZeroPadding, Cropping, UpSampling, Reshape, Permute, RepeatVector.
-
-(Flatten lives in core.py.)
-"""
+"""Layers that move data without weights: ZeroPadding, Cropping, UpSampling, Reshape, Permute, RepeatVector,
+Flatten."""
 
 from __future__ import annotations
 
@@ -9,9 +7,9 @@ from ...diagnostics import codes
 from ...spec.layers import reshaping as L
 from ..errors import ShapeError
 from ..records import Inferred, Tensor, format_shape
-from ..rules import cropped_length, padded_length, product, reshape_output, upsampled_length
+from ..rules import as_tuple, axis_pairs, cropped_length, padded_length, product, reshape_output, upsampled_length
 from . import Context, rule
-from .common import SPATIAL_NAMES, as_tuple, fmt, join_channels, layout, require_rank, split_channels
+from .common import SPATIAL_NAMES, fmt, join_channels, layout, require_rank, split_channels
 
 
 def channels_last_for(layer, ctx: Context) -> bool:
@@ -35,69 +33,65 @@ def spatial_input(layer, tensor: Tensor, channels_last: bool) -> tuple[tuple, ob
     return split_channels(tensor.shape, channels_last)
 
 
-def pairs(value, rank: int) -> tuple[tuple[int, int], ...]:
-    """Keras's nestings of padding/cropping -> one (before, after) pair per spatial axis."""
-    if isinstance(value, int):
-        return ((value, value),) * rank
-    if rank == 1:
-        return (tuple(value),)
-    return tuple((v, v) if isinstance(v, int) else tuple(v) for v in value)
+def per_axis(layer, inputs: list[Tensor], ctx: Context, intro: str, length_of) -> Inferred:
+    """The shared shape of ZeroPadding/Cropping/UpSampling: each spatial axis maps on its own, channels pass.
+
+    `length_of(i, name, length)` returns (new length, formula) for spatial axis i, or raises ShapeError.
+    """
+    (tensor,) = inputs
+    channels_last = channels_last_for(layer, ctx)
+    spatial, channels = spatial_input(layer, tensor, channels_last)
+    names = SPATIAL_NAMES[layer.RANK]
+    out, steps = [], [intro]
+    for i in range(layer.RANK):
+        length, formula = length_of(i, names[i], spatial[i])
+        steps.append(f"{names[i]}: {formula}")
+        out.append(length)
+    steps.append("params = 0")
+    return Inferred(join_channels(out, channels, channels_last), steps=tuple(steps))
 
 
 @rule(L.ZeroPadding1D, L.ZeroPadding2D, L.ZeroPadding3D)
 def infer_zero_padding(layer, inputs: list[Tensor], ctx: Context) -> Inferred:
-    (tensor,) = inputs
-    channels_last = channels_last_for(layer, ctx)
-    spatial, channels = spatial_input(layer, tensor, channels_last)
-    names = SPATIAL_NAMES[layer.RANK]
-    out, steps = [], ["zeros are added before and after each spatial axis: out = L + before + after"]
-    for i, (before, after) in enumerate(pairs(layer.padding, layer.RANK)):
-        length, formula = padded_length(spatial[i], before, after)
-        steps.append(f"{names[i]}: {formula}")
-        out.append(length)
-    steps.append("params = 0")
-    return Inferred(join_channels(out, channels, channels_last), steps=tuple(steps))
+    amounts = axis_pairs(layer.padding, layer.RANK)
+    return per_axis(
+        layer, inputs, ctx, "zeros are added before and after each spatial axis: out = L + before + after",
+        lambda i, name, length: padded_length(length, *amounts[i]),
+    )
 
 
 @rule(L.Cropping1D, L.Cropping2D, L.Cropping3D)
 def infer_cropping(layer, inputs: list[Tensor], ctx: Context) -> Inferred:
-    (tensor,) = inputs
-    channels_last = channels_last_for(layer, ctx)
-    spatial, channels = spatial_input(layer, tensor, channels_last)
-    names = SPATIAL_NAMES[layer.RANK]
-    out, steps = [], ["cells are cut from the start and the end of each spatial axis: out = L - before - after"]
-    for i, (before, after) in enumerate(pairs(layer.cropping, layer.RANK)):
-        length, formula = cropped_length(spatial[i], before, after)
-        steps.append(f"{names[i]}: {formula}")
-        if length is not None and length <= 0:
+    amounts = axis_pairs(layer.cropping, layer.RANK)
+
+    def cropped(i: int, name: str, length):
+        before, after = amounts[i]
+        out, formula = cropped_length(length, before, after)
+        if out is not None and out <= 0:
             raise ShapeError(
                 codes.NONPOSITIVE_SIZE,
-                f"cropping {before} + {after} cells from {names[i]} of size {spatial[i]} leaves {length}: {formula}; "
-                f"input shape {format_shape(tensor.shape)}",
-                hint=f"the cropping on {names[i]} must add up to less than {spatial[i]}",
+                f"cropping {before} + {after} cells from {name} of size {length} leaves {out}: {formula}; "
+                f"input shape {format_shape(inputs[0].shape)}",
+                hint=f"the cropping on {name} must add up to less than {length}",
                 argument="cropping",
             )
-        out.append(length)
-    steps.append("params = 0")
-    return Inferred(join_channels(out, channels, channels_last), steps=tuple(steps))
+        return out, formula
+
+    return per_axis(
+        layer, inputs, ctx, "cells are cut from the start and the end of each spatial axis: out = L - before - after",
+        cropped,
+    )
 
 
 @rule(L.UpSampling1D, L.UpSampling2D, L.UpSampling3D)
 def infer_upsampling(layer, inputs: list[Tensor], ctx: Context) -> Inferred:
-    (tensor,) = inputs
-    channels_last = channels_last_for(layer, ctx)
-    spatial, channels = spatial_input(layer, tensor, channels_last)
-    names = SPATIAL_NAMES[layer.RANK]
     sizes = as_tuple(layer.size, layer.RANK)
     how = getattr(layer, "interpolation", "nearest")
     word = "repeated" if how == "nearest" else f"interpolated ({how})"
-    out, steps = [], [f"each cell is {word} size times along each spatial axis: out = L * size"]
-    for i in range(layer.RANK):
-        length, formula = upsampled_length(spatial[i], sizes[i])
-        steps.append(f"{names[i]}: {formula}")
-        out.append(length)
-    steps.append("params = 0")
-    return Inferred(join_channels(out, channels, channels_last), steps=tuple(steps))
+    return per_axis(
+        layer, inputs, ctx, f"each cell is {word} size times along each spatial axis: out = L * size",
+        lambda i, name, length: upsampled_length(length, sizes[i]),
+    )
 
 
 @rule(L.Reshape)
