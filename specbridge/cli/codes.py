@@ -32,7 +32,7 @@ def command(
         wanted = code.strip().lower()
         hits = [c for c in codes.as_json() if wanted in (c["code"].lower(), c["name"])]
         if not hits:
-            from ..spec.registry import suggest
+            from ..diagnostics.suggest import suggest
 
             guess = suggest(wanted, [c["name"] for c in codes.as_json()] + [c["code"] for c in codes.as_json()])
             exit_codes.fail(f"unknown code '{code}'" + (f"; did you mean '{guess[0]}'?" if guess else ""))

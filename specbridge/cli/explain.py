@@ -31,7 +31,7 @@ def command(
     result = check_spec(text, files.display_name(spec))
     names = [e.name for e in result.document.entries]
     if layer is not None and layer not in names:
-        from ..spec.registry import suggest
+        from ..diagnostics.suggest import suggest
 
         guess = suggest(layer, names)
         did_you_mean = f"did you mean '{guess[0]}'? " if guess else ""

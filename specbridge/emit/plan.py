@@ -12,19 +12,6 @@ from ..spec.base import Layer
 from ..spec.model import NamedInput, Spec
 from .errors import SpecHasErrors
 
-# Keras layer classes whose constructor takes `data_format`: a channels_first spec passes it to each.
-# Flatten is left out on purpose: its data_format transposes channels-first data to channels-last
-# order before flattening, which is not what "this spec is channels_first" means.
-DATA_FORMAT_KINDS = frozenset({
-    "Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
-    "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D", "SeparableConv2D",
-    "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D",
-    "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
-    "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
-    "SpatialDropout2D", "SpatialDropout3D", "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D",
-    "Cropping2D", "Cropping3D", "UpSampling2D", "UpSampling3D",
-})
-
 
 @dataclass(frozen=True)
 class Step:
@@ -57,9 +44,6 @@ class Plan:
                 return False
             previous = step.name
         return True
-
-    def effective_data_format(self, layer: Layer) -> str:
-        return getattr(layer, "data_format", None) or self.spec.data_format
 
 
 def as_result(source: Any) -> CheckResult:

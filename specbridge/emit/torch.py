@@ -20,6 +20,15 @@ from typing import Optional
 from ..shapes.records import Shape
 from ..shapes.rules import as_tuple, axis_pairs, effective_kernel, same_padding
 from ..spec.base import Layer
+from ..spec.catalog import Stage, StageGap
+from ..spec.layers import conv as C
+from ..spec.layers import core as K
+from ..spec.layers import merging as M
+from ..spec.layers import normalization as N
+from ..spec.layers import pooling as P
+from ..spec.layers import recurrent as RC
+from ..spec.layers import reshaping as R
+from ..spec.layers import wrappers as W
 from .errors import NotExpressible
 from .names import Identifiers, class_name, py_str
 from .plan import Plan
@@ -80,7 +89,7 @@ class Ctx:
         return NotExpressible(self.name, reason)
 
     def channels_last(self, layer: Layer) -> bool:
-        return self.plan.effective_data_format(layer) == "channels_last"
+        return layer.data_format_in(self.plan.spec.data_format) == "channels_last"
 
     def spatial_layout(self, layer: Layer) -> str:
         """The layout that puts the channel axis at 1 for this layer."""
@@ -92,16 +101,20 @@ class Ctx:
         return shape[1:], shape[0]
 
 
-EMITTERS: dict[str, Callable[[Layer, Ctx], Built]] = {}
+EMITTERS: Stage[Callable[[Layer, Ctx], Built]] = Stage("PyTorch emitter")
+emitter = EMITTERS.register
 
 
-def emitter(*kinds: str):
-    def register(fn):
-        for kind in kinds:
-            EMITTERS[kind] = fn
-        return fn
+def emitter_for(layer: Layer, name: str) -> Callable[[Layer, Ctx], Built]:
+    """The PyTorch emitter of a layer's class; NotExpressible (SB400) with the stage's reason when it has none."""
+    try:
+        return EMITTERS.entry(type(layer))
+    except StageGap as gap:
+        raise NotExpressible(name, str(gap)) from None
 
-    return register
+
+def load_stage() -> Stage:
+    return EMITTERS
 
 
 def keras_constant(value: float) -> str:
@@ -217,11 +230,11 @@ def _conv_common(layer, ctx: Ctx):
     return rank, spatial, channels, kernel, strides, dilation
 
 
-@emitter("Conv1D", "Conv2D", "Conv3D", "DepthwiseConv1D", "DepthwiseConv2D")
+@emitter(C.Conv1D, C.Conv2D, C.Conv3D, C.DepthwiseConv1D, C.DepthwiseConv2D)
 def emit_conv(layer, ctx: Ctx) -> Built:
     rank, spatial, channels, kernel, strides, dilation = _conv_common(layer, ctx)
     pre, pad_kw = conv_padding(layer, ctx, spatial, kernel, strides, dilation)
-    if layer.kind.startswith("Depthwise"):
+    if isinstance(layer, C.Depthwise):
         out_channels, groups = channels * layer.depth_multiplier, channels
     else:
         out_channels, groups = layer.filters, layer.groups
@@ -235,7 +248,7 @@ def emit_conv(layer, ctx: Ctx) -> Built:
     return Built(with_activation(pre + [conv], layer, ctx.out_shape, layout, ctx), layout, layout)
 
 
-@emitter("SeparableConv1D", "SeparableConv2D")
+@emitter(C.SeparableConv1D, C.SeparableConv2D)
 def emit_separable(layer, ctx: Ctx) -> Built:
     rank, spatial, channels, kernel, strides, dilation = _conv_common(layer, ctx)
     pre, pad_kw = conv_padding(layer, ctx, spatial, kernel, strides, dilation)
@@ -250,7 +263,7 @@ def emit_separable(layer, ctx: Ctx) -> Built:
     return Built(with_activation(pre + [depthwise, pointwise], layer, ctx.out_shape, layout, ctx), layout, layout)
 
 
-@emitter("Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose")
+@emitter(C.Conv1DTranspose, C.Conv2DTranspose, C.Conv3DTranspose)
 def emit_conv_transpose(layer, ctx: Ctx) -> Built:
     """Keras's size comes from cropping the full transposed conv at TF SAME's pad_before of a forward
     conv over the output; torch's `padding` crops symmetrically, so an odd crop needs one more cell off
@@ -293,7 +306,7 @@ def emit_conv_transpose(layer, ctx: Ctx) -> Built:
 # ---------------------------------------------------------------- pooling
 
 
-@emitter("MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D", "AveragePooling3D")
+@emitter(P.MaxPooling1D, P.MaxPooling2D, P.MaxPooling3D, P.AveragePooling1D, P.AveragePooling2D, P.AveragePooling3D)
 def emit_pooling(layer, ctx: Ctx) -> Built:
     rank = layer.RANK
     spatial, _ = ctx.split(layer, ctx.in_shape)
@@ -322,10 +335,7 @@ def emit_pooling(layer, ctx: Ctx) -> Built:
     return Built([module], layout, layout)
 
 
-@emitter(
-    "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
-    "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
-)
+@emitter(P.GlobalMaxPooling1D, P.GlobalMaxPooling2D, P.GlobalMaxPooling3D, P.GlobalAveragePooling1D, P.GlobalAveragePooling2D, P.GlobalAveragePooling3D)
 def emit_global_pooling(layer, ctx: Ctx) -> Built:
     kind = "Max" if layer.MODE == "max" else "Avg"
     layout = ctx.spatial_layout(layer)
@@ -338,14 +348,14 @@ def emit_global_pooling(layer, ctx: Ctx) -> Built:
 # ---------------------------------------------------------------- core
 
 
-@emitter("Dense")
+@emitter(K.Dense)
 def emit_dense(layer, ctx: Ctx) -> Built:
     kwargs = {} if layer.use_bias else {"bias": False}
     linear = call("nn.Linear", str(ctx.in_shape[-1]), str(layer.units), **kwargs)
     return Built(with_activation([linear], layer, ctx.out_shape, KERAS, ctx), KERAS, KERAS)
 
 
-@emitter("Flatten")
+@emitter(R.Flatten)
 def emit_flatten(layer, ctx: Ctx) -> Built:
     stages = ["nn.Flatten()"]
     if layer.data_format == "channels_first" and len(ctx.in_shape) > 1:
@@ -353,25 +363,25 @@ def emit_flatten(layer, ctx: Ctx) -> Built:
     return Built(stages, KERAS, KERAS)
 
 
-@emitter("Dropout")
+@emitter(K.Dropout)
 def emit_dropout(layer, ctx: Ctx) -> Built:
     return Built([f"nn.Dropout({literal(layer.rate)})"])
 
 
-@emitter("SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D")
+@emitter(K.SpatialDropout1D, K.SpatialDropout2D, K.SpatialDropout3D)
 def emit_spatial_dropout(layer, ctx: Ctx) -> Built:
-    rank = int(layer.kind[-2])
+    rank = layer.RANK
     layout = CHANNELS_FIRST if rank == 1 else ctx.spatial_layout(layer)
     return Built([f"nn.Dropout{rank}d({literal(layer.rate)})"], layout, layout)
 
 
-@emitter("Activation")
+@emitter(K.ActivationLayer)
 def emit_activation(layer, ctx: Ctx) -> Built:
     stage = activation_stage(layer.activation, ctx.in_shape, ctx.in_layout, ctx)
     return Built([stage or "nn.Identity()"])
 
 
-@emitter("ReLU")
+@emitter(K.ReLU)
 def emit_relu(layer, ctx: Ctx) -> Built:
     m, slope, t = layer.max_value, layer.negative_slope, layer.threshold
     if t == 0 and slope == 0:
@@ -386,22 +396,22 @@ def emit_relu(layer, ctx: Ctx) -> Built:
     return Built([f"{ctx.helper('KerasReLU')}({args})"])
 
 
-@emitter("LeakyReLU")
+@emitter(K.LeakyReLU)
 def emit_leaky_relu(layer, ctx: Ctx) -> Built:
     return Built([f"nn.LeakyReLU({keras_constant(layer.negative_slope)})"])
 
 
-@emitter("ELU")
+@emitter(K.ELU)
 def emit_elu(layer, ctx: Ctx) -> Built:
     return Built(["nn.ELU()" if layer.alpha == 1.0 else f"nn.ELU({literal(float(layer.alpha))})"])
 
 
-@emitter("Softmax")
+@emitter(K.Softmax)
 def emit_softmax(layer, ctx: Ctx) -> Built:
     return Built([f"nn.Softmax(dim={torch_dim(layer.axis, ctx.in_shape, ctx.in_layout)})"])
 
 
-@emitter("Embedding")
+@emitter(K.Embedding)
 def emit_embedding(layer, ctx: Ctx) -> Built:
     if layer.mask_zero:
         raise ctx.fail("mask_zero=True makes Keras skip padded steps downstream; PyTorch has no masks to match")
@@ -411,7 +421,7 @@ def emit_embedding(layer, ctx: Ctx) -> Built:
 # ---------------------------------------------------------------- normalization
 
 
-@emitter("BatchNormalization")
+@emitter(N.BatchNormalization)
 def emit_batch_norm(layer, ctx: Ctx) -> Built:
     shape = ctx.in_shape
     rank = len(shape) + 1
@@ -435,7 +445,7 @@ def emit_batch_norm(layer, ctx: Ctx) -> Built:
     return Built([call(f"nn.BatchNorm{dims}d", str(shape[axis - 1]), **kwargs)], layout, layout)
 
 
-@emitter("LayerNormalization")
+@emitter(N.LayerNormalization)
 def emit_layer_norm(layer, ctx: Ctx) -> Built:
     shape = ctx.in_shape
     rank = len(shape) + 1
@@ -456,20 +466,20 @@ def emit_layer_norm(layer, ctx: Ctx) -> Built:
 # ---------------------------------------------------------------- reshaping
 
 
-@emitter("ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D")
+@emitter(R.ZeroPadding1D, R.ZeroPadding2D, R.ZeroPadding3D)
 def emit_zero_padding(layer, ctx: Ctx) -> Built:
     layout = ctx.spatial_layout(layer)  # Keras ZeroPadding1D takes data_format too
     return Built([pad_module(layer.RANK, list(axis_pairs(layer.padding, layer.RANK)))], layout, layout)
 
 
-@emitter("Cropping1D", "Cropping2D", "Cropping3D")
+@emitter(R.Cropping1D, R.Cropping2D, R.Cropping3D)
 def emit_cropping(layer, ctx: Ctx) -> Built:
     layout = CHANNELS_FIRST if layer.RANK == 1 else ctx.spatial_layout(layer)
     crops = list(axis_pairs(layer.cropping, layer.RANK))
     return Built([f"{ctx.helper('Crop')}({', '.join(literal(c) for c in crops)})"], layout, layout)
 
 
-@emitter("UpSampling1D", "UpSampling2D", "UpSampling3D")
+@emitter(R.UpSampling1D, R.UpSampling2D, R.UpSampling3D)
 def emit_upsampling(layer, ctx: Ctx) -> Built:
     rank = layer.RANK
     layout = CHANNELS_FIRST if rank == 1 else ctx.spatial_layout(layer)
@@ -481,7 +491,7 @@ def emit_upsampling(layer, ctx: Ctx) -> Built:
     return Built([call("nn.Upsample", **kwargs)], layout, layout)
 
 
-@emitter("Reshape")
+@emitter(R.Reshape)
 def emit_reshape(layer, ctx: Ctx) -> Built:
     target = [d if d is not None else -1 for d in ctx.out_shape]
     if target.count(-1) > 1:
@@ -489,12 +499,12 @@ def emit_reshape(layer, ctx: Ctx) -> Built:
     return Built([f"{ctx.helper('Reshape')}({', '.join(map(str, target))})"], KERAS, KERAS)
 
 
-@emitter("Permute")
+@emitter(R.Permute)
 def emit_permute(layer, ctx: Ctx) -> Built:
     return Built([f"{ctx.helper('Permute')}({', '.join(map(str, layer.dims))})"], KERAS, KERAS)
 
 
-@emitter("RepeatVector")
+@emitter(R.RepeatVector)
 def emit_repeat_vector(layer, ctx: Ctx) -> Built:
     return Built([f"{ctx.helper('RepeatVector')}({layer.n})"], KERAS, KERAS)
 
@@ -502,17 +512,17 @@ def emit_repeat_vector(layer, ctx: Ctx) -> Built:
 # ---------------------------------------------------------------- merging
 
 MERGE_HELPERS = {
-    "Add": "Add", "Subtract": "Subtract", "Multiply": "Multiply", "Average": "Average",
-    "Maximum": "Maximum", "Minimum": "Minimum",
+    M.Add: "Add", M.Subtract: "Subtract", M.Multiply: "Multiply", M.Average: "Average",
+    M.Maximum: "Maximum", M.Minimum: "Minimum",
 }
 
 
-@emitter("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")
+@emitter(M.Add, M.Subtract, M.Multiply, M.Average, M.Maximum, M.Minimum)
 def emit_merge(layer, ctx: Ctx) -> Built:
-    return Built([f"{ctx.helper(MERGE_HELPERS[layer.kind])}()"], ctx.in_layout, ctx.in_layout)
+    return Built([f"{ctx.helper(MERGE_HELPERS[type(layer)])}()"], ctx.in_layout, ctx.in_layout)
 
 
-@emitter("Concatenate")
+@emitter(M.Concatenate)
 def emit_concatenate(layer, ctx: Ctx) -> Built:
     dim = torch_dim(layer.axis, ctx.in_shape, ctx.in_layout)
     return Built([f"{ctx.helper('Concatenate')}(dim={dim})"], ctx.in_layout, ctx.in_layout)
@@ -520,7 +530,7 @@ def emit_concatenate(layer, ctx: Ctx) -> Built:
 
 # ---------------------------------------------------------------- recurrent
 
-RNN_CLASSES = {"SimpleRNN": "nn.RNN", "LSTM": "nn.LSTM", "GRU": "nn.GRU"}
+RNN_CLASSES = {RC.SimpleRNN: "nn.RNN", RC.LSTM: "nn.LSTM", RC.GRU: "nn.GRU"}
 
 
 def rnn_module(layer, input_size: int, ctx: Ctx, bidirectional: bool = False) -> str:
@@ -530,7 +540,7 @@ def rnn_module(layer, input_size: int, ctx: Ctx, bidirectional: bool = False) ->
         kwargs["bias"] = False
     if bidirectional:
         kwargs["bidirectional"] = True
-    if layer.kind == "GRU" and not layer.reset_after:
+    if isinstance(layer, RC.GRU) and not layer.reset_after:
         acts = {}
         for arg, name in (("activation", layer.activation), ("recurrent_activation", layer.recurrent_activation)):
             default = "tanh" if arg == "activation" else "sigmoid"
@@ -542,7 +552,7 @@ def rnn_module(layer, input_size: int, ctx: Ctx, bidirectional: bool = False) ->
         extra = [f"{k}={v}" for k, v in acts.items()]
         kw = [f"{k}={literal(v)}" for k, v in kwargs.items() if k != "batch_first"]
         return f"{ctx.helper('GRUResetBefore')}({', '.join([str(input_size), str(layer.units)] + kw + extra)})"
-    if layer.kind == "SimpleRNN":
+    if isinstance(layer, RC.SimpleRNN):
         if layer.activation not in ("tanh", "relu"):
             raise ctx.fail(f"SimpleRNN activation {layer.activation!r}: nn.RNN supports tanh and relu only")
         if layer.activation == "relu":
@@ -552,10 +562,10 @@ def rnn_module(layer, input_size: int, ctx: Ctx, bidirectional: bool = False) ->
             f"{layer.kind} with activation={layer.activation!r}, recurrent_activation={layer.recurrent_activation!r}: "
             f"nn.{layer.kind} is fixed to tanh and sigmoid"
         )
-    return call(RNN_CLASSES[layer.kind], str(input_size), str(layer.units), **kwargs)
+    return call(RNN_CLASSES[type(layer)], str(input_size), str(layer.units), **kwargs)
 
 
-@emitter("SimpleRNN", "LSTM", "GRU")
+@emitter(RC.SimpleRNN, RC.LSTM, RC.GRU)
 def emit_recurrent(layer, ctx: Ctx) -> Built:
     rnn = rnn_module(layer, ctx.in_shape[-1], ctx)
     args = [rnn, f"return_sequences={literal(layer.return_sequences)}"]
@@ -564,7 +574,7 @@ def emit_recurrent(layer, ctx: Ctx) -> Built:
     return Built([f"{ctx.helper('Recurrent')}({', '.join(args)})"], KERAS, KERAS)
 
 
-@emitter("Bidirectional")
+@emitter(RC.Bidirectional)
 def emit_bidirectional(layer, ctx: Ctx) -> Built:
     inner = layer.layer
     if layer.merge_mode is None:
@@ -577,12 +587,12 @@ def emit_bidirectional(layer, ctx: Ctx) -> Built:
     return Built([f"{ctx.helper('Bidirectional')}({', '.join(args)})"], KERAS, KERAS)
 
 
-@emitter("TimeDistributed")
+@emitter(W.TimeDistributed)
 def emit_time_distributed(layer, ctx: Ctx) -> Built:
     inner = layer.layer
-    fn = EMITTERS.get(inner.kind)
-    if fn is None or inner.kind == "TimeDistributed":
+    if inner.WRAPS:
         raise ctx.fail(f"TimeDistributed({inner.kind}) is not supported")
+    fn = emitter_for(inner, ctx.name)
     in_shape, out_shape = ctx.in_shape[1:], ctx.out_shape[1:]
     sub = Ctx(ctx.plan, ctx.name, [in_shape], [KERAS], out_shape, ctx.helpers)
     built = fn(inner, sub)
@@ -622,7 +632,7 @@ class Emitted:
 
 def _takes_for_input(step, plan: Plan, shape: Shape) -> Optional[str]:
     """The layout a layer would like for a graph input (probed with a keras-layout input)."""
-    fn = EMITTERS[step.layer.kind]
+    fn = emitter_for(step.layer, step.name)
     probe = Ctx(plan, step.name, list(step.record.input_shapes), [KERAS] * len(step.inputs), step.record.output.shape)
     return normalize_layout(fn(step.layer, probe).takes, shape)
 
@@ -644,9 +654,7 @@ def emit_layers(plan: Plan, attributes: Identifiers, helpers: set[str]) -> tuple
     shape_of = {i.name: tuple(i.shape) for i in plan.inputs}
     emitted = []
     for step in plan.steps:
-        fn = EMITTERS.get(step.layer.kind)
-        if fn is None:
-            raise NotExpressible(step.name, f"{step.layer.kind} has no PyTorch emitter")
+        fn = emitter_for(step.layer, step.name)
         in_shapes = list(step.record.input_shapes)
         have = [normalize_layout(layout_of[n], shape_of[n]) for n in step.inputs]
         ctx = Ctx(plan, step.name, in_shapes, have, step.record.output.shape, helpers)

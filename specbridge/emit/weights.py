@@ -13,6 +13,13 @@ from typing import Any
 
 import numpy as np
 
+from ..spec.catalog import Stage, StageGap
+from ..spec.layers import conv as C
+from ..spec.layers import core as K
+from ..spec.layers import normalization as N
+from ..spec.layers import recurrent as RC
+from ..spec.layers import wrappers as W
+from .errors import NotExpressible
 from .plan import as_result, make_plan
 
 Arrays = list[np.ndarray]
@@ -29,16 +36,24 @@ class Pair:
 
 
 Converter = Callable[[Any, Any, Any], list[Pair]]  # (keras layer, torch module, spec layer) -> pairs
-WEIGHT_CONVERTERS: dict[str, Converter] = {}
+# Only types that own weights (or wrap a layer that may) need an entry; a layer without weights has nothing to copy.
+WEIGHT_CONVERTERS: Stage[Converter] = Stage("weight mapping", needed=lambda cls: cls.has_weights())
+converter = WEIGHT_CONVERTERS.register
 
 
-def converter(*kinds: str):
-    def register(fn: Converter) -> Converter:
-        for kind in kinds:
-            WEIGHT_CONVERTERS[kind] = fn
-        return fn
+def converter_for(layer) -> Converter | None:
+    """The mapping of a layer's class; None for a layer without weights. A layer with weights and no mapping
+    raises: transferring around it would leave the target's random weights in place without a word."""
+    if not type(layer).has_weights():
+        return None
+    try:
+        return WEIGHT_CONVERTERS.entry(type(layer))
+    except StageGap as gap:
+        raise NotExpressible(layer.name, f"its weights cannot be transferred: {gap}") from None
 
-    return register
+
+def load_stage() -> Stage:
+    return WEIGHT_CONVERTERS
 
 
 def same(keras_var, torch_tensor) -> Pair:
@@ -68,13 +83,13 @@ def _bias(klayer, conv) -> list[Pair]:
     return [same(bias, conv.bias)] if bias is not None else []
 
 
-@converter("Dense")
+@converter(K.Dense)
 def dense(klayer, tmod, layer) -> list[Pair]:
     (linear,) = find(tmod, "Linear")
     return [permuted(klayer.kernel, linear.weight, (1, 0))] + _bias(klayer, linear)
 
 
-@converter("Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose")
+@converter(C.Conv1D, C.Conv2D, C.Conv3D, C.Conv1DTranspose, C.Conv2DTranspose, C.Conv3DTranspose)
 def conv(klayer, tmod, layer) -> list[Pair]:
     (module,) = find(tmod, *(f"Conv{r}d" for r in (1, 2, 3)), *(f"ConvTranspose{r}d" for r in (1, 2, 3)))
     return [permuted(klayer.kernel, module.weight, kernel_perm(layer.RANK))] + _bias(klayer, module)
@@ -95,13 +110,13 @@ def depthwise_pair(keras_var, torch_tensor, rank: int) -> Pair:
     return Pair([keras_var], [torch_tensor], to_torch, to_keras)
 
 
-@converter("DepthwiseConv1D", "DepthwiseConv2D")
+@converter(C.DepthwiseConv1D, C.DepthwiseConv2D)
 def depthwise(klayer, tmod, layer) -> list[Pair]:
     (module,) = find(tmod, "Conv1d", "Conv2d")
     return [depthwise_pair(klayer.kernel, module.weight, layer.RANK)] + _bias(klayer, module)
 
 
-@converter("SeparableConv1D", "SeparableConv2D")
+@converter(C.SeparableConv1D, C.SeparableConv2D)
 def separable(klayer, tmod, layer) -> list[Pair]:
     depth, point = find(tmod, "Conv1d", "Conv2d")
     return [
@@ -110,7 +125,7 @@ def separable(klayer, tmod, layer) -> list[Pair]:
     ] + _bias(klayer, point)
 
 
-@converter("BatchNormalization")
+@converter(N.BatchNormalization)
 def batch_norm(klayer, tmod, layer) -> list[Pair]:
     (bn,) = find(tmod, "BatchNorm1d", "BatchNorm2d", "BatchNorm3d")
     pairs = [same(klayer.moving_mean, bn.running_mean), same(klayer.moving_variance, bn.running_var)]
@@ -121,7 +136,7 @@ def batch_norm(klayer, tmod, layer) -> list[Pair]:
     return pairs
 
 
-@converter("LayerNormalization")
+@converter(N.LayerNormalization)
 def layer_norm(klayer, tmod, layer) -> list[Pair]:
     (ln,) = find(tmod, "LayerNorm")
     pairs = []
@@ -134,7 +149,7 @@ def layer_norm(klayer, tmod, layer) -> list[Pair]:
     return pairs
 
 
-@converter("Embedding")
+@converter(K.Embedding)
 def embedding(klayer, tmod, layer) -> list[Pair]:
     (emb,) = find(tmod, "Embedding")
     return [same(klayer.embeddings, emb.weight)]
@@ -160,7 +175,7 @@ def recurrent_pairs(cell, rnn, layer, suffix: str) -> list[Pair]:
         if layer.use_bias:
             pairs.append(same(cell.bias, tensor("bias")))
         return pairs
-    if layer.kind == "GRU":
+    if isinstance(layer, RC.GRU):
         def gate_t(v):
             return [swap_first_two_gates(v[0], 1).T]
 
@@ -196,13 +211,13 @@ def _suffixes(rnn) -> tuple[str, str]:
     return ("", "_reverse") if type(rnn).__name__ == "GRUResetBefore" else ("_l0", "_l0_reverse")
 
 
-@converter("SimpleRNN", "LSTM", "GRU")
+@converter(RC.SimpleRNN, RC.LSTM, RC.GRU)
 def recurrent(klayer, tmod, layer) -> list[Pair]:
     rnn = _rnn(tmod)
     return recurrent_pairs(klayer.cell, rnn, layer, _suffixes(rnn)[0])
 
 
-@converter("Bidirectional")
+@converter(RC.Bidirectional)
 def bidirectional(klayer, tmod, layer) -> list[Pair]:
     rnn = _rnn(tmod)
     forward, backward = _suffixes(rnn)
@@ -210,9 +225,9 @@ def bidirectional(klayer, tmod, layer) -> list[Pair]:
             + recurrent_pairs(klayer.backward_layer.cell, rnn, layer.layer, backward))
 
 
-@converter("TimeDistributed")
+@converter(W.TimeDistributed)
 def time_distributed(klayer, tmod, layer) -> list[Pair]:
-    inner = WEIGHT_CONVERTERS.get(layer.layer.kind)
+    inner = converter_for(layer.layer)
     if inner is None:
         return []
     (wrapper,) = find(tmod, "TimeDistributed")
@@ -229,7 +244,7 @@ def _pairs(keras_model, torch_model, result) -> list[Pair]:
     in_keras = {layer.name for layer in keras_model.layers}
     pairs = []
     for step in plan.steps:
-        convert = WEIGHT_CONVERTERS.get(step.layer.kind)
+        convert = converter_for(step.layer)
         if convert is None or step.name not in in_keras or step.name not in attributes:
             continue
         pairs += convert(keras_model.get_layer(step.name), torch_model.get_submodule(attributes[step.name]), step.layer)

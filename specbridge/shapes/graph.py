@@ -13,8 +13,8 @@ from typing import Optional
 
 from ..diagnostics import codes
 from ..diagnostics.model import Diagnostic
+from ..diagnostics.suggest import suggest
 from ..spec.loader import Document, LayerEntry
-from ..spec.registry import suggest
 from .errors import ShapeError
 from .infer import Context
 from .records import Inferred, LayerRecord, Tensor, format_shape

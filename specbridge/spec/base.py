@@ -9,7 +9,7 @@ the canonical name, used everywhere downstream (`layer.kind`).
 import typing
 from typing import Annotated, Any, ClassVar, Literal, Optional, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, NonNegativeInt, PositiveInt
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, NonNegativeInt, PositiveInt, confloat
 
 # A dimension without the batch axis: a positive size or None (unknown).
 Dim = Optional[PositiveInt]
@@ -40,6 +40,9 @@ ActivationName = Annotated[
 ]
 Activation = Optional[ActivationName]
 
+# A dropout rate, as Keras's Dropout and RNN layers accept it.
+Rate = confloat(ge=0.0, lt=1.0)
+
 
 class Expect(BaseModel):
     """An assertion about a layer's result, checked against what is inferred."""
@@ -68,10 +71,23 @@ class Layer(BaseModel):
     expect: Optional[Expect] = None
     trainable: bool = True
 
-    # Arguments that are specbridge assertions, not Keras arguments (the emitters drop them).
-    ASSERTIONS: ClassVar[tuple[str, ...]] = ()
+    # Traits: what every stage may ask about a layer type. Declared here (and in each family's base class), never
+    # read from the type's spelling. spec/catalog.py lists the types; each stage keys its table by the class.
+    # The family module: spec/layers/<FAMILY>.py, mirrored by shapes/infer/<FAMILY>.py and the emitters.
+    FAMILY: ClassVar[str]
+    # Number of spatial axes (Conv2D: 2, MaxPooling1D: 1); None for a layer without spatial axes.
+    RANK: ClassVar[Optional[int]] = None
+    # The spec-level data_format applies to this layer: Keras's constructor takes `data_format` and the layer
+    # reads channels from it. (Flatten takes data_format too, but with another meaning: see core.Flatten.)
+    DATA_FORMAT: ClassVar[bool] = False
+    # The Keras variables the layer can own (which ones exist may depend on use_bias, center, scale...).
+    WEIGHTS: ClassVar[tuple[str, ...]] = ()
+    # The `layer` field holds a wrapped layer, which owns the weights (TimeDistributed, Bidirectional).
+    WRAPS: ClassVar[bool] = False
     # How many inputs the layer takes: (minimum, maximum or None for no limit).
     INPUT_COUNT: ClassVar[tuple[int, Optional[int]]] = (1, 1)
+    # Arguments that are specbridge assertions, not Keras arguments (the emitters drop them).
+    ASSERTIONS: ClassVar[tuple[str, ...]] = ()
     # Fields that are not Keras constructor arguments.
     SPEC_ONLY: ClassVar[tuple[str, ...]] = ("type", "name", "inputs", "expect")
 
@@ -87,6 +103,21 @@ class Layer(BaseModel):
     def kind(self) -> str:
         """The canonical Keras class name, whatever alias the spec used."""
         return self.type_names()[0]
+
+    @classmethod
+    def has_weights(cls) -> bool:
+        """True when the type owns Keras variables itself or through the layer it wraps."""
+        return bool(cls.WEIGHTS) or cls.WRAPS
+
+    def data_format_in(self, spec_format: str) -> str:
+        """The data_format this layer reads with: its own argument, else the spec's when it applies to the layer.
+
+        The one definition of "which data_format applies": shape rules, lint and every emitter ask here.
+        """
+        own = getattr(self, "data_format", None)
+        if own is not None:
+            return own
+        return spec_format if self.DATA_FORMAT else "channels_last"
 
     def keras_arguments(self) -> dict[str, Any]:
         """The Keras constructor arguments the spec sets explicitly (aliases resolved)."""

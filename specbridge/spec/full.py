@@ -1,12 +1,12 @@
 """Spec: the whole document as one pydantic model; its JSON Schema is the published schema.
 
-Kept apart from model.py because it needs the union of every layer type (see registry.py).
+Kept apart from model.py because it needs the union of every layer type (see catalog.py).
 """
 
 from pydantic import ConfigDict, Field
 
+from .catalog import AnyLayer
 from .model import SpecHeader
-from .registry import AnyLayer
 
 
 class Spec(SpecHeader):

@@ -10,11 +10,12 @@ from pydantic import ValidationError
 
 from ..diagnostics import codes
 from ..diagnostics.model import Diagnostic, Location
+from ..diagnostics.suggest import suggest
 from .base import Layer
+from .catalog import CANONICAL_NAMES, TYPE_NAMES, layer_class
 from .describe import describe_field, literal_values
 from .model import SpecHeader
 from .naming import Namer
-from .registry import CANONICAL_NAMES, TYPE_NAMES, layer_class, suggest
 from .source import SourceMap, SyntaxProblem, parse
 
 if TYPE_CHECKING:

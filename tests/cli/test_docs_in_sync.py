@@ -6,7 +6,7 @@ import json
 
 from specbridge.diagnostics.codes import REGISTRY
 from specbridge.report.codes import markdown
-from specbridge.spec.registry import BY_TYPE_NAME
+from specbridge.spec.catalog import BY_TYPE_NAME
 from specbridge.spec.schema import SCHEMA_DIALECT, SCHEMA_ID, schema_text
 
 

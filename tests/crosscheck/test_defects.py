@@ -15,6 +15,8 @@ from crosscheck_helpers import checked, spec_text
 import specbridge.emit
 from specbridge.crosscheck import run_crosscheck
 from specbridge.emit import weights
+from specbridge.spec.layers.core import Dense
+from specbridge.spec.layers.recurrent import GRU
 
 
 @pytest.fixture
@@ -77,7 +79,7 @@ def test_dense_after_flatten_with_rows_in_nchw_order(keras, torch, monkeypatch):
         return [weights.Pair([klayer.kernel], [linear.weight], lambda v: [v[0][order].T], None),
                 weights.same(klayer.bias, linear.bias)]
 
-    monkeypatch.setitem(weights.WEIGHT_CONVERTERS, "Dense", dense_rows_for_nchw_flatten)
+    monkeypatch.setitem(weights.WEIGHT_CONVERTERS.entries, Dense, dense_rows_for_nchw_flatten)
     assert_blames(result, "dense", at_least=0.1)
 
 
@@ -113,7 +115,7 @@ def test_gru_gates_not_reordered(keras, torch, monkeypatch):
                 weights.permuted(cell.recurrent_kernel, rnn.weight_hh_l0, (1, 0)),
                 weights.Pair([cell.bias], [rnn.bias_ih_l0, rnn.bias_hh_l0], lambda v: [v[0][0], v[0][1]], None)]
 
-    monkeypatch.setitem(weights.WEIGHT_CONVERTERS, "GRU", gru_gates_in_keras_order)
+    monkeypatch.setitem(weights.WEIGHT_CONVERTERS.entries, GRU, gru_gates_in_keras_order)
     assert_blames(result, "gru", at_least=0.01)
 
 
@@ -148,7 +150,7 @@ def test_a_weight_the_transfer_forgets_poisons_its_layer(keras, torch, monkeypat
     """PyTorch's own initialization would look plausible; the harness NaNs every torch weight before the copy."""
     result = checked(spec_text([5], [{"type": "Dense", "name": "dense", "units": 3},
                                      {"type": "Dense", "name": "head", "units": 2}]))
-    monkeypatch.setitem(weights.WEIGHT_CONVERTERS, "Dense",
+    monkeypatch.setitem(weights.WEIGHT_CONVERTERS.entries, Dense,
                         lambda klayer, tmod, layer: [] if layer.name == "head" else weights.dense(klayer, tmod, layer))
     report = run_crosscheck(result)
     assert report.first_divergence == "head" and "NaN" in report.layer("head").note

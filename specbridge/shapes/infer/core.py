@@ -6,6 +6,7 @@ Activation('softmax') is element-wise here: Keras applies it over the last axis 
 from __future__ import annotations
 
 from ...diagnostics import codes
+from ...spec.catalog import sibling_name
 from ...spec.layers import core as L
 from ...spec.model import INTEGER_DTYPES
 from ..errors import ShapeError
@@ -69,9 +70,9 @@ def infer_softmax(layer: L.Softmax, inputs: list[Tensor], ctx: Context) -> Infer
 @rule(L.SpatialDropout1D, L.SpatialDropout2D, L.SpatialDropout3D)
 def infer_spatial_dropout(layer, inputs: list[Tensor], ctx: Context) -> Inferred:
     (tensor,) = inputs
-    rank = int(layer.kind[-2])  # SpatialDropout2D -> 2 spatial axes
+    rank = layer.RANK
     channels_last = ctx.channels_last(layer)
-    fits = f"SpatialDropout{tensor.rank - 2}D" if 1 <= tensor.rank - 2 <= 3 else "Dropout"
+    fits = sibling_name(type(layer), tensor.rank - 2, fallback="Dropout")
     require_rank(
         layer, tensor, ndim=rank + 2, expected=layout(rank, channels_last),
         hint=f"the input has rank {tensor.rank}: use {fits}",

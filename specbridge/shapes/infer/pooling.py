@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Optional
 
 from ...diagnostics import codes
+from ...spec.catalog import sibling_name
 from ...spec.layers import pooling as L
 from ..errors import ShapeError
 from ..records import Inferred, Tensor, format_shape
@@ -15,16 +16,11 @@ from .common import SPATIAL_NAMES, join_channels, layout, require_rank, split_ch
 MODE_WORDS = {"max": "the largest value", "average": "the mean"}
 
 
-def same_family(layer, rank: int) -> str:
-    """The layer of the same family that fits an input with `rank` spatial axes: MaxPooling2D -> MaxPooling1D."""
-    return layer.kind.replace(f"{layer.RANK}D", f"{rank}D")
-
-
 def pooling_rank_hint(layer, tensor: Tensor, channels_last: bool) -> Optional[str]:
     """Which pooling fits the input, or how to make the input fit this one."""
     spatial_rank = tensor.rank - 2
     if spatial_rank in (1, 2, 3):
-        fits = same_family(layer, spatial_rank)
+        fits = sibling_name(type(layer), spatial_rank)
         extra = ""
         if spatial_rank == layer.RANK - 1:
             missing = tensor.shape + (1,) if channels_last else (1,) + tensor.shape

@@ -4,17 +4,13 @@ Flatten."""
 from __future__ import annotations
 
 from ...diagnostics import codes
+from ...spec.catalog import sibling_name
 from ...spec.layers import reshaping as L
 from ..errors import ShapeError
 from ..records import Inferred, Tensor, format_shape
 from ..rules import as_tuple, axis_pairs, cropped_length, padded_length, product, reshape_output, upsampled_length
 from . import Context, rule
 from .common import SPATIAL_NAMES, fmt, join_channels, layout, require_rank, split_channels
-
-
-def channels_last_for(layer, ctx: Context) -> bool:
-    """Cropping1D and UpSampling1D take no data_format in Keras: always (batch, steps, features)."""
-    return "data_format" not in type(layer).model_fields or ctx.channels_last(layer)
 
 
 def spatial_input(layer, tensor: Tensor, channels_last: bool) -> tuple[tuple, object]:
@@ -26,9 +22,9 @@ def spatial_input(layer, tensor: Tensor, channels_last: bool) -> tuple[tuple, ob
         missing = tensor.shape + (1,) if channels_last else (1,) + tensor.shape
         hint = f"the input has no channel axis: give it one, e.g. input shape {format_shape(missing, batch=False)}"
         if rank > 1:
-            hint += f", or use {layer.kind.replace(f'{rank}D', f'{rank - 1}D')}"
+            hint += f", or use {sibling_name(type(layer), rank - 1)}"
     elif 1 <= tensor.rank - 2 <= 3:
-        hint = f"the input has {tensor.rank - 2} spatial axis(es): use {layer.kind.replace(f'{rank}D', f'{tensor.rank - 2}D')}"
+        hint = f"the input has {tensor.rank - 2} spatial axis(es): use {sibling_name(type(layer), tensor.rank - 2)}"
     require_rank(layer, tensor, ndim=rank + 2, expected=expected, hint=hint)
     return split_channels(tensor.shape, channels_last)
 
@@ -39,7 +35,7 @@ def per_axis(layer, inputs: list[Tensor], ctx: Context, intro: str, length_of) -
     `length_of(i, name, length)` returns (new length, formula) for spatial axis i, or raises ShapeError.
     """
     (tensor,) = inputs
-    channels_last = channels_last_for(layer, ctx)
+    channels_last = ctx.channels_last(layer)
     spatial, channels = spatial_input(layer, tensor, channels_last)
     names = SPATIAL_NAMES[layer.RANK]
     out, steps = [], [intro]

@@ -21,7 +21,10 @@ def check_per_axis(cls, value, info: ValidationInfo):
 class ConvBase(Layer):
     """Arguments shared by every convolution; `RANK` is the number of spatial axes."""
 
+    FAMILY: ClassVar[str] = "conv"
     RANK: ClassVar[int]
+    DATA_FORMAT: ClassVar[bool] = True
+    WEIGHTS: ClassVar[tuple[str, ...]] = ("kernel", "bias")
     ASSERTIONS: ClassVar[tuple[str, ...]] = ("in_channels",)
 
     kernel_size: IntOrTuple
@@ -81,30 +84,36 @@ class Conv3DTranspose(ConvTranspose):
     type: Literal["Conv3DTranspose", "Convolution3DTranspose"]
 
 
-class DepthwiseConv2D(ConvBase):
+class SeparableConv(ConvBase):
+    """Depthwise then pointwise: two kernels."""
+
+    WEIGHTS: ClassVar[tuple[str, ...]] = ("depthwise_kernel", "pointwise_kernel", "bias")
+    filters: PositiveInt
+    depth_multiplier: PositiveInt = 1
+
+
+class Depthwise(ConvBase):
+    depth_multiplier: PositiveInt = 1
+
+
+class DepthwiseConv2D(Depthwise):
     RANK: ClassVar[int] = 2
     type: Literal["DepthwiseConv2D"]
-    depth_multiplier: PositiveInt = 1
 
 
-class DepthwiseConv1D(ConvBase):
+class DepthwiseConv1D(Depthwise):
     RANK: ClassVar[int] = 1
     type: Literal["DepthwiseConv1D"]
-    depth_multiplier: PositiveInt = 1
 
 
-class SeparableConv2D(ConvBase):
+class SeparableConv2D(SeparableConv):
     RANK: ClassVar[int] = 2
     type: Literal["SeparableConv2D", "SeparableConvolution2D"]
-    filters: PositiveInt
-    depth_multiplier: PositiveInt = 1
 
 
-class SeparableConv1D(ConvBase):
+class SeparableConv1D(SeparableConv):
     RANK: ClassVar[int] = 1
     type: Literal["SeparableConv1D", "SeparableConvolution1D"]
-    filters: PositiveInt
-    depth_multiplier: PositiveInt = 1
 
 
 LAYERS = (

@@ -2,15 +2,18 @@
 
 from typing import ClassVar, Literal, Optional
 
-from pydantic import Field, NonNegativeFloat, PositiveInt, confloat
+from pydantic import Field, NonNegativeFloat, PositiveInt
 
-from ..base import Activation, ActivationName, DataFormat, Layer
-
-Rate = confloat(ge=0.0, lt=1.0)
+from ..base import Activation, ActivationName, DataFormat, Layer, Rate
 
 
-class Dense(Layer):
+class CoreLayer(Layer):
+    FAMILY: ClassVar[str] = "core"
+
+
+class Dense(CoreLayer):
     type: Literal["Dense"]
+    WEIGHTS: ClassVar[tuple[str, ...]] = ("kernel", "bias")
     ASSERTIONS: ClassVar[tuple[str, ...]] = ("in_features",)
     units: PositiveInt
     activation: Activation = None
@@ -20,63 +23,69 @@ class Dense(Layer):
     )
 
 
-class Embedding(Layer):
+class Embedding(CoreLayer):
     type: Literal["Embedding"]
+    WEIGHTS: ClassVar[tuple[str, ...]] = ("embeddings",)
     input_dim: PositiveInt = Field(description="Vocabulary size: ids must lie in [0, input_dim).")
     output_dim: PositiveInt
     mask_zero: bool = False
 
 
-class Dropout(Layer):
+class Dropout(CoreLayer):
     type: Literal["Dropout"]
     rate: Rate
     noise_shape: Optional[list[Optional[PositiveInt]]] = None
     seed: Optional[int] = None
 
 
-class SpatialDropout1D(Layer):
+class SpatialDropout1D(CoreLayer):
     type: Literal["SpatialDropout1D"]
+    RANK: ClassVar[int] = 1
     rate: Rate
     seed: Optional[int] = None
 
 
-class SpatialDropout2D(Layer):
+class SpatialDropout2D(CoreLayer):
     type: Literal["SpatialDropout2D"]
+    RANK: ClassVar[int] = 2
+    DATA_FORMAT: ClassVar[bool] = True
     rate: Rate
     data_format: Optional[DataFormat] = None
     seed: Optional[int] = None
 
 
-class SpatialDropout3D(Layer):
+class SpatialDropout3D(CoreLayer):
     type: Literal["SpatialDropout3D"]
+    RANK: ClassVar[int] = 3
+    DATA_FORMAT: ClassVar[bool] = True
     rate: Rate
     data_format: Optional[DataFormat] = None
     seed: Optional[int] = None
 
 
-class ActivationLayer(Layer):
+class ActivationLayer(CoreLayer):
     type: Literal["Activation"]
     activation: ActivationName
 
 
-class ReLU(Layer):
+class ReLU(CoreLayer):
     type: Literal["ReLU"]
     max_value: Optional[NonNegativeFloat] = None
     negative_slope: NonNegativeFloat = 0.0
     threshold: float = 0.0
 
 
-class LeakyReLU(Layer):
+class LeakyReLU(CoreLayer):
     type: Literal["LeakyReLU"]
     negative_slope: NonNegativeFloat = 0.3
 
 
-class ELU(Layer):
+class ELU(CoreLayer):
     type: Literal["ELU"]
     alpha: float = 1.0
 
 
-class Softmax(Layer):
+class Softmax(CoreLayer):
     type: Literal["Softmax"]
     axis: int = -1
 

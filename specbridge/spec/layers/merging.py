@@ -6,6 +6,7 @@ from ..base import Layer
 
 
 class Merge(Layer):
+    FAMILY: ClassVar[str] = "merging"
     INPUT_COUNT: ClassVar[tuple[int, int | None]] = (2, None)
     OP: ClassVar[str]
 

@@ -12,7 +12,9 @@ from .conv import check_per_axis
 class Pooling(Layer):
     """Max/AveragePooling{1,2,3}D. `strides=None` means strides = pool_size (Keras)."""
 
+    FAMILY: ClassVar[str] = "pooling"
     RANK: ClassVar[int]
+    DATA_FORMAT: ClassVar[bool] = True
     MODE: ClassVar[str]
 
     pool_size: IntOrTuple = 2
@@ -63,7 +65,9 @@ class AveragePooling3D(Pooling):
 
 
 class GlobalPooling(Layer):
+    FAMILY: ClassVar[str] = "pooling"
     RANK: ClassVar[int]
+    DATA_FORMAT: ClassVar[bool] = True
     MODE: ClassVar[str]
 
     data_format: Optional[DataFormat] = None

@@ -2,14 +2,14 @@
 
 from typing import Annotated, ClassVar, Literal, Optional, Union
 
-from pydantic import Field, PositiveInt, confloat, field_validator
+from pydantic import Field, PositiveInt, field_validator
 
-from ..base import ActivationName, Layer
-
-Rate = confloat(ge=0.0, lt=1.0)
+from ..base import ActivationName, Layer, Rate
 
 
 class RNN(Layer):
+    FAMILY: ClassVar[str] = "recurrent"
+    WEIGHTS: ClassVar[tuple[str, ...]] = ("kernel", "recurrent_kernel", "bias")
     ASSERTIONS: ClassVar[tuple[str, ...]] = ("input_size",)
     units: PositiveInt
     activation: ActivationName = "tanh"
@@ -43,6 +43,8 @@ RecurrentLayer = Annotated[Union[SimpleRNN, LSTM, GRU], Field(discriminator="typ
 
 
 class Bidirectional(Layer):
+    FAMILY: ClassVar[str] = "recurrent"
+    WRAPS: ClassVar[bool] = True
     type: Literal["Bidirectional"]
     layer: RecurrentLayer
     merge_mode: Optional[Literal["concat", "sum", "mul", "ave"]] = "concat"
@@ -52,7 +54,7 @@ class Bidirectional(Layer):
     def _recurrent_only(cls, value):
         # Without this, pydantic's union error reads "unknown layer type 'Dense'" for a real layer type.
         # Misspelt types are left to the union, whose error suggests the closest name.
-        from ..registry import TYPE_NAMES  # the registry imports this module
+        from ..catalog import TYPE_NAMES  # the catalog imports this module
 
         kind = value.get("type") if isinstance(value, dict) else None
         names = [n for c in (SimpleRNN, LSTM, GRU) for n in c.type_names()]

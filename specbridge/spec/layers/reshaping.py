@@ -12,10 +12,15 @@ from .conv import check_per_axis
 PadSpec = Union[NonNegativeInt, list[Union[NonNegativeInt, list[NonNegativeInt]]]]
 
 
-class _PerAxis(Layer):
+class ReshapingLayer(Layer):
+    FAMILY: ClassVar[str] = "reshaping"
+
+
+class _PerAxis(ReshapingLayer):
     """ZeroPadding/Cropping: `FIELD` holds the amounts, with Keras's accepted nestings."""
 
     RANK: ClassVar[int]
+    DATA_FORMAT: ClassVar[bool] = True
     FIELD: ClassVar[str]
 
     @field_validator("padding", "cropping", check_fields=False)
@@ -61,6 +66,7 @@ class ZeroPadding3D(_PerAxis):
 
 class Cropping1D(_PerAxis):
     RANK, FIELD = 1, "cropping"
+    DATA_FORMAT = False  # Keras's Cropping1D always reads (batch, steps, features)
     type: Literal["Cropping1D"]
     cropping: PadSpec = [1, 1]
 
@@ -79,14 +85,16 @@ class Cropping3D(_PerAxis):
     data_format: Optional[DataFormat] = None
 
 
-class UpSampling(Layer):
+class UpSampling(ReshapingLayer):
     RANK: ClassVar[int]
+    DATA_FORMAT: ClassVar[bool] = True
 
     _per_axis = field_validator("size", check_fields=False)(check_per_axis)
 
 
 class UpSampling1D(UpSampling):
     RANK = 1
+    DATA_FORMAT = False  # Keras's UpSampling1D always reads (batch, steps, features)
     type: Literal["UpSampling1D"]
     size: PositiveInt = 2
 
@@ -106,12 +114,14 @@ class UpSampling3D(UpSampling):
     data_format: Optional[DataFormat] = None
 
 
-class Flatten(Layer):
+class Flatten(ReshapingLayer):
+    # Not DATA_FORMAT: Flatten's data_format='channels_first' moves channels last before flattening, which is
+    # not what "this spec is channels_first" means; only an explicit argument asks for it.
     type: Literal["Flatten"]
     data_format: Optional[DataFormat] = None
 
 
-class Reshape(Layer):
+class Reshape(ReshapingLayer):
     type: Literal["Reshape"]
     target_shape: list[int] = Field(description="New shape without the batch axis; one entry may be -1.")
 
@@ -125,7 +135,7 @@ class Reshape(Layer):
         return value
 
 
-class Permute(Layer):
+class Permute(ReshapingLayer):
     type: Literal["Permute"]
     dims: list[PositiveInt] = Field(description="Permutation of the axes, 1-based, batch axis excluded.")
 
@@ -139,7 +149,7 @@ class Permute(Layer):
         return value
 
 
-class RepeatVector(Layer):
+class RepeatVector(ReshapingLayer):
     type: Literal["RepeatVector"]
     n: PositiveInt
 

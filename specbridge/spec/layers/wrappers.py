@@ -1,16 +1,18 @@
-"""TimeDistributed, whose `layer` may be any layer (the union is resolved in spec.registry)."""
+"""TimeDistributed, whose `layer` may be any layer (the union is resolved in spec.catalog)."""
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from ..base import Layer
 
 if TYPE_CHECKING:
-    from ..registry import AnyLayer  # noqa: F401
+    from ..catalog import AnyLayer  # noqa: F401
 
 
 class TimeDistributed(Layer):
+    FAMILY: ClassVar[str] = "wrappers"
+    WRAPS: ClassVar[bool] = True
     type: Literal["TimeDistributed"]
-    layer: "AnyLayer"  # forward reference, resolved in spec.registry once every layer exists
+    layer: "AnyLayer"  # forward reference, resolved in spec.catalog once every layer exists
 
 
 LAYERS = (TimeDistributed,)

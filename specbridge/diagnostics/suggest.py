@@ -1,0 +1,13 @@
+"""'Did you mean' for misspelt names: layer types, arguments, references, codes."""
+
+from __future__ import annotations
+
+import difflib
+
+
+def suggest(word: str, choices, n: int = 1) -> list[str]:
+    """Close matches for a misspelt name, case-insensitively."""
+    choices = list(choices)
+    lowered = {c.lower(): c for c in choices}
+    hits = difflib.get_close_matches(word.lower(), list(lowered), n=n, cutoff=0.6)
+    return [lowered[h] for h in hits]

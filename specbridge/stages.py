@@ -1,0 +1,50 @@
+"""Every stage table, checked against the layer catalog.
+
+A stage is a table keyed by layer class (specbridge.spec.catalog.Stage): the shape rules, the Keras and PyTorch
+emitters, the weight mapping. Each stage module exposes `load_stage()`, which imports every module that adds
+entries and returns the table. `gaps()` names every (stage, type) pair with neither an entry nor a declared
+reason; tests/test_stages.py fails on any. `coverage()` is the table docs/layers.md shows.
+
+Loading the emitter stages imports no framework: emitters write source code, and weight mappings import
+numpy only.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from .spec.catalog import Stage, all_classes
+
+# Stage name -> the module whose load_stage() returns it. A new stage (the ONNX emitter) is one more line here.
+STAGE_MODULES: dict[str, str] = {
+    "shape rule": "specbridge.shapes.infer",
+    "Keras emitter": "specbridge.emit.keras",
+    "PyTorch emitter": "specbridge.emit.torch",
+    "weight mapping": "specbridge.emit.weights",
+}
+
+
+def stages() -> list[Stage]:
+    return [importlib.import_module(module).load_stage() for module in STAGE_MODULES.values()]
+
+
+def gaps() -> list[tuple[str, str]]:
+    """(stage, layer type) for every type a stage needs and lacks, with no declared reason."""
+    classes = all_classes()
+    return [(stage.name, kind) for stage in stages() for kind in stage.gaps(classes)]
+
+
+def coverage() -> dict[str, dict[str, str]]:
+    """For each layer type, each stage's status: 'yes', 'n/a' (not needed) or the declared reason it is not."""
+    table: dict[str, dict[str, str]] = {}
+    loaded = stages()
+    for cls in all_classes():
+        row = table.setdefault(cls.type_names()[0], {})
+        for stage in loaded:
+            if not stage.needed(cls):
+                row[stage.name] = "n/a"
+            elif cls in stage.entries:
+                row[stage.name] = "yes"
+            else:
+                row[stage.name] = stage.reasons.get(cls, "MISSING")
+    return table
