@@ -19,7 +19,7 @@ from typing import Optional
 
 from ..shapes.graph import Inference
 from ..shapes.records import LayerRecord, Shape, format_shape
-from ..shapes.rules import as_tuple, ceil_div, effective_kernel, same_padding
+from ..shapes.rules import as_tuple, ceil_div, effective_kernel, same_padding, torch_pad_order
 from ..spec.base import Layer
 from ..spec.loader import Document
 from . import codes
@@ -246,11 +246,6 @@ def suspicious_layout(view: View) -> list[Diagnostic]:
     return out
 
 
-def _torch_pad_tuple(pads: list[tuple[int, int]]) -> tuple[int, ...]:
-    """F.pad's argument: the last spatial axis first, (before, after) for each."""
-    return tuple(x for pair in reversed(pads) for x in pair)
-
-
 def asymmetric_same(view: View) -> list[Diagnostic]:
     out = []
     for site in view.sites:
@@ -287,7 +282,7 @@ def asymmetric_same(view: View) -> list[Diagnostic]:
             f"(and refuses padding='same' for strided convolutions), so it cannot express this natively; "
             f"output {'x'.join(str(ceil_div(n, s)) for n, s in zip(spatial, strides, strict=True))}",
             hint=(
-                f"in PyTorch pad explicitly, F.pad(x, {_torch_pad_tuple(pads)}{fill}), then use padding=0{average} "
+                f"in PyTorch pad explicitly, F.pad(x, {torch_pad_order(pads)}{fill}), then use padding=0{average} "
                 "(`specbridge emit --to pytorch` does this); or pick a kernel_size / input size whose total "
                 "padding is even"
             ),

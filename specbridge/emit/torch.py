@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from ..shapes.records import Shape
-from ..shapes.rules import as_tuple, axis_pairs, effective_kernel, same_padding
+from ..shapes.rules import as_tuple, axis_pairs, effective_kernel, same_padding, torch_pad_order
 from ..spec.base import Layer
 from ..spec.catalog import Stage, StageGap
 from ..spec.layers import conv as C
@@ -163,24 +163,12 @@ def with_activation(stages: list[str], layer: Layer, shape: Shape, layout: str, 
 
 def same_pads(ctx: Ctx, spatial: Shape, kernel, strides, dilation) -> list[tuple[int, int]]:
     """TF SAME (before, after) per axis; stride 1 does not depend on the (maybe unknown) size."""
-    pads = []
-    for length, k, s, d in zip(spatial, kernel, strides, dilation, strict=True):
-        if s == 1:
-            total = effective_kernel(k, d) - 1
-            pads.append((total // 2, total - total // 2))
-        elif length is None:
-            raise ctx.fail(
-                "'same' padding with stride > 1 on an axis of unknown size: its TF split (extra cell at the end) "
-                "depends on the size; give the input a known size"
-            )
-        else:
-            pads.append(same_padding(length, k, s, d))
-    return pads
-
-
-def torch_pad_order(pads: list[tuple[int, int]]) -> tuple[int, ...]:
-    """((top, bottom), (left, right)) -> (left, right, top, bottom): F.pad starts from the last axis."""
-    return tuple(v for before_after in reversed(pads) for v in before_after)
+    if any(length is None and s != 1 for length, s in zip(spatial, strides, strict=True)):
+        raise ctx.fail(
+            "'same' padding with stride > 1 on an axis of unknown size: its TF split (extra cell at the end) "
+            "depends on the size; give the input a known size"
+        )
+    return [same_padding(n, k, s, d) for n, k, s, d in zip(spatial, kernel, strides, dilation, strict=True)]
 
 
 def pad_module(rank: int, pads: list[tuple[int, int]], value: Optional[str] = None) -> str:

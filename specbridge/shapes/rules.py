@@ -105,17 +105,35 @@ def explicit_padding_length(length: Length, kernel: int, stride: int, pad: int, 
     return out, f"floor(({length} + 2*{pad} - {keff}) / {stride}) + 1 = {out}"
 
 
-def same_padding(length: int, kernel: int, stride: int, dilation: int = 1) -> tuple[int, int]:
+def same_padding(length: Length, kernel: int, stride: int, dilation: int = 1) -> tuple[int, int]:
     """TensorFlow's SAME split (before, after); the odd extra cell goes at the end.
+
+    With stride 1 the split does not depend on the length, which may then be unknown (None).
 
     >>> same_padding(7, 3, 2)
     (1, 1)
     >>> same_padding(8, 3, 2)
     (0, 1)
+    >>> same_padding(None, 4, 1)
+    (1, 2)
     """
-    out = ceil_div(length, stride)
-    total = max((out - 1) * stride + effective_kernel(kernel, dilation) - length, 0)
+    if stride == 1:
+        total = effective_kernel(kernel, dilation) - 1
+    elif length is None:
+        raise ValueError("the SAME split of a strided window depends on the length, which is unknown")
+    else:
+        out = ceil_div(length, stride)
+        total = max((out - 1) * stride + effective_kernel(kernel, dilation) - length, 0)
     return total // 2, total - total // 2
+
+
+def torch_pad_order(pads) -> tuple[int, ...]:
+    """Per-axis (before, after) pairs, first axis first -> F.pad's flat tuple, which starts from the last axis.
+
+    >>> torch_pad_order([(0, 1), (2, 3)])
+    (2, 3, 0, 1)
+    """
+    return tuple(v for before_after in reversed(list(pads)) for v in before_after)
 
 
 def deconv_output_length(

@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Optional
 
 from ...diagnostics import codes
 from ..errors import ShapeError
-from ..records import Shape, Tensor, format_shape
-
-SPATIAL_NAMES = {1: ("steps",), 2: ("rows", "cols"), 3: ("depth", "rows", "cols")}
-
-
-def layout(rank: int, channels_last: bool) -> str:
-    """'(batch, rows, cols, channels)' for a 2D layer: what the layer expects, in words."""
-    names = list(SPATIAL_NAMES.get(rank, tuple(f"dim{i}" for i in range(rank))))
-    axes = ["batch"] + (names + ["channels"] if channels_last else ["channels"] + names)
-    return "(" + ", ".join(axes) + ")"
+from ..records import Tensor, format_shape
 
 
 def require_rank(
@@ -37,17 +27,6 @@ def require_rank(
         f"{layer.kind} expects {want}{shown}, found ndim={rank}: input shape {format_shape(tensor.shape)}",
         hint=hint,
     )
-
-
-def split_channels(shape: Shape, channels_last: bool) -> tuple[Shape, Optional[int]]:
-    """(spatial dims, channels) of a channels-last or channels-first shape."""
-    if channels_last:
-        return tuple(shape[:-1]), shape[-1]
-    return tuple(shape[1:]), shape[0]
-
-
-def join_channels(spatial: Sequence, channels, channels_last: bool) -> Shape:
-    return tuple(spatial) + (channels,) if channels_last else (channels,) + tuple(spatial)
 
 
 def fmt(n: Optional[int]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ...diagnostics import codes
 from ...spec.layers import conv as L
+from ..axes import join_channels, layout, split_channels
 from ..errors import ShapeError
 from ..records import Inferred, Tensor, format_shape
 from ..rules import (
@@ -15,7 +16,7 @@ from ..rules import (
     product,
 )
 from . import Context, rule
-from .common import fmt, join_channels, layout, require_rank, split_channels
+from .common import fmt, require_rank
 
 AXIS_NAMES = {1: ("steps",), 2: ("rows", "cols"), 3: ("depth", "rows", "cols")}
 

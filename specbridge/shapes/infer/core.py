@@ -9,10 +9,11 @@ from ...diagnostics import codes
 from ...spec.catalog import sibling_name
 from ...spec.layers import core as L
 from ...spec.model import INTEGER_DTYPES
+from ..axes import layout
 from ..errors import ShapeError
 from ..records import Inferred, Tensor, format_shape
 from . import Context, rule
-from .common import fmt, layout, require_rank
+from .common import fmt, require_rank
 
 
 @rule(L.Dense)

@@ -7,11 +7,12 @@ from typing import Optional
 from ...diagnostics import codes
 from ...spec.catalog import sibling_name
 from ...spec.layers import pooling as L
+from ..axes import SPATIAL_NAMES, join_channels, layout, split_channels
 from ..errors import ShapeError
 from ..records import Inferred, Tensor, format_shape
 from ..rules import as_tuple, pool_output_length
 from . import Context, rule
-from .common import SPATIAL_NAMES, join_channels, layout, require_rank, split_channels
+from .common import require_rank
 
 MODE_WORDS = {"max": "the largest value", "average": "the mean"}
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 from ...diagnostics import codes
 from ...spec.catalog import sibling_name
 from ...spec.layers import reshaping as L
+from ..axes import SPATIAL_NAMES, join_channels, layout, split_channels
 from ..errors import ShapeError
 from ..records import Inferred, Tensor, format_shape
 from ..rules import as_tuple, axis_pairs, cropped_length, padded_length, product, reshape_output, upsampled_length
 from . import Context, rule
-from .common import SPATIAL_NAMES, fmt, join_channels, layout, require_rank, split_channels
+from .common import fmt, require_rank
 
 
 def spatial_input(layer, tensor: Tensor, channels_last: bool) -> tuple[tuple, object]:
