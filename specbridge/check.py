@@ -1,15 +1,23 @@
-"""The library's checking entry points: text or file -> records + diagnostics."""
+"""The library's checking entry points: text, file or Spec object -> graph + records + diagnostics.
+
+CheckResult keeps what inference built (the resolved graph and its topological order), so emitters and weight
+transfer read it instead of ordering or checking the model again.
+"""
 
 from __future__ import annotations
 
 import gc
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from .diagnostics.model import Diagnostic, Severity
 from .shapes.records import LayerRecord
-from .spec.loader import Document, load_text
+from .spec.loader import Document, document_from_spec, load_text
+
+if TYPE_CHECKING:
+    from .shapes.graph import Graph
+    from .spec.full import Spec
 
 
 @dataclass
@@ -17,6 +25,9 @@ class CheckResult:
     document: Document
     records: list[LayerRecord] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # The resolved graph (inputs, edges, outputs) and `graph.order`: entry indices, producers first, spec order
+    # among ready layers. None when the spec's header or layers did not load.
+    graph: Optional[Graph] = None
 
     @property
     def file(self) -> Optional[str]:
@@ -33,6 +44,12 @@ class CheckResult:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    def ordered_entries(self) -> list:
+        """The spec's layer entries, producers before consumers (the order inference visited them in)."""
+        if self.graph is None:
+            return []
+        return [self.document.entries[i] for i in self.graph.order]
 
     def record(self, name: str) -> Optional[LayerRecord]:
         return next((r for r in self.records if r.name == name), None)
@@ -59,17 +76,26 @@ def check_text(text: str, file: Optional[str] = None, *, lint: bool = True) -> C
             gc.enable()
 
 
+def check_spec(spec: Spec, *, lint: bool = True) -> CheckResult:
+    """Check a Spec object (already validated by pydantic) directly: no text, so no source positions."""
+    return _check_document(document_from_spec(spec), None, lint)
+
+
 def _check_text(text: str, file: Optional[str], lint: bool) -> CheckResult:
-    doc = load_text(text, file)
+    return _check_document(load_text(text, file), file, lint)
+
+
+def _check_document(doc: Document, file: Optional[str], lint: bool) -> CheckResult:
     result = CheckResult(doc, diagnostics=list(doc.diagnostics))
     if doc.header is not None and doc.entries:
         from .shapes.graph import infer
 
         inference = infer(doc)
         result.records = inference.records
+        result.graph = inference.graph
         result.diagnostics.extend(inference.diagnostics)
         if lint:
-            from .diagnostics.lint import lint as run_lint
+            from .shapes.lint import lint as run_lint
 
             result.diagnostics.extend(run_lint(doc, inference))
     result.diagnostics = sorted(

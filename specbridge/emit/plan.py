@@ -47,15 +47,13 @@ class Plan:
 
 
 def as_result(source: Any) -> CheckResult:
-    """A CheckResult from a CheckResult, a Spec, a path or spec text."""
-    from ..check import check_file, check_text
+    """A CheckResult from a CheckResult, a Spec, a path or spec text (a Spec is checked as it is, no round trip)."""
+    from ..check import check_file, check_spec, check_text
 
     if isinstance(source, CheckResult):
         return source
     if isinstance(source, Spec):
-        import json
-
-        return check_text(json.dumps(source.model_dump(mode="json", exclude_unset=True)), lint=False)
+        return check_spec(source, lint=False)
     if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source and Path(source).is_file()):
         return check_file(source, lint=False)
     if isinstance(source, str):
@@ -64,41 +62,17 @@ def as_result(source: Any) -> CheckResult:
 
 
 def make_plan(result: CheckResult) -> Plan:
-    if not result.ok or not result.document.valid:
+    """The layers to emit in the order inference visited them (CheckResult keeps it: no second sort)."""
+    if not result.ok or not result.document.valid or result.graph is None:
         raise SpecHasErrors(result)
     spec = result.document.spec()
     by_name = {r.name: r for r in result.records}
     steps = []
-    for entry in result.document.entries:
+    for entry in result.ordered_entries():
         record = by_name.get(entry.name)
-        if record is None:  # an unused layer that inference skipped cannot happen without an error
+        if record is None:  # a layer inference skipped cannot happen without an error
             raise SpecHasErrors(result)
         steps.append(Step(entry.name, entry.layer, record))
-    order = {name: i for i, name in enumerate(_topological(steps, spec))}
-    steps.sort(key=lambda s: order[s.name])
-    outputs = list(spec.outputs) if spec.outputs else [result.document.entries[-1].name]
-    return Plan(spec, spec.named_inputs(), steps, outputs)
-
-
-def _topological(steps: list[Step], spec: Spec) -> list[str]:
-    """Kahn's algorithm keeping spec order among ready layers (check reported any cycle already)."""
-    import heapq
-
-    index = {s.name: i for i, s in enumerate(steps)}
-    waiting = {s.name: sum(1 for n in set(s.inputs) if n in index) for s in steps}
-    consumers: dict[str, list[str]] = {}
-    for s in steps:
-        for n in set(s.inputs):
-            if n in index:
-                consumers.setdefault(n, []).append(s.name)
-    ready = [index[n] for n, count in waiting.items() if count == 0]
-    heapq.heapify(ready)
-    order: list[str] = []
-    while ready:
-        name = steps[heapq.heappop(ready)].name
-        order.append(name)
-        for c in consumers.get(name, []):
-            waiting[c] -= 1
-            if waiting[c] == 0:
-                heapq.heappush(ready, index[c])
-    return order
+    if len(steps) != len(result.document.entries):
+        raise SpecHasErrors(result)
+    return Plan(spec, spec.named_inputs(), steps, list(result.graph.outputs))

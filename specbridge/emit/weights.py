@@ -19,8 +19,8 @@ from ..spec.layers import core as K
 from ..spec.layers import normalization as N
 from ..spec.layers import recurrent as RC
 from ..spec.layers import wrappers as W
-from .errors import NotExpressible
-from .plan import as_result, make_plan
+from .errors import NotExpressible, SpecHasErrors
+from .plan import as_result
 
 Arrays = list[np.ndarray]
 
@@ -41,7 +41,7 @@ WEIGHT_CONVERTERS: Stage[Converter] = Stage("weight mapping", needed=lambda cls:
 converter = WEIGHT_CONVERTERS.register
 
 
-def converter_for(layer) -> Converter | None:
+def converter_for(layer, name: str | None = None) -> Converter | None:
     """The mapping of a layer's class; None for a layer without weights. A layer with weights and no mapping
     raises: transferring around it would leave the target's random weights in place without a word."""
     if not type(layer).has_weights():
@@ -49,7 +49,7 @@ def converter_for(layer) -> Converter | None:
     try:
         return WEIGHT_CONVERTERS.entry(type(layer))
     except StageGap as gap:
-        raise NotExpressible(layer.name, f"its weights cannot be transferred: {gap}") from None
+        raise NotExpressible(name or layer.name, f"its weights cannot be transferred: {gap}") from None
 
 
 def load_stage() -> Stage:
@@ -238,16 +238,19 @@ def time_distributed(klayer, tmod, layer) -> list[Pair]:
 
 
 def _pairs(keras_model, torch_model, result) -> list[Pair]:
-    plan = make_plan(as_result(result))
+    result = as_result(result)
+    if not result.ok:
+        raise SpecHasErrors(result)
     attributes = type(torch_model).SPEC_LAYERS
     # A functional Keras model drops layers that reach no output (warning SB103): nothing to copy there.
     in_keras = {layer.name for layer in keras_model.layers}
     pairs = []
-    for step in plan.steps:
-        convert = converter_for(step.layer)
-        if convert is None or step.name not in in_keras or step.name not in attributes:
+    for entry in result.ordered_entries():
+        convert = converter_for(entry.layer, entry.name)
+        if convert is None or entry.name not in in_keras or entry.name not in attributes:
             continue
-        pairs += convert(keras_model.get_layer(step.name), torch_model.get_submodule(attributes[step.name]), step.layer)
+        klayer, tmodule = keras_model.get_layer(entry.name), torch_model.get_submodule(attributes[entry.name])
+        pairs += convert(klayer, tmodule, entry.layer)
     return pairs
 
 

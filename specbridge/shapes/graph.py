@@ -44,9 +44,18 @@ def _entry_loc(doc: Document, entry: LayerEntry, *tail):
 
 
 def build_graph(doc: Document, diags: list[Diagnostic]) -> Graph:
-    header = doc.header
     graph = Graph()
-    for i, inp in enumerate(header.named_inputs()):
+    _add_inputs(doc, graph, diags)
+    graph.by_name = _unique_layers(doc, graph, diags)
+    known = set(graph.inputs) | set(graph.by_name)
+    _resolve_inputs(doc, graph, known, diags)
+    _resolve_outputs(doc, graph, known, diags)
+    graph.order = _topological_order(doc, graph, diags)
+    return graph
+
+
+def _add_inputs(doc: Document, graph: Graph, diags: list[Diagnostic]) -> None:
+    for i, inp in enumerate(doc.header.named_inputs()):
         if inp.name in graph.inputs:
             diags.append(codes.DUPLICATE_NAME(
                 f"two inputs are named {inp.name!r}", location=doc.locate(("inputs", i, "name")),
@@ -54,6 +63,8 @@ def build_graph(doc: Document, diags: list[Diagnostic]) -> Graph:
             ))
         graph.inputs[inp.name] = Tensor(tuple(inp.shape), inp.dtype)
 
+
+def _unique_layers(doc: Document, graph: Graph, diags: list[Diagnostic]) -> dict[str, LayerEntry]:
     first_seen: dict[str, LayerEntry] = {}
     for entry in doc.entries:
         if entry.name in graph.inputs or entry.name in first_seen:
@@ -65,11 +76,18 @@ def build_graph(doc: Document, diags: list[Diagnostic]) -> Graph:
             ))
             continue
         first_seen[entry.name] = entry
-    graph.by_name = first_seen
-    known = set(graph.inputs) | set(first_seen)
+    return first_seen
 
-    single_input = next(iter(graph.inputs)) if len(graph.inputs) == 1 else None
-    previous: Optional[str] = single_input
+
+def _unknown_reference(what: str, name: str, known: set[str]) -> tuple[str, str]:
+    guess = suggest(name, known)
+    hint = (f"did you mean {guess[0]!r}? " if guess else "") + "known names: " + ", ".join(sorted(known))
+    return f"{what} {name!r}, which is neither a layer nor an input", hint
+
+
+def _resolve_inputs(doc: Document, graph: Graph, known: set[str], diags: list[Diagnostic]) -> None:
+    """Each layer reads its `inputs`, or the previous layer (the single input for the first one)."""
+    previous: Optional[str] = next(iter(graph.inputs)) if len(graph.inputs) == 1 else None
     for entry in doc.entries:
         if entry.inputs is not None:
             names = entry.inputs
@@ -86,33 +104,27 @@ def build_graph(doc: Document, diags: list[Diagnostic]) -> Graph:
         for j, name in enumerate(names):
             if name in known:
                 resolved.append(name)
-            else:
-                guess = suggest(name, known)
-                diags.append(codes.UNKNOWN_REFERENCE(
-                    f"{entry.name!r} reads {name!r}, which is neither a layer nor an input",
-                    layer=entry.name, location=doc.locate(("layers", entry.index, "inputs", j)),
-                    hint=(f"did you mean {guess[0]!r}? " if guess else "") + "known names: " + ", ".join(sorted(known)),
-                ))
-                resolved.append(None)  # poisons the layer
+                continue
+            message, hint = _unknown_reference(f"{entry.name!r} reads", name, known)
+            diags.append(codes.UNKNOWN_REFERENCE(
+                message, layer=entry.name, location=doc.locate(("layers", entry.index, "inputs", j)), hint=hint,
+            ))
+            resolved.append(None)  # poisons the layer
         graph.edges[entry.index] = resolved
         previous = entry.name
 
-    if header.outputs is not None:
-        for j, name in enumerate(header.outputs):
-            if name in known:
-                graph.outputs.append(name)
-            else:
-                guess = suggest(name, known)
-                diags.append(codes.UNKNOWN_REFERENCE(
-                    f"`outputs` names {name!r}, which is neither a layer nor an input",
-                    location=doc.locate(("outputs", j)),
-                    hint=(f"did you mean {guess[0]!r}? " if guess else "") + "known names: " + ", ".join(sorted(known)),
-                ))
-    elif doc.entries:
-        graph.outputs.append(doc.entries[-1].name)
 
-    graph.order = _topological_order(doc, graph, diags)
-    return graph
+def _resolve_outputs(doc: Document, graph: Graph, known: set[str], diags: list[Diagnostic]) -> None:
+    if doc.header.outputs is None:
+        if doc.entries:
+            graph.outputs.append(doc.entries[-1].name)
+        return
+    for j, name in enumerate(doc.header.outputs):
+        if name in known:
+            graph.outputs.append(name)
+            continue
+        message, hint = _unknown_reference("`outputs` names", name, known)
+        diags.append(codes.UNKNOWN_REFERENCE(message, location=doc.locate(("outputs", j)), hint=hint))
 
 
 def _topological_order(doc: Document, graph: Graph, diags: list[Diagnostic]) -> list[int]:

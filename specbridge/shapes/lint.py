@@ -12,18 +12,18 @@ inference produced; they never raise and never report errors (warnings do not fa
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Optional
 
-from ..shapes.graph import Inference
-from ..shapes.records import LayerRecord, Shape, format_shape
-from ..shapes.rules import as_tuple, ceil_div, effective_kernel, same_padding, torch_pad_order
+from ..diagnostics import codes
+from ..diagnostics.model import Diagnostic
 from ..spec.base import Layer
 from ..spec.loader import Document
-from . import codes
-from .model import Diagnostic
+from .axes import SPATIAL_NAMES, split_channels
+from .graph import Inference
+from .records import LayerRecord, Shape, format_shape
+from .rules import as_tuple, ceil_div, effective_kernel, same_padding, torch_pad_order
 
 # SB301: a Dense after Flatten is flagged when it holds more than this share of all parameters...
 DOMINANT_SHARE = 0.5
@@ -34,22 +34,33 @@ SMALL_CHANNELS = 4
 LARGE_SPATIAL = 8
 # Layers that pass a tensor through unchanged in shape: SB301 looks through them for the Flatten.
 PASS_THROUGH = ("Dropout", "Activation", "ReLU", "LeakyReLU", "ELU")
-SPATIAL_NAMES = {1: ("steps",), 2: ("rows", "cols"), 3: ("depth", "rows", "cols")}
-
-
-def _is(layer: Layer, family: str, base: str) -> bool:
-    """isinstance(layer, spec.layers.<family>.<base>) without importing the family: a check imports only the
-    families its spec uses, and a layer of a family that was never imported cannot exist."""
-    module = sys.modules.get(f"{__package__.rsplit('.', 1)[0]}.spec.layers.{family}")
-    return module is not None and isinstance(layer, getattr(module, base))
+# The family trait is read first: a check imports only the families its spec uses, and when the trait matches,
+# the layer's family module is imported already (so these imports cost nothing).
 
 
 def _is_pooling(layer: Layer) -> bool:
-    return _is(layer, "pooling", "Pooling")  # windowed pooling (not global)
+    """Windowed pooling (not global)."""
+    if layer.FAMILY != "pooling":
+        return False
+    from ..spec.layers.pooling import Pooling
+
+    return isinstance(layer, Pooling)
 
 
 def _is_forward_conv(layer: Layer) -> bool:
-    return _is(layer, "conv", "ConvBase") and not _is(layer, "conv", "ConvTranspose")
+    if layer.FAMILY != "conv":
+        return False
+    from ..spec.layers.conv import ConvTranspose
+
+    return not isinstance(layer, ConvTranspose)
+
+
+def _is_recurrent(layer: Layer) -> bool:
+    if layer.FAMILY != "recurrent":
+        return False
+    from ..spec.layers.recurrent import RNN
+
+    return isinstance(layer, RNN)
 
 
 @dataclass(frozen=True)
@@ -81,7 +92,7 @@ class View:
         return self.doc.locate(path)
 
     def data_format(self, layer: Layer) -> str:
-        return getattr(layer, "data_format", None) or self.doc.header.data_format
+        return layer.data_format_in(self.doc.header.data_format)
 
 
 def _view(doc: Document, inference: Inference) -> View:
@@ -98,7 +109,7 @@ def _view(doc: Document, inference: Inference) -> View:
         record = records.get(entry.name)
         shape = record.input_shapes[0] if record is not None and len(record.input_shapes) == 1 else None
         layer, path = entry.layer, ("layers", entry.index)
-        if layer.kind == "TimeDistributed":
+        if layer.WRAPS and layer.FAMILY == "wrappers":  # TimeDistributed: lint the layer doing the work
             layer, path = layer.layer, path + ("layer",)
             shape = shape[1:] if shape else None
         sites.append(Site(entry.name, entry.index, layer, path, record, shape))
@@ -108,7 +119,7 @@ def _view(doc: Document, inference: Inference) -> View:
 def _spatial(shape: Shape, rank: int, channels_last: bool) -> Optional[Shape]:
     if shape is None or len(shape) != rank + 1:
         return None
-    return tuple(shape[:-1]) if channels_last else tuple(shape[1:])
+    return split_channels(shape, channels_last)[0]
 
 
 def _pool_strides(layer) -> tuple[int, ...]:
@@ -173,8 +184,9 @@ def dense_dominates(view: View) -> list[Diagnostic]:
             continue
         flat_in = flatten.input_shapes[0]
         flat_size = flatten.output_shape[-1]
-        channels_last = view.data_format(view.doc.entries[flatten.index].layer) == "channels_last"
-        channels = flat_in[-1] if channels_last else flat_in[0]
+        # The layout of Flatten's input: the spec's (Flatten's own data_format, when given, says how it reads it).
+        fmt = view.doc.entries[flatten.index].layer.data_format or view.doc.header.data_format
+        channels = split_channels(flat_in, fmt == "channels_last")[1]
         spatial_rank = len(flat_in) - 1
         pooling = f"GlobalAveragePooling{spatial_rank}D" if spatial_rank in (1, 2, 3) else "a global pooling"
         out.append(codes.DENSE_DOMINATES(
@@ -216,7 +228,7 @@ def suspicious_layout(view: View) -> list[Diagnostic]:
             continue
         for index in view.consumers.get(name, []):
             site = by_index.get(index)
-            if site is None or not (_is(site.layer, "conv", "ConvBase") or _is_pooling(site.layer)):
+            if site is None or not (site.layer.FAMILY == "conv" or _is_pooling(site.layer)):
                 continue
             seen = tensor.shape[1:] if site.path[-1] == "layer" else tensor.shape  # TimeDistributed: one step
             channels_last = view.data_format(site.layer) == "channels_last"
@@ -294,7 +306,7 @@ def asymmetric_same(view: View) -> list[Diagnostic]:
 def _applies_softmax(layer: Layer) -> bool:
     if layer.kind == "Softmax":
         return True
-    if _is(layer, "recurrent", "RNN"):  # an RNN's `activation` is its cell's, not an output softmax
+    if _is_recurrent(layer):  # an RNN's `activation` is its cell's, not an output softmax
         return False
     return getattr(layer, "activation", None) == "softmax"
 

@@ -216,15 +216,20 @@ def _raw_names(raw: Any) -> list[str] | None:
 
 
 def _assign_names(entries_raw: list[Any]) -> list[str]:
-    """Keras default names; nested (wrapped) layers consume the counter first, as in Keras."""
+    """Keras default names; nested (wrapped) layers consume the counter first, as in Keras.
+
+    Entries are raw mappings, or Layer objects (a Spec built in Python: see document_from_spec).
+    """
     namer = Namer()
     names = []
 
     def visit(raw: Any) -> str:
+        if isinstance(raw, Layer):
+            raw = {"type": raw.kind, "name": raw.name, "layer": getattr(raw, "layer", None) if raw.WRAPS else None}
         type_name = raw.get("type") if isinstance(raw, dict) else None
         cls = layer_class(type_name) if isinstance(type_name, str) else None
         inner = raw.get("layer") if isinstance(raw, dict) else None
-        if isinstance(inner, dict):
+        if isinstance(inner, (dict, Layer)):
             visit(inner)  # the wrapped layer is constructed first in Keras code, so it names first
         class_name = cls.type_names()[0] if cls else (type_name if isinstance(type_name, str) else "layer")
         default = namer.next(class_name)
@@ -310,6 +315,16 @@ def load_text(text: str, file: Optional[str] = None) -> Document:
             LayerEntry(index, name, layer, _raw_names(raw.get("inputs")) if "inputs" in raw else None,
                        cls.type_names()[0] if cls else None)
         )
+    return doc
+
+
+def document_from_spec(spec: Spec) -> Document:
+    """A Document for a Spec object built in Python: validated already, with no source text (positions are 1:1)."""
+    header = SpecHeader.model_construct(**{k: getattr(spec, k) for k in SpecHeader.model_fields})
+    doc = Document(file=None, source=SourceMap(), header=header)
+    for index, (name, layer) in enumerate(zip(_assign_names(list(spec.layers)), spec.layers, strict=True)):
+        doc.entries.append(LayerEntry(index, name, layer, list(layer.inputs) if layer.inputs is not None else None,
+                                      layer.kind))
     return doc
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import textwrap
 
 from specbridge.check import check_text
-from specbridge.diagnostics import lint as lint_rules
+from specbridge.shapes import lint as lint_rules
 from specbridge.diagnostics.model import Severity
 
 
