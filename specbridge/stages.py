@@ -48,3 +48,28 @@ def coverage() -> dict[str, dict[str, str]]:
             else:
                 row[stage.name] = stage.reasons.get(cls, "MISSING")
     return table
+
+
+def layers_markdown() -> str:
+    """docs/layers.md: every layer type with its traits and each stage's status (generated; a test keeps it current)."""
+    names = list(STAGE_MODULES)
+    lines = [
+        "# Layer types",
+        "",
+        "Generated from the layer catalog (`specbridge/spec/layers/`) and the stage tables by",
+        "`specbridge.stages.layers_markdown()`; `pytest tests/test_stages.py --update-golden` rewrites it.",
+        "A stage that cannot express a type says why; `n/a`: the type has no weights to map.",
+        "",
+        "| type | aliases | family | rank | data_format | weights | inputs | " + " | ".join(names) + " |",
+        "|" + "---|" * (7 + len(names)),
+    ]
+    table = coverage()
+    for cls in all_classes():
+        kind, *aliases = cls.type_names()
+        low, high = cls.INPUT_COUNT
+        inputs = str(low) if low == high else f"{low}+" if high is None else f"{low}-{high}"
+        weights = ", ".join(cls.WEIGHTS) or ("the wrapped layer's" if cls.WRAPS else "")
+        cells = [kind, ", ".join(aliases), cls.FAMILY, str(cls.RANK or ""), "yes" if cls.DATA_FORMAT else "",
+                 weights, inputs] + [table[kind][n].replace("|", "\\|") for n in names]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
+from frameworks import REQUIRE_FRAMEWORKS, frameworks_required
 
 # Before any test module imports a framework: quiet TensorFlow's C++ logging and pin Keras to its TF backend.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -35,3 +36,25 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
 @pytest.fixture(scope="session")
 def project_root() -> Path:
     return PROJECT_ROOT
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """With SPECBRIDGE_REQUIRE_FRAMEWORKS set (CI), a skipped test is a failed one (see tests/frameworks.py)."""
+    outcome = yield
+    _skip_is_failure(outcome.get_result())
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector):
+    """The same for a whole module skipped at import (a module-level importorskip)."""
+    outcome = yield
+    _skip_is_failure(outcome.get_result())
+
+
+def _skip_is_failure(report) -> None:
+    if not report.skipped or hasattr(report, "wasxfail") or not frameworks_required():
+        return
+    reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+    report.outcome = "failed"
+    report.longrepr = f"skipped ({reason}), but {REQUIRE_FRAMEWORKS} is set: every test must run"

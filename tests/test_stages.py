@@ -55,3 +55,13 @@ def test_coverage_table_has_a_row_per_type():
     table = stages.coverage()
     assert set(table) == {c.type_names()[0] for c in all_classes()}
     assert all(v != "MISSING" for row in table.values() for v in row.values())
+
+
+def test_layer_types_page_is_current(project_root, update_golden):
+    page = project_root / "docs" / "layers.md"
+    text = stages.layers_markdown()
+    if update_golden:
+        page.write_text(text, encoding="utf-8")
+    assert page.exists() and page.read_text(encoding="utf-8") == text, (
+        "docs/layers.md is stale: run `pytest tests/test_stages.py --update-golden`"
+    )

@@ -43,7 +43,8 @@ def command(
     import sys
 
     from ..diagnostics.model import Severity
-    from . import exit_codes, files, output
+    from . import exit_codes, files
+    from .reporting import write_diagnostics
 
     targets = files.collect(paths)
     diagnostics, sources, unreadable = [], {}, []
@@ -57,37 +58,12 @@ def command(
         sources[name] = text
         diagnostics.extend(check_spec(text, name).diagnostics)
 
-    checked = len(sources)
-    errors = sum(d.severity is Severity.ERROR for d in diagnostics)
-    warnings = sum(d.severity is Severity.WARNING for d in diagnostics)
-    if format is CheckFormat.text:
-        from ..diagnostics.render import text as render
-        from ..diagnostics.render.styled import line
-
-        lines = []
-        for d in diagnostics:
-            lines.extend(render.render_diagnostic(d, sources[d.file].splitlines() if d.file in sources else None))
-            lines.append(line())
-        if checked:
-            lines.append(render.totals(checked, errors, warnings, strict=strict))
-        output.write_lines(lines)
-    elif format is CheckFormat.json:
-        from ..diagnostics.render import json as render
-
-        output.write(render.render(diagnostics, checked, errors, warnings))
-    elif format is CheckFormat.github:
-        from ..diagnostics.render import github as render
-
-        output.write(render.render(diagnostics))
-    else:
-        from .. import __version__
-        from ..diagnostics.render import sarif as render
-
-        output.write(render.render(diagnostics, __version__))
+    write_diagnostics(diagnostics, sources, format.value, files_checked=len(sources), strict=strict)
 
     for problem in unreadable:
         print(exit_codes.error_line(problem), file=sys.stderr)
     if unreadable:
         raise typer.Exit(exit_codes.USAGE)
-    if errors or (strict and warnings):
+    failing = (Severity.ERROR, Severity.WARNING) if strict else (Severity.ERROR,)
+    if any(d.severity in failing for d in diagnostics):
         raise typer.Exit(exit_codes.FAILED)

@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Optional
+from typing import Annotated, NoReturn, Optional
 
 import typer
 
 from .options import ReportFormat
 
-INSTALL_HINT = "pip install 'specbridge[keras,torch]'"
-# import name -> what to call it in the message
-FRAMEWORKS = {"tensorflow": "TensorFlow", "keras": "Keras", "torch": "PyTorch"}
-
 
 class Dtype(str, Enum):
     float32 = "float32"
     float64 = "float64"
-
-
-def missing_frameworks() -> list[str]:
-    """The frameworks the cross-check needs that are not installed (found without importing them)."""
-    import importlib.util
-
-    return [label for module, label in FRAMEWORKS.items() if importlib.util.find_spec(module) is None]
 
 
 def command(
@@ -55,7 +44,8 @@ def command(
     Exit status: 0 every layer agrees, 1 a layer differs or the spec has errors, 2 usage error or
     TensorFlow/PyTorch not installed.
     """
-    from . import exit_codes, files, output
+    from .. import extras
+    from . import exit_codes, files
     from .check import check_spec
     from .reporting import stop_on_errors
 
@@ -63,10 +53,10 @@ def command(
     result = check_spec(text, files.display_name(spec))
     json_output = format is ReportFormat.json
     stop_on_errors(result, text, json_output=json_output)
-    missing = missing_frameworks()
+    missing = extras.missing_modules("keras", "torch")
     if missing:
         exit_codes.fail(f"crosscheck needs TensorFlow/Keras and PyTorch; not installed: {', '.join(missing)}. "
-                        f"Install them with: {INSTALL_HINT}")
+                        f"Install them with: {extras.install_hint('keras', 'torch')}")
 
     from ..crosscheck import run_crosscheck
     from ..emit.errors import MissingExtra, NotExpressible
@@ -77,7 +67,13 @@ def command(
         exit_codes.fail(f"crosscheck needs TensorFlow/Keras and PyTorch: {exc}")
     except NotExpressible as exc:
         _not_expressible(result, text, exc, json_output)
-        raise typer.Exit(exit_codes.FAILED) from None
+
+    _write_report(report, json_output)
+    raise typer.Exit(exit_codes.OK if report.ok else exit_codes.FAILED)
+
+
+def _write_report(report, json_output: bool) -> None:
+    from . import output
 
     if json_output:
         import json
@@ -87,14 +83,13 @@ def command(
         from ..crosscheck.render import render_text
 
         output.write(render_text(report))
-    raise typer.Exit(exit_codes.OK if report.ok else exit_codes.FAILED)
 
 
-def _not_expressible(result, text: str, exc, json_output: bool) -> None:
+def _not_expressible(result, text: str, exc, json_output: bool) -> NoReturn:
     """A layer one framework cannot compute exactly: diagnostic SB400 at that layer, exit 1."""
     from ..diagnostics import codes
     from ..diagnostics.model import Location
-    from . import output
+    from .reporting import fail_with
 
     entry = next((e for e in result.document.entries if e.name == exc.layer), None)
     location = result.document.locate(("layers", entry.index)) if entry is not None else Location()
@@ -103,11 +98,4 @@ def _not_expressible(result, text: str, exc, json_output: bool) -> None:
         layer=exc.layer, location=location, file=result.file,
         hint="the emitters refuse this layer rather than translate it approximately; see `specbridge emit`",
     )
-    if json_output:
-        from ..diagnostics.render import json as render
-
-        output.write(render.render([diagnostic], 1, 1, 0))
-        return
-    from ..diagnostics.render import text as render
-
-    output.write_lines(render.render_diagnostic(diagnostic, text.splitlines()))
+    fail_with([diagnostic], text, result.file, json_output=json_output)

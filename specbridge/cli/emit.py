@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from typing import Annotated, Optional
+from typing import Annotated, NoReturn, Optional
 
 import typer
 
@@ -13,8 +13,8 @@ class Target(str, enum.Enum):
     pytorch = "pytorch"
 
 
-# What running the emitted module needs (writing it needs neither).
-FRAMEWORKS = {Target.keras: ("keras", "TensorFlow/Keras", "keras"), Target.pytorch: ("torch", "PyTorch", "torch")}
+# The extra (specbridge.extras) running the emitted module needs; writing it needs neither.
+EXTRA = {Target.keras: "keras", Target.pytorch: "torch"}
 
 
 def command(
@@ -58,11 +58,9 @@ def command(
     _note_missing_framework(to)
 
 
-def _not_expressible(result, text: str, exc, to: Target) -> None:
+def _not_expressible(result, text: str, exc, to: Target) -> NoReturn:
     from ..diagnostics import codes
-    from ..diagnostics.render import text as render
-    from ..diagnostics.render.styled import line
-    from . import exit_codes, output
+    from .reporting import fail_with
 
     entry = next((e for e in result.document.entries if e.name == exc.layer), None)
     location = result.document.locate(("layers", entry.index)) if entry is not None else None
@@ -73,21 +71,17 @@ def _not_expressible(result, text: str, exc, to: Target) -> None:
         hint="change this layer's arguments as the message suggests, or emit for the other framework",
         **({"location": location} if location is not None else {}),
     )
-    lines = render.render_diagnostic(diagnostic, text.splitlines())
-    lines.append(line())
-    lines.append(render.totals(1, 1, 0))
-    output.write_lines(lines)
-    raise typer.Exit(exit_codes.FAILED)
+    fail_with([diagnostic], text, result.file, json_output=False)
 
 
 def _note_missing_framework(to: Target) -> None:
-    import importlib.util
     import sys
 
-    module, framework, extra = FRAMEWORKS[to]
-    if importlib.util.find_spec(module) is None:
+    from .. import extras
+
+    for extra in extras.missing(EXTRA[to]):
         print(
-            f"specbridge: note: running this module needs {framework}, which is not installed: "
-            f"pip install 'specbridge[{extra}]'",
+            f"specbridge: note: running this module needs {extra.framework}, which is not installed: "
+            f"{extras.install_hint(extra.name)}",
             file=sys.stderr,
         )

@@ -1,45 +1,71 @@
-"""What summary and explain share: stopping on a spec with errors, and showing its warnings."""
+"""The one way a command reports diagnostics: every diagnostic, then the totals, in the chosen format.
+
+check, summary, explain, emit and crosscheck all print problems through write_diagnostics, so a format looks the
+same whichever command produced it.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import NoReturn, Optional
 
 import typer
 
 
-def stop_on_errors(result, text: str, *, json_output: bool) -> None:
-    """A spec with errors has no complete table: print its diagnostics as `check` would, exit 1."""
-    if result.ok:
-        return
-    from . import exit_codes, output
+def write_diagnostics(
+    diagnostics: list, sources: Optional[Mapping[str, str]], format: str = "text", *, files_checked: int = 1,
+    strict: bool = False,
+) -> None:
+    """Print `diagnostics` and the totals in `format` (text, json, github or sarif).
 
-    diagnostics = result.diagnostics
-    errors = len(result.errors)
-    warnings = len(result.warnings)
-    if json_output:
-        from ..diagnostics.render import json as render
+    `sources` maps a file name to its text, for the source snippets of the text format.
+    """
+    from ..diagnostics.model import Severity
+    from . import output
 
-        output.write(render.render(diagnostics, 1, errors, warnings))
+    errors = sum(d.severity is Severity.ERROR for d in diagnostics)
+    warnings = sum(d.severity is Severity.WARNING for d in diagnostics)
+    if format == "text":
+        from ..diagnostics.render import text
+
+        output.write_lines(text.render(diagnostics, sources, files_checked, errors, warnings, strict=strict))
+    elif format == "json":
+        from ..diagnostics.render import json
+
+        output.write(json.render(diagnostics, files_checked, errors, warnings))
+    elif format == "github":
+        from ..diagnostics.render import github
+
+        output.write(github.render(diagnostics))
+    elif format == "sarif":
+        from .. import __version__
+        from ..diagnostics.render import sarif
+
+        output.write(sarif.render(diagnostics, __version__))
     else:
-        from ..diagnostics.render import text as render
-        from ..diagnostics.render.styled import line
+        raise ValueError(f"unknown diagnostics format {format!r}")
 
-        lines = []
-        for d in diagnostics:
-            lines.extend(render.render_diagnostic(d, text.splitlines()))
-            lines.append(line())
-        lines.append(render.totals(1, errors, warnings))
-        output.write_lines(lines)
-    raise typer.Exit(exit_codes.FAILED)
+
+def fail_with(diagnostics: list, text: str, file: Optional[str], *, json_output: bool) -> NoReturn:
+    """Report the diagnostics of one spec (its text gives the snippets) and exit 1."""
+    from .exit_codes import FAILED
+
+    write_diagnostics(diagnostics, {file: text}, "json" if json_output else "text")
+    raise typer.Exit(FAILED)
+
+
+def stop_on_errors(result, text: str, *, json_output: bool) -> None:
+    """A spec with errors has no complete table or model: print its diagnostics as `check` would, exit 1."""
+    if not result.ok:
+        fail_with(result.diagnostics, text, result.file, json_output=json_output)
 
 
 def write_warnings(result, text: str) -> None:
     """Warnings and notes, after the main output (text mode only)."""
     if not result.diagnostics:
         return
-    from ..diagnostics.render import text as render
     from ..diagnostics.render.styled import line
+    from ..diagnostics.render.text import render_block
     from . import output
 
-    lines = [line()]
-    for d in result.diagnostics:
-        lines.extend(render.render_diagnostic(d, text.splitlines()))
-    output.write_lines(lines)
+    output.write_lines([line(), *render_block(result.diagnostics, {result.file: text})])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 import numpy as np
 
 
@@ -14,9 +16,10 @@ def keras_layer_outputs(model, names: list[str], inputs: list[np.ndarray]) -> di
 
     try:
         outputs = probe(list(inputs), training=False)
-    except tf.errors.UnimplementedError:
-        # TF's CPU kernels lack some cases Keras can express (float64 NCHW convolutions, for one); XLA compiles
-        # the same graph with its own kernels, so the Keras model is still what gets checked.
+    except (tf.errors.UnimplementedError, tf.errors.InvalidArgumentError):
+        # TF's CPU kernels lack some cases Keras can express (float64 NCHW convolutions, NCHW transposed
+        # convolutions: "only supports NHWC"); XLA compiles the same graph with its own kernels, so the Keras
+        # model is still what gets checked (a graph that is really invalid fails there too).
         outputs = tf.function(lambda xs: probe(xs, training=False), jit_compile=True)(list(inputs))
     if not isinstance(outputs, (list, tuple)):
         outputs = [outputs]  # Keras unwraps a one-element output list
@@ -27,11 +30,14 @@ class TorchCaptureError(RuntimeError):
     pass
 
 
-def torch_layer_outputs(model, inputs: list[np.ndarray]) -> dict[str, np.ndarray]:
+def torch_layer_outputs(
+    model, inputs: list[np.ndarray], returned: Optional[list[np.ndarray]] = None
+) -> dict[str, np.ndarray]:
     """Run `model` under inference_mode with a forward hook on each SPEC_LAYERS submodule.
 
-    Returns the raw (torch-layout) output of each spec layer observed. A layer module that is called more
-    than once, or returns a tuple, breaks the one-module-per-layer contract and is an error.
+    Returns the raw (torch-layout) output of each spec layer observed; what forward() itself returns is
+    appended to `returned` when a list is given. A layer module that is called more than once, or returns a
+    tuple, breaks the one-module-per-layer contract and is an error.
     """
     import torch
 
@@ -42,10 +48,12 @@ def torch_layer_outputs(model, inputs: list[np.ndarray]) -> dict[str, np.ndarray
         handles.append(module.register_forward_hook(lambda _m, _i, out, name=name: captured[name].append(out)))
     try:
         with torch.inference_mode():
-            model(*(torch.from_numpy(x) for x in inputs))
+            final = model(*(torch.from_numpy(x) for x in inputs))
     finally:
         for handle in handles:
             handle.remove()
+    if returned is not None:
+        returned.extend(out.detach().cpu().numpy() for out in (final if isinstance(final, (tuple, list)) else [final]))
     result = {}
     for name, outs in captured.items():
         if len(outs) == 0:

@@ -6,10 +6,8 @@ import math
 
 import numpy as np
 
-from .report import LayerComparison
-
-# OUTPUT_LAYOUT / INPUT_LAYOUT values of an emitted torch module (see specbridge.emit).
-CHANNELS_FIRST, KERAS = "channels_first", "keras"
+from ..emit.torch.layout import CHANNELS_FIRST, KERAS  # OUTPUT_LAYOUT / INPUT_LAYOUT values of an emitted torch module
+from .report import KERAS_TO_TORCH, TORCH_TO_KERAS, LayerComparison
 
 
 def torch_to_keras_layout(array: np.ndarray, layout: str) -> np.ndarray:
@@ -31,24 +29,40 @@ def keras_to_torch_layout(array: np.ndarray, layout: str) -> np.ndarray:
 
 
 def compare_outputs(
-    name: str, kind: str, keras_out: np.ndarray, torch_out: np.ndarray, atol: float, rtol: float
+    name: str, kind: str, keras_out: np.ndarray, torch_out: np.ndarray, atol: float, rtol: float,
+    direction: str = KERAS_TO_TORCH,
 ) -> LayerComparison:
-    """ok when max|keras - torch| <= atol + rtol * max|keras| (a NaN or a shape mismatch is never ok)."""
-    expected = keras_out.astype(np.float64)
+    """ok when max|keras - torch| <= atol + rtol * max|reference| (a NaN or a shape mismatch is never ok).
+
+    The reference is the model the weights were drawn for (Keras, or torch for TORCH_TO_KERAS); NaN in the other
+    one points at a weight the transfer forgot.
+    """
+    (source, expected), (target, got) = _ordered(keras_out, torch_out, direction)
+    expected = expected.astype(np.float64)
     scale = float(np.max(np.abs(expected), initial=0.0, where=np.isfinite(expected)))
     if keras_out.shape != torch_out.shape:
         return _failed(
             name, kind, f"output shape {tuple(keras_out.shape)} in Keras but {tuple(torch_out.shape)} in PyTorch",
             scale,
         )
-    got = torch_out.astype(np.float64)
+    got = got.astype(np.float64)
     if not np.all(np.isfinite(expected)):
-        return _failed(name, kind, "Keras output has NaN or infinite values", scale)
+        return _failed(name, kind, f"{source} output has NaN or infinite values", scale)
     if not np.all(np.isfinite(got)):
-        return _failed(name, kind, "PyTorch output has NaN or infinite values (a weight not transferred?)", scale)
+        return _failed(name, kind, f"{target} output has NaN or infinite values (a weight not transferred?)", scale)
     max_abs = float(np.max(np.abs(expected - got), initial=0.0))
     max_rel = max_abs / scale if scale > 0 else (0.0 if max_abs == 0 else math.inf)
     return LayerComparison(name, kind, max_abs, max_rel, scale, ok=max_abs <= atol + rtol * scale)
+
+
+def _ordered(keras_out: np.ndarray, torch_out: np.ndarray, direction: str):
+    """((reference name, output), (copy name, output)) for a direction."""
+    keras, torch = ("Keras", keras_out), ("PyTorch", torch_out)
+    if direction == KERAS_TO_TORCH:
+        return keras, torch
+    if direction == TORCH_TO_KERAS:
+        return torch, keras
+    raise ValueError(f"unknown direction {direction!r} (expected {KERAS_TO_TORCH!r} or {TORCH_TO_KERAS!r})")
 
 
 def _failed(name: str, kind: str, note: str, scale: float = 0.0) -> LayerComparison:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .report import CrosscheckReport, LayerComparison
+from .report import TORCH_TO_KERAS, CrosscheckReport, LayerComparison
 
 _HEADER = ("layer", "type", "max abs err", "max rel err", "max |out|", "")
 
@@ -10,9 +10,12 @@ _HEADER = ("layer", "type", "max abs err", "max rel err", "max |out|", "")
 def render_text(report: CrosscheckReport) -> str:
     rows = [_HEADER] + [_row(layer) for layer in report.layers]
     widths = [max(len(row[i]) for row in rows) for i in range(len(_HEADER))]
+    models, reference = "Keras vs PyTorch", "keras"
+    if report.direction == TORCH_TO_KERAS:
+        models, reference = "PyTorch vs Keras (weights copied from PyTorch)", "torch"
     lines = [
-        f"crosscheck {report.spec}: Keras vs PyTorch, {report.dtype}, {report.samples} samples, seed {report.seed}",
-        f"a layer agrees when max|keras - torch| <= {report.atol:g} + {report.rtol:g} * max|keras output|",
+        f"crosscheck {report.spec}: {models}, {report.dtype}, {report.samples} samples, seed {report.seed}",
+        f"a layer agrees when max|keras - torch| <= {report.atol:g} + {report.rtol:g} * max|{reference} output|",
         "",
     ]
     lines += ["  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]

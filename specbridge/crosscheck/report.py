@@ -6,20 +6,25 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Optional
 
+# Which model the random weights are drawn for, and so whose outputs are the reference (the other one gets a copy).
+KERAS_TO_TORCH, TORCH_TO_KERAS = "keras_to_torch", "torch_to_keras"
+DIRECTIONS = (KERAS_TO_TORCH, TORCH_TO_KERAS)
+
 
 @dataclass(frozen=True)
 class LayerComparison:
     """Keras vs PyTorch output of one spec layer.
 
-    max_rel_error is the max absolute error divided by the largest |Keras output| of the layer: an elementwise
-    relative error explodes on outputs near zero (ReLU zeros, centred activations), a scaled one does not.
+    max_rel_error is the max absolute error divided by the largest |output| of the reference model (the one the
+    weights come from: Keras unless the direction is torch_to_keras): an elementwise relative error explodes on
+    outputs near zero (ReLU zeros, centred activations), a scaled one does not.
     """
 
     name: str
     kind: str
     max_abs_error: float
     max_rel_error: float
-    max_abs_output: float  # the largest |Keras output| of the layer: the scale tolerances are relative to
+    max_abs_output: float  # the largest |reference output| of the layer: the scale tolerances are relative to
     ok: bool
     note: Optional[str] = None  # why the layer could not be compared numerically (shape mismatch, NaN...)
 
@@ -34,6 +39,7 @@ class CrosscheckReport:
     rtol: float
     layers: list[LayerComparison] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # spec layers reaching no output: in neither model
+    direction: str = KERAS_TO_TORCH
 
     @property
     def ok(self) -> bool:
@@ -70,6 +76,7 @@ class CrosscheckReport:
             "first_divergence": self.first_divergence,
             "layers": [{k: _finite(v) for k, v in asdict(layer).items()} for layer in self.layers],
             "skipped": list(self.skipped),
+            "direction": self.direction,
         }
 
 

@@ -6,13 +6,15 @@ import os
 from contextlib import contextmanager
 from typing import Optional
 
+import numpy as np
+
 from ..check import CheckResult
 from ..emit.errors import SpecHasErrors
 from .capture import keras_layer_outputs, torch_layer_outputs
 from .compare import compare_outputs, keras_to_torch_layout, torch_to_keras_layout
 from .inputs import random_inputs
-from .randomize import randomize_keras_weights
-from .report import CrosscheckReport, LayerComparison
+from .randomize import poison_keras_weights, poison_torch_weights, randomize_keras_weights, randomize_torch_weights
+from .report import DIRECTIONS, KERAS_TO_TORCH, TORCH_TO_KERAS, CrosscheckReport, LayerComparison
 
 DTYPES = ("float32", "float64")
 # Correctly translated models differ by float rounding only: ~1e-6 absolute in float32 (REFERENCE.md 6), ~1e-12
@@ -32,19 +34,25 @@ def run_crosscheck(
     seed: int = 0,
     atol: Optional[float] = None,
     rtol: Optional[float] = None,
+    direction: str = KERAS_TO_TORCH,
 ) -> CrosscheckReport:
     """Cross-check the Keras and PyTorch models emitted for a valid spec.
 
-    A layer is ok when max|keras - torch| <= atol + rtol * max|keras output|; atol/rtol default per dtype
-    (DEFAULT_TOLERANCES). Raises SpecHasErrors for a spec with errors, specbridge.emit.NotExpressible for a
-    layer a framework cannot express, specbridge.emit.MissingExtra when Keras or torch is not installed.
+    `direction` says which model gets the random weights and which one a copy: keras_to_torch (the default)
+    tests specbridge.emit.weights.keras_to_torch, torch_to_keras tests torch_to_keras. A layer is ok when
+    max|keras - torch| <= atol + rtol * max|reference output|, the reference being the model the weights come
+    from; atol/rtol default per dtype (DEFAULT_TOLERANCES). Raises SpecHasErrors for a spec with errors,
+    specbridge.emit.NotExpressible for a layer a framework cannot express, specbridge.emit.MissingExtra when
+    Keras or torch is not installed.
     """
     if dtype not in DTYPES:
         raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
+    if direction not in DIRECTIONS:
+        raise ValueError(f"direction must be one of {', '.join(DIRECTIONS)}, got {direction!r}")
     if not result.ok or not result.document.valid:
         raise SpecHasErrors(result)
     atol, rtol = tolerances(dtype, atol, rtol)
-    keras_model, torch_model = build_pair(result, dtype, seed)
+    keras_model, torch_model = build_pair(result, dtype, seed, direction)
     # A layer whose output reaches no model output (warning SB103) is not part of the functional Keras model.
     built = {layer.name for layer in keras_model.layers}
     spec_layers = [(e.name, e.layer.kind) for e in result.document.entries if e.name in built]
@@ -54,58 +62,75 @@ def run_crosscheck(
     keras_outputs = keras_layer_outputs(keras_model, [name for name, _ in spec_layers], inputs)
     torch_inputs = [keras_to_torch_layout(x, torch_model.INPUT_LAYOUT[spec_input.name])
                     for x, spec_input in zip(inputs, result.document.spec().named_inputs(), strict=True)]
-    torch_outputs = torch_layer_outputs(torch_model, torch_inputs)
+    returned: list = []
+    torch_outputs = torch_layer_outputs(torch_model, torch_inputs, returned)
+    not_returned = unreturned_outputs(result, torch_outputs, returned)
 
     layers = []
     for name, kind in spec_layers:
-        if name not in torch_outputs:
-            layers.append(LayerComparison(name, kind, float("inf"), float("inf"), 0.0, ok=False,
-                                          note="the PyTorch model has no module observed for this layer"))
+        if name not in torch_outputs or name in not_returned:
+            note = not_returned.get(name, "the PyTorch model has no module observed for this layer")
+            layers.append(LayerComparison(name, kind, float("inf"), float("inf"), 0.0, ok=False, note=note))
             continue
         torch_out = torch_to_keras_layout(torch_outputs[name], torch_model.OUTPUT_LAYOUT[name])
-        layers.append(compare_outputs(name, kind, keras_outputs[name], torch_out, atol, rtol))
-    return CrosscheckReport(result.document.spec().name, dtype, samples, seed, atol, rtol, layers, skipped)
+        layers.append(compare_outputs(name, kind, keras_outputs[name], torch_out, atol, rtol, direction))
+    return CrosscheckReport(result.document.spec().name, dtype, samples, seed, atol, rtol, layers, skipped, direction)
 
 
-def build_pair(result: CheckResult, dtype: str, seed: int):
-    """Both emitted models in `dtype`, the Keras one with random weights and the torch one with the same.
+def output_names(result: CheckResult) -> list[str]:
+    """The spec's model outputs, in order: `outputs`, or else the last layer."""
+    spec = result.document.spec()
+    return list(spec.outputs) if spec.outputs else [result.document.entries[-1].name]
 
-    Torch parameters and BatchNorm statistics are set to NaN before the transfer, so a weight that the
-    transfer forgets poisons its layer's output instead of silently keeping torch's initialization.
+
+def unreturned_outputs(result: CheckResult, captured: dict, returned: list) -> dict[str, str]:
+    """{output layer: why} for each model output that forward() does not return as its module computed it.
+
+    The layer comparison watches the modules; this checks that forward() hands those very tensors back.
     """
-    from ..emit import require, to_keras, to_torch
+    names = output_names(result)
+    if len(returned) != len(names):
+        why = f"forward() returns {len(returned)} tensors for {len(names)} model outputs"
+        return dict.fromkeys(names, why)
+    return {name: "forward() returns a different tensor than this layer's module computed"
+            for name, value in zip(names, returned, strict=True)
+            if name in captured and not np.array_equal(value, captured[name], equal_nan=True)}
 
-    require("keras", "TensorFlow/Keras", "keras")
-    require("tensorflow", "TensorFlow/Keras", "keras")
-    require("torch", "PyTorch", "torch")
+
+def build_pair(result: CheckResult, dtype: str, seed: int, direction: str = KERAS_TO_TORCH):
+    """Both emitted models in `dtype`, one with seeded random weights and the other with a copy of them.
+
+    keras_to_torch randomizes the Keras model and copies into torch; torch_to_keras the other way round. The
+    receiving model's weights are set to NaN before the transfer, so a weight that the transfer forgets poisons
+    its layer's output instead of silently keeping the framework's initialization.
+    """
+    from .. import extras
+    from ..emit import MissingExtra, to_keras, to_torch
+
+    for absent in extras.missing("keras", "torch"):
+        raise MissingExtra(absent.framework, absent.name)
     # Before TensorFlow loads: quiet its C++ logging, and use the backend the emitted Keras code is checked on.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     import keras
     import torch
 
-    from ..emit.weights import keras_to_torch
+    from ..emit.weights import keras_to_torch, torch_to_keras
 
     keras.utils.set_random_seed(seed)
     with keras_dtype(dtype):
         keras_model = to_keras(result)
     torch_model = to_torch(result).to(getattr(torch, dtype))
     torch_model.eval()
-    randomize_keras_weights(keras_model, seed)
-    poison_torch_weights(torch_model)
-    keras_to_torch(keras_model, torch_model, result)
+    if direction == TORCH_TO_KERAS:
+        randomize_torch_weights(torch_model, seed)
+        poison_keras_weights(keras_model)
+        torch_to_keras(torch_model, keras_model, result)
+    else:
+        randomize_keras_weights(keras_model, seed)
+        poison_torch_weights(torch_model)
+        keras_to_torch(keras_model, torch_model, result)
     return keras_model, torch_model
-
-
-def poison_torch_weights(model) -> None:
-    import torch
-
-    with torch.no_grad():
-        for parameter in model.parameters():
-            parameter.fill_(float("nan"))
-        for name, buffer in model.named_buffers():
-            if name.endswith(("running_mean", "running_var")):
-                buffer.fill_(float("nan"))
 
 
 @contextmanager

@@ -43,10 +43,11 @@ def load_module(source_code: str, label: str) -> types.ModuleType:
 
 
 def require(module: str, framework: str, extra: str) -> None:
-    import importlib.util
+    """Raise MissingExtra unless the framework of `extra` is installed (the table is specbridge.extras')."""
+    from ..extras import missing
 
-    if importlib.util.find_spec(module) is None:
-        raise MissingExtra(framework, extra)
+    for absent in missing(extra):
+        raise MissingExtra(absent.framework, absent.name)
 
 
 def to_keras(source: Any):

@@ -97,11 +97,11 @@ def layer_call(layer: Layer, ctx: KerasCtx, *positional: str, **overrides: Any) 
     P.GlobalMaxPooling1D, P.GlobalMaxPooling2D, P.GlobalMaxPooling3D,
     P.GlobalAveragePooling1D, P.GlobalAveragePooling2D, P.GlobalAveragePooling3D,
     K.Dense, K.Embedding, K.Dropout, K.SpatialDropout1D, K.SpatialDropout2D, K.SpatialDropout3D,
-    K.ActivationLayer, K.ReLU, K.LeakyReLU, K.ELU, K.Softmax,
-    N.BatchNormalization, N.LayerNormalization,
+    K.ActivationLayer, K.ReLU, K.LeakyReLU, K.ELU, K.PReLU, K.Softmax,
+    N.BatchNormalization, N.LayerNormalization, N.GroupNormalization,
     R.ZeroPadding1D, R.ZeroPadding2D, R.ZeroPadding3D, R.Cropping1D, R.Cropping2D, R.Cropping3D,
     R.UpSampling1D, R.UpSampling2D, R.UpSampling3D, R.Flatten, R.Reshape, R.Permute, R.RepeatVector,
-    RC.SimpleRNN, RC.LSTM, RC.GRU,
+    RC.SimpleRNN, RC.LSTM, RC.GRU, RC.ConvLSTM2D,
     M.Concatenate, M.Add, M.Subtract, M.Multiply, M.Average, M.Maximum, M.Minimum,
 )
 def same_layer(layer: Layer, ctx: KerasCtx) -> list[str]:

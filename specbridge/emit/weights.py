@@ -155,6 +155,18 @@ def embedding(klayer, tmod, layer) -> list[Pair]:
     return [same(klayer.embeddings, emb.weight)]
 
 
+@converter(N.GroupNormalization)
+def group_norm(klayer, tmod, layer) -> list[Pair]:
+    (gn,) = find(tmod, "GroupNorm")
+    return [same(klayer.gamma, gn.weight), same(klayer.beta, gn.bias)] if layer.scale else []
+
+
+@converter(K.PReLU)
+def prelu(klayer, tmod, layer) -> list[Pair]:
+    (module,) = find(tmod, "KerasPReLU")
+    return [same(klayer.alpha, module.alpha)]
+
+
 # ---------------------------------------------------------------- recurrent
 
 
@@ -215,6 +227,15 @@ def _suffixes(rnn) -> tuple[str, str]:
 def recurrent(klayer, tmod, layer) -> list[Pair]:
     rnn = _rnn(tmod)
     return recurrent_pairs(klayer.cell, rnn, layer, _suffixes(rnn)[0])
+
+
+@converter(RC.ConvLSTM2D)
+def conv_lstm(klayer, tmod, layer) -> list[Pair]:
+    """Kernels (kh, kw, in, 4f) -> Conv2d (4f, in, kh, kw); the gate blocks i, f, c, o are in the same order."""
+    (module,) = find(tmod, "ConvLSTM2D")
+    cell = klayer.cell
+    return [permuted(cell.kernel, module.input_conv.weight, kernel_perm(2)),
+            permuted(cell.recurrent_kernel, module.recurrent_conv.weight, kernel_perm(2))] + _bias(cell, module.input_conv)
 
 
 @converter(RC.Bidirectional)

@@ -1,7 +1,7 @@
 """`specbridge explain`: for each layer, where its output shape and parameter count come from.
 
-The arithmetic lines are the LayerRecord.steps that shape inference wrote; this module only frames
-them with the layer's input and output shapes, in spec order. A layer that could not be inferred
+The arithmetic lines are the LayerRecord.steps that shape inference wrote (as data; report/steps.py words
+them); this module only frames them with the layer's input and output shapes, in spec order. A layer that could not be inferred
 shows its diagnostic in place, or says which earlier problem kept it from being computed.
 """
 
@@ -15,6 +15,7 @@ from ..diagnostics.render import text
 from ..diagnostics.render.styled import Line, line
 from ..shapes.records import LayerRecord, format_shape
 from .common import batch_shape, input_shapes
+from .steps import render_step, step_document
 
 INTRO = (
     "Shapes are written as Keras prints them: the first axis is the batch, None means any batch size. "
@@ -46,7 +47,7 @@ def title(entry) -> str:
 
 def explain_record(r: LayerRecord) -> list[Line]:
     out = [line((f"{r.name} ({r.kind})", "bold")), line("  " + inputs_line(r))]
-    out.extend(line("  ", (step, "cyan")) for step in r.steps)
+    out.extend(line("  ", (render_step(step), "cyan")) for step in r.steps)
     out.append(line("  ", ("output: " + format_shape(r.output_shape), "bold")))
     out.append(line("  " + params_line(r)))
     return out
@@ -96,7 +97,10 @@ def render_text(
 
 
 def document(result: CheckResult) -> dict:
-    """The `explain --format json` document: the same content, as data."""
+    """The `explain --format json` document: the same content, as data.
+
+    Each step is an object: topic, formula, values, result, and the sentence the text output prints (report/steps.py).
+    """
     return {
         "name": result.document.header.name if result.document.header else None,
         "inputs": [
@@ -111,7 +115,7 @@ def document(result: CheckResult) -> dict:
                     {"name": name, "shape": batch_shape(shape)}
                     for name, shape in zip(r.inputs, r.input_shapes, strict=True)
                 ],
-                "steps": list(r.steps),
+                "steps": [step_document(step) for step in r.steps],
                 "output_shape": batch_shape(r.output_shape),
                 "params": r.params,
                 "trainable_params": r.trainable_params,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
 Shape = tuple  # of Optional[int], batch axis excluded
 
@@ -21,6 +22,89 @@ class Tensor:
         return len(self.shape) + 1
 
 
+class Values(Mapping):
+    """An immutable, hashable name -> value mapping (the numbers and names a Step used), in insertion order.
+
+    Values are kept as given (a list still renders as [1, 2]); the hash treats lists as tuples, so that a step
+    stays hashable like the records that hold it.
+    """
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items=()):
+        pairs = items.items() if isinstance(items, Mapping) else items
+        object.__setattr__(self, "_items", tuple((str(k), v) for k, v in pairs))
+
+    def __getitem__(self, key: str) -> Any:
+        for name, value in self._items:
+            if name == key:
+                return value
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, _ in self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __hash__(self) -> int:
+        return hash(frozen(self._items))
+
+    def __setattr__(self, name, value):
+        raise AttributeError("Values is immutable")
+
+    def __reduce__(self):
+        return (Values, (self._items,))
+
+    def __repr__(self) -> str:
+        return repr(dict(self._items))
+
+
+def frozen(value: Any) -> Any:
+    """Lists (of lists) -> tuples."""
+    return tuple(frozen(v) for v in value) if isinstance(value, (list, tuple)) else value
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the arithmetic behind a layer's shape or parameter count, as data.
+
+    - topic: a short key: an axis name ("rows", "steps"), "params", "kernel shape", "channels", "shape",
+      "note" (a remark with no result)...
+    - template: the sentence, a str.format template over `values` plus `topic` and `result`;
+      report/steps.py renders it (explain's text). Besides the standard format specs, the renderer knows
+      `{n:,}` (1,234; None stays "None"), `{s:shape}` / `{s:batch}` (a shape without / with the batch
+      axis, as Keras prints it), `{ss:shapes}` (a list of shapes, batch included) and, on a sequence,
+      any other spec joins the items with it (`{kernel:x}` -> 8x8, `{kernel:*}` -> 8*8).
+    - values: the numbers and names used (a dict is accepted and stored as an immutable Values).
+    - result: what the step computes (a length, a count, a shape), None for a remark.
+    - formula: the symbolic formula in the names of `values`, when there is one.
+    - within: the wrappers the step was computed inside, outermost first (rendered as "label: " prefixes).
+
+    >>> step = Step("rows", "{topic}: floor(({L} - {k}) / {s}) + 1 = {result}", {"L": 128, "k": 8, "s": 2}, 61,
+    ...             formula="floor((L - k) / s) + 1")
+    >>> step.values["L"], step.result
+    (128, 61)
+
+    renders as "rows: floor((128 - 8) / 2) + 1 = 61". A remark: Step("note", "the shape is unchanged").
+    """
+
+    topic: str
+    template: str
+    values: Mapping[str, Any] = field(default_factory=Values)
+    result: Any = None
+    formula: Optional[str] = None
+    within: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        if not isinstance(self.values, Values):
+            object.__setattr__(self, "values", Values(self.values))
+
+    def inside(self, label: str) -> Step:
+        """The same step seen from a wrapper: rendered with a "label: " prefix."""
+        return Step(self.topic, self.template, self.values, self.result, self.formula, (label, *self.within))
+
+
 @dataclass(frozen=True)
 class Inferred:
     """What a layer's inference function returns."""
@@ -30,8 +114,8 @@ class Inferred:
     # None: all params are trainable (unless the layer has trainable: false).
     trainable_params: Optional[int] = None
     dtype: Optional[str] = None  # None: same as the (first) input
-    # The arithmetic behind shape and params, in plain words (used by `explain`).
-    steps: tuple[str, ...] = ()
+    # The arithmetic behind shape and params, as data (report/steps.py words it for `explain`).
+    steps: tuple[Step, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -44,7 +128,7 @@ class LayerRecord:
     output: Tensor
     params: int
     trainable_params: int
-    steps: tuple[str, ...] = field(default=())
+    steps: tuple[Step, ...] = field(default=())
 
     @property
     def output_shape(self) -> Shape:

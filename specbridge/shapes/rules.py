@@ -1,12 +1,15 @@
 """Shape arithmetic as small pure functions (Keras 3's operation_utils, with unknown dims).
 
 Every function accepts None for an unknown length and returns None for an unknown result; only
-known lengths can fail. Results are returned with the formula, for `explain`.
+known lengths can fail. The per-axis length functions return a Step (records.Step): the length is its
+`result`, with the formula and the numbers behind it, for `explain`; `axis` names the step's topic.
 """
 
 from __future__ import annotations
 
 from typing import Optional
+
+from .records import Step
 
 Length = Optional[int]
 
@@ -44,65 +47,101 @@ def effective_kernel(kernel: int, dilation: int) -> int:
     return (kernel - 1) * dilation + 1
 
 
-def conv_output_length(length: Length, kernel: int, stride: int, padding: str, dilation: int = 1) -> tuple[Length, str]:
-    """Output length of a convolution along one axis.
+def length_step(axis: str, arithmetic: str, values: dict, result: Length, formula: str) -> Step:
+    """The step of one axis length: rendered "rows: <arithmetic with the numbers> = <result>"."""
+    return Step(axis, "{topic}: " + arithmetic, values, result, formula=formula)
 
-    >>> conv_output_length(128, 8, 2, "valid")
-    (61, 'floor((128 - 8) / 2) + 1 = 61')
-    >>> conv_output_length(7, 3, 2, "same")
-    (4, 'ceil(7 / 2) = 4')
-    >>> conv_output_length(None, 3, 1, "valid")
-    (None, 'unknown in, unknown out')
+
+def unknown_length(axis: str) -> Step:
+    """An unknown input length gives an unknown output length."""
+    return Step(axis, "{topic}: unknown in, unknown out", {"L": None}, None)
+
+
+def kernel_values(kernel: int, dilation: int) -> dict:
+    """k, and d and keff = (k - 1) * d + 1 when the kernel is dilated."""
+    if dilation == 1:
+        return {"k": kernel}
+    return {"k": kernel, "d": dilation, "keff": effective_kernel(kernel, dilation)}
+
+
+def conv_output_length(
+    length: Length, kernel: int, stride: int, padding: str, dilation: int = 1, axis: str = "length"
+) -> Step:
+    """Output length of a convolution along one axis (the step's result).
+
+    >>> step = conv_output_length(128, 8, 2, "valid", axis="rows")
+    >>> step.result, step.formula, dict(step.values)
+    (61, 'floor((L - k) / s) + 1', {'L': 128, 'k': 8, 's': 2})
+    >>> step = conv_output_length(7, 3, 2, "same")
+    >>> step.result, step.formula, dict(step.values)
+    (4, 'ceil(L / s)', {'L': 7, 's': 2})
+    >>> step = conv_output_length(10, 3, 1, "valid", dilation=2)
+    >>> step.result, step.formula, dict(step.values)
+    (6, 'L - keff + 1', {'L': 10, 'k': 3, 'd': 2, 'keff': 5})
+    >>> conv_output_length(None, 3, 1, "valid").result is None
+    True
     """
     if length is None:
-        return None, "unknown in, unknown out"
+        return unknown_length(axis)
     if padding in ("same", "causal"):
         out = ceil_div(length, stride)
-        return out, (f"ceil({length} / {stride}) = {out}" if stride > 1 else f"{padding} padding keeps {length}")
-    keff = effective_kernel(kernel, dilation)
-    out = (length - keff) // stride + 1
-    span = f"{kernel}" if dilation == 1 else f"{keff} (dilated kernel (k-1)*d+1)"
+        if stride == 1:
+            return length_step(axis, "{padding} padding keeps {L}", {"L": length, "padding": padding}, out, "L")
+        return length_step(axis, "ceil({L} / {s}) = {result}", {"L": length, "s": stride}, out, "ceil(L / s)")
+    out = (length - effective_kernel(kernel, dilation)) // stride + 1
+    values = {"L": length, **kernel_values(kernel, dilation)}
+    span, k = ("{k}", "k") if dilation == 1 else ("{keff} (dilated kernel (k-1)*d+1)", "keff")
     if stride == 1:
-        return out, f"{length} - {span} + 1 = {out}"
-    return out, f"floor(({length} - {span}) / {stride}) + 1 = {out}"
+        return length_step(axis, f"{{L}} - {span} + 1 = {{result}}", values, out, f"L - {k} + 1")
+    values["s"] = stride
+    return length_step(axis, f"floor(({{L}} - {span}) / {{s}}) + 1 = {{result}}", values, out, f"floor((L - {k}) / s) + 1")
 
 
-def pool_output_length(length: Length, pool: int, stride: int, padding: str) -> tuple[Length, str]:
-    """Output length of a max/average pooling window along one axis.
+def pool_output_length(length: Length, pool: int, stride: int, padding: str, axis: str = "length") -> Step:
+    """Output length of a max/average pooling window along one axis (the step's result).
 
-    >>> pool_output_length(25, 2, 1, "same")
-    (25, "'same' padding with stride 1 keeps 25")
-    >>> pool_output_length(26, 2, 2, "valid")
-    (13, 'floor((26 - 2) / 2) + 1 = 13')
-    >>> pool_output_length(3, 5, 5, "valid")
-    (0, 'floor((3 - 5) / 5) + 1 = 0')
-    >>> pool_output_length(None, 2, 2, "valid")
-    (None, 'unknown in, unknown out')
+    >>> step = pool_output_length(25, 2, 1, "same")
+    >>> step.result, step.formula, dict(step.values)
+    (25, 'L', {'L': 25})
+    >>> step = pool_output_length(26, 2, 2, "valid")
+    >>> step.result, step.formula, dict(step.values)
+    (13, 'floor((L - pool) / s) + 1', {'L': 26, 'pool': 2, 's': 2})
+    >>> pool_output_length(3, 5, 5, "valid").result
+    0
+    >>> pool_output_length(None, 2, 2, "valid").result is None
+    True
     """
     if length is None:
-        return None, "unknown in, unknown out"
+        return unknown_length(axis)
     if padding == "same":
         out = ceil_div(length, stride)
         if stride == 1:
-            return out, f"'same' padding with stride 1 keeps {length}"
-        return out, f"ceil({length} / {stride}) = {out}"
+            return length_step(axis, "'same' padding with stride 1 keeps {L}", {"L": length}, out, "L")
+        return length_step(axis, "ceil({L} / {s}) = {result}", {"L": length, "s": stride}, out, "ceil(L / s)")
     out = (length - pool) // stride + 1
-    return out, f"floor(({length} - {pool}) / {stride}) + 1 = {out}"
+    values = {"L": length, "pool": pool, "s": stride}
+    return length_step(axis, "floor(({L} - {pool}) / {s}) + 1 = {result}", values, out, "floor((L - pool) / s) + 1")
 
 
-def explicit_padding_length(length: Length, kernel: int, stride: int, pad: int, dilation: int = 1) -> tuple[Length, str]:
+def explicit_padding_length(
+    length: Length, kernel: int, stride: int, pad: int, dilation: int = 1, axis: str = "length"
+) -> Step:
     """PyTorch-style explicit padding p on both sides: floor((L + 2p - d(k-1) - 1) / s) + 1.
 
-    >>> explicit_padding_length(28, 3, 1, 1)
-    (28, 'floor((28 + 2*1 - 3) / 1) + 1 = 28')
-    >>> explicit_padding_length(7, 3, 1, 1, dilation=2)
-    (5, 'floor((7 + 2*1 - 5) / 1) + 1 = 5')
+    >>> step = explicit_padding_length(28, 3, 1, 1)
+    >>> step.result, step.formula, dict(step.values)
+    (28, 'floor((L + 2*p - keff) / s) + 1', {'L': 28, 'p': 1, 'k': 3, 'd': 1, 'keff': 3, 's': 1})
+    >>> explicit_padding_length(7, 3, 1, 1, dilation=2).result
+    5
     """
     if length is None:
-        return None, "unknown in, unknown out"
+        return unknown_length(axis)
     keff = effective_kernel(kernel, dilation)
     out = (length + 2 * pad - keff) // stride + 1
-    return out, f"floor(({length} + 2*{pad} - {keff}) / {stride}) + 1 = {out}"
+    values = {"L": length, "p": pad, "k": kernel, "d": dilation, "keff": keff, "s": stride}
+    return length_step(
+        axis, "floor(({L} + 2*{p} - {keff}) / {s}) + 1 = {result}", values, out, "floor((L + 2*p - keff) / s) + 1"
+    )
 
 
 def same_padding(length: Length, kernel: int, stride: int, dilation: int = 1) -> tuple[int, int]:
@@ -137,8 +176,9 @@ def torch_pad_order(pads) -> tuple[int, ...]:
 
 
 def deconv_output_length(
-    length: Length, kernel: int, stride: int, padding: str, output_padding: Optional[int] = None, dilation: int = 1
-) -> tuple[Length, str]:
+    length: Length, kernel: int, stride: int, padding: str, output_padding: Optional[int] = None, dilation: int = 1,
+    axis: str = "length",
+) -> Step:
     """Keras's transposed-convolution length (keras/src/backend/common/backend_utils.py,
     _get_output_shape_given_tf_padding). keff = (k-1)*d + 1.
 
@@ -147,92 +187,106 @@ def deconv_output_length(
     - same, no output_padding: L * s
     - same with output_padding: (L - 1) * s + (keff % 2) + op
 
-    >>> deconv_output_length(5, 3, 2, "valid")
-    (11, '(5 - 1) * 2 + max(3, 2) = 11')
-    >>> deconv_output_length(5, 2, 3, "valid")
-    (15, '(5 - 1) * 3 + max(2, 3) = 15')
-    >>> deconv_output_length(5, 3, 2, "same")
-    (10, '5 * 2 = 10')
-    >>> deconv_output_length(9, 3, 2, "valid", output_padding=1)
-    (20, '(9 - 1) * 2 + 3 + 1 = 20')
-    >>> deconv_output_length(5, 4, 3, "same", output_padding=2)
-    (14, '(5 - 1) * 3 + (4 % 2) + 2 = 14')
-    >>> deconv_output_length(5, 2, 1, "same", output_padding=0, dilation=3)
-    (4, '(5 - 1) * 1 + (4 % 2) + 0 = 4')
-    >>> deconv_output_length(None, 3, 2, "same")
-    (None, 'unknown in, unknown out')
+    >>> step = deconv_output_length(5, 3, 2, "valid")
+    >>> step.result, step.formula, dict(step.values)
+    (11, '(L - 1) * s + max(keff, s)', {'L': 5, 'k': 3, 'd': 1, 'keff': 3, 's': 2})
+    >>> deconv_output_length(5, 2, 3, "valid").result, deconv_output_length(5, 3, 2, "same").result
+    (15, 10)
+    >>> step = deconv_output_length(9, 3, 2, "valid", output_padding=1)
+    >>> step.result, step.formula
+    (20, '(L - 1) * s + keff + op')
+    >>> step = deconv_output_length(5, 4, 3, "same", output_padding=2)
+    >>> step.result, step.formula
+    (14, '(L - 1) * s + (keff % 2) + op')
+    >>> deconv_output_length(5, 2, 1, "same", output_padding=0, dilation=3).result
+    4
+    >>> deconv_output_length(None, 3, 2, "same").result is None
+    True
     """
     if length is None:
-        return None, "unknown in, unknown out"
+        return unknown_length(axis)
     keff = effective_kernel(kernel, dilation)
+    values = {"L": length, "k": kernel, "d": dilation, "keff": keff, "s": stride}
     if output_padding is None:
         if padding == "valid":
             out = (length - 1) * stride + max(keff, stride)
-            return out, f"({length} - 1) * {stride} + max({keff}, {stride}) = {out}"
-        out = length * stride
-        return out, f"{length} * {stride} = {out}"
+            arithmetic, formula = "({L} - 1) * {s} + max({keff}, {s}) = {result}", "(L - 1) * s + max(keff, s)"
+        else:
+            out = length * stride
+            arithmetic, formula = "{L} * {s} = {result}", "L * s"
+        return length_step(axis, arithmetic, values, out, formula)
+    values["op"] = output_padding
     if padding == "valid":
         out = (length - 1) * stride + keff + output_padding
-        return out, f"({length} - 1) * {stride} + {keff} + {output_padding} = {out}"
-    out = (length - 1) * stride + (keff % 2) + output_padding
-    return out, f"({length} - 1) * {stride} + ({keff} % 2) + {output_padding} = {out}"
+        arithmetic, formula = "({L} - 1) * {s} + {keff} + {op} = {result}", "(L - 1) * s + keff + op"
+    else:
+        out = (length - 1) * stride + (keff % 2) + output_padding
+        arithmetic, formula = "({L} - 1) * {s} + ({keff} % 2) + {op} = {result}", "(L - 1) * s + (keff % 2) + op"
+    return length_step(axis, arithmetic, values, out, formula)
 
 
 def explicit_deconv_length(
-    length: Length, kernel: int, stride: int, pad: int, output_padding: int = 0, dilation: int = 1
-) -> tuple[Length, str]:
+    length: Length, kernel: int, stride: int, pad: int, output_padding: int = 0, dilation: int = 1,
+    axis: str = "length",
+) -> Step:
     """PyTorch ConvTranspose with explicit padding p: (L - 1) * s - 2p + (k-1)*d + 1 + op.
 
-    >>> explicit_deconv_length(5, 3, 2, 1)
-    (9, '(5 - 1) * 2 - 2*1 + 3 + 0 = 9')
-    >>> explicit_deconv_length(5, 4, 2, 1, output_padding=1)
-    (11, '(5 - 1) * 2 - 2*1 + 4 + 1 = 11')
+    >>> step = explicit_deconv_length(5, 3, 2, 1)
+    >>> step.result, step.formula
+    (9, '(L - 1) * s - 2*p + keff + op')
+    >>> explicit_deconv_length(5, 4, 2, 1, output_padding=1).result
+    11
     """
     if length is None:
-        return None, "unknown in, unknown out"
+        return unknown_length(axis)
     keff = effective_kernel(kernel, dilation)
     out = (length - 1) * stride - 2 * pad + keff + output_padding
-    return out, f"({length} - 1) * {stride} - 2*{pad} + {keff} + {output_padding} = {out}"
+    values = {"L": length, "p": pad, "k": kernel, "d": dilation, "keff": keff, "s": stride, "op": output_padding}
+    return length_step(
+        axis, "({L} - 1) * {s} - 2*{p} + {keff} + {op} = {result}", values, out, "(L - 1) * s - 2*p + keff + op"
+    )
 
 
-def padded_length(length: Length, before: int, after: int) -> tuple[Length, str]:
+def padded_length(length: Length, before: int, after: int, axis: str = "length") -> Step:
     """ZeroPadding along one axis: L + before + after.
 
-    >>> padded_length(28, 2, 2)
-    (32, '28 + 2 + 2 = 32')
-    >>> padded_length(None, 1, 1)
-    (None, 'unknown in, unknown out')
+    >>> step = padded_length(28, 2, 2)
+    >>> step.result, step.formula, dict(step.values)
+    (32, 'L + before + after', {'L': 28, 'before': 2, 'after': 2})
+    >>> padded_length(None, 1, 1).result is None
+    True
     """
     if length is None:
-        return None, "unknown in, unknown out"
+        return unknown_length(axis)
     out = length + before + after
-    return out, f"{length} + {before} + {after} = {out}"
+    values = {"L": length, "before": before, "after": after}
+    return length_step(axis, "{L} + {before} + {after} = {result}", values, out, "L + before + after")
 
 
-def cropped_length(length: Length, before: int, after: int) -> tuple[Length, str]:
+def cropped_length(length: Length, before: int, after: int, axis: str = "length") -> Step:
     """Cropping along one axis: L - before - after (the caller rejects a result <= 0).
 
-    >>> cropped_length(32, 2, 3)
-    (27, '32 - 2 - 3 = 27')
-    >>> cropped_length(5, 2, 3)
-    (0, '5 - 2 - 3 = 0')
+    >>> cropped_length(32, 2, 3).result, cropped_length(5, 2, 3).result
+    (27, 0)
     """
     if length is None:
-        return None, "unknown in, unknown out"
+        return unknown_length(axis)
     out = length - before - after
-    return out, f"{length} - {before} - {after} = {out}"
+    values = {"L": length, "before": before, "after": after}
+    return length_step(axis, "{L} - {before} - {after} = {result}", values, out, "L - before - after")
 
 
-def upsampled_length(length: Length, size: int) -> tuple[Length, str]:
+def upsampled_length(length: Length, size: int, axis: str = "length") -> Step:
     """UpSampling along one axis: each cell is repeated `size` times.
 
-    >>> upsampled_length(7, 3)
-    (21, '7 * 3 = 21')
+    >>> step = upsampled_length(7, 3)
+    >>> step.result, step.formula, dict(step.values)
+    (21, 'L * size', {'L': 7, 'size': 3})
     """
     if length is None:
-        return None, "unknown in, unknown out"
+        return unknown_length(axis)
     out = length * size
-    return out, f"{length} * {size} = {out}"
+    return length_step(axis, "{L} * {size} = {result}", {"L": length, "size": size}, out, "L * size")
 
 
 def reshape_output(shape, target) -> tuple[Optional[tuple], Optional[int], Optional[int]]:

@@ -290,32 +290,31 @@ def load_text(text: str, file: Optional[str] = None) -> Document:
         )
         return doc
 
-    names = _assign_names(raw_layers)
-    for index, raw in enumerate(raw_layers):
-        path = ("layers", index)
-        name = names[index]
-        if not isinstance(raw, dict):
-            doc.diagnostics.append(
-                codes.INVALID_SPEC(f"layer {index} must be a mapping with a `type`, got {raw!r}",
-                                   location=doc.locate(path))
-            )
-            doc.entries.append(LayerEntry(index, name, None, None, None))
-            continue
-        type_name = raw.get("type")
-        cls = layer_class(type_name) if isinstance(type_name, str) else None
-        layer = None
-        if cls is None:
-            doc.diagnostics.append(_unknown_type(doc, type_name, path + ("type",), name))
-        else:
-            try:
-                layer = cls.model_validate(raw)
-            except ValidationError as exc:
-                _Mapper(doc, raw, path, name, cls.model_fields).add(exc)
-        doc.entries.append(
-            LayerEntry(index, name, layer, _raw_names(raw.get("inputs")) if "inputs" in raw else None,
-                       cls.type_names()[0] if cls else None)
-        )
+    for index, (name, raw) in enumerate(zip(_assign_names(raw_layers), raw_layers, strict=True)):
+        doc.entries.append(_load_layer(doc, index, name, raw))
     return doc
+
+
+def _load_layer(doc: Document, index: int, name: str, raw: Any) -> LayerEntry:
+    """Validate one item of `layers:` with its own class; problems become diagnostics on `doc`."""
+    path = ("layers", index)
+    if not isinstance(raw, dict):
+        doc.diagnostics.append(
+            codes.INVALID_SPEC(f"layer {index} must be a mapping with a `type`, got {raw!r}", location=doc.locate(path))
+        )
+        return LayerEntry(index, name, None, None, None)
+    type_name = raw.get("type")
+    cls = layer_class(type_name) if isinstance(type_name, str) else None
+    layer = None
+    if cls is None:
+        doc.diagnostics.append(_unknown_type(doc, type_name, path + ("type",), name))
+    else:
+        try:
+            layer = cls.model_validate(raw)
+        except ValidationError as exc:
+            _Mapper(doc, raw, path, name, cls.model_fields).add(exc)
+    inputs = _raw_names(raw.get("inputs")) if "inputs" in raw else None
+    return LayerEntry(index, name, layer, inputs, cls.type_names()[0] if cls else None)
 
 
 def document_from_spec(spec: Spec) -> Document:

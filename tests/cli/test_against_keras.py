@@ -10,6 +10,7 @@ import os
 import re
 
 import pytest
+from frameworks import import_framework
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.keras
 
 @pytest.fixture(scope="module")
 def keras():
-    return pytest.importorskip("keras")
+    return import_framework("keras")
 
 
 def build_seed(keras):
@@ -98,7 +99,7 @@ def test_explain_kernel_shapes_and_sizes_equal_keras_and_torch(run, in_specs, ke
     assert f"Keras {tuple(conv.kernel.shape)}" in out
     assert f"output: {tuple(conv.output.shape)}" in out
     assert f"= {conv.count_params():,}" in out
-    torch = pytest.importorskip("torch")
+    torch = import_framework("torch")
     torch_conv = torch.nn.Conv2d(3, 24, 8, stride=2)
     assert f"PyTorch {tuple(torch_conv.weight.shape)}" in out
     assert torch_conv(torch.zeros(1, 3, 128, 128)).shape[-1] == 61

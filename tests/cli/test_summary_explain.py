@@ -119,7 +119,25 @@ def test_explain_json(run, in_specs):
     assert layer["name"] == "head" and layer["type"] == "Dense"
     assert layer["inputs"] == [{"name": "dropout", "shape": [None, 21600]}]  # 30 * 30 * 24
     assert layer["output_shape"] == [None, 10] and layer["params"] == 21600 * 10 + 10
-    assert any("21600*10 + 10" in step for step in layer["steps"])
+    acts, params, kernel = layer["steps"]
+    assert params == {
+        "topic": "params", "formula": "features * units + units", "values": {"features": 21600, "units": 10},
+        "result": 216010, "text": "params = 21600*10 + 10 = 216,010",
+    }
+    assert acts["result"] == 10 and kernel["topic"] == "kernel shape"
+
+
+def test_explain_json_steps_carry_the_numbers(run, in_specs):
+    doc = json.loads(run("explain", "-f", "json", "seed.spec.yaml", "--layer", "conv2d").stdout)
+    rows, cols, channels, params, kernel = doc["layers"][0]["steps"]
+    assert rows == {
+        "topic": "rows", "formula": "floor((L - k) / s) + 1", "values": {"L": 128, "k": 8, "s": 2}, "result": 61,
+        "text": "rows: floor((128 - 8) / 2) + 1 = 61",
+    }
+    assert cols["topic"] == "cols" and cols["result"] == 61
+    assert channels["values"]["window"] == [8, 8, 3]
+    assert params["result"] == 4632 and params["text"] == "params = (8*8*3 + 1) * 24 = 4,632"
+    assert kernel["values"] == {"keras": [8, 8, 3, 24], "pytorch": [24, 3, 8, 8]}
 
 
 def test_single_spec_commands_report_missing_files_in_one_line(run, tmp_path):

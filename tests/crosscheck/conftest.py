@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from frameworks import import_framework
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
@@ -12,9 +13,9 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 @pytest.fixture(scope="session")
 def keras():
-    return pytest.importorskip("keras")
+    return import_framework("keras")
 
 
 @pytest.fixture(scope="session")
 def torch():
-    return pytest.importorskip("torch")
+    return import_framework("torch")

@@ -10,7 +10,7 @@ import pytest
 from crosscheck_helpers import checked, spec_text
 
 from specbridge.check import check_text
-from specbridge.crosscheck import SpecHasErrors, run_crosscheck
+from specbridge.crosscheck import TORCH_TO_KERAS, SpecHasErrors, build_pair, run_crosscheck
 from specbridge.crosscheck.compare import compare_outputs, keras_to_torch_layout, torch_to_keras_layout
 from specbridge.crosscheck.inputs import random_inputs
 from specbridge.crosscheck.randomize import randomize_keras_weights
@@ -144,3 +144,48 @@ def test_a_layer_reaching_no_output_is_reported_as_skipped(keras, torch):
     assert report.ok and [layer.name for layer in report.layers] == ["a", "out"]
     assert report.skipped == ["dead"] and report.to_dict()["skipped"] == ["dead"]
     assert "not compared (reach no model output, so neither model computes them): dead" in render_text(report)
+
+
+def test_torch_to_keras_draws_torch_weights_and_copies_them_into_keras(keras, torch):
+    result = checked(spec_text([6, 6, 2], [{"type": "Conv2D", "name": "conv", "filters": 3, "kernel_size": 3},
+                                           {"type": "BatchNormalization", "name": "bn"},
+                                           {"type": "Flatten", "name": "flat"},
+                                           {"type": "Dense", "name": "head", "units": 2}]))
+    report = run_crosscheck(result, direction=TORCH_TO_KERAS)
+    assert report.ok, report.to_dict()
+    assert report.direction == TORCH_TO_KERAS and report.to_dict()["direction"] == TORCH_TO_KERAS
+    assert render_text(report).startswith("crosscheck crosscheck_test: PyTorch vs Keras (weights copied from PyTorch)")
+    _, torch_model = build_pair(result, "float32", seed=0, direction=TORCH_TO_KERAS)
+    bn = torch_model.get_submodule(torch_model.SPEC_LAYERS["bn"])
+    assert not torch.allclose(bn.running_var, torch.ones_like(bn.running_var))  # statistics drawn too
+    assert bool((bn.running_var > 0).all())
+    with pytest.raises(ValueError, match="direction must be one of"):
+        run_crosscheck(result, direction="sideways")
+
+
+def test_a_weight_torch_to_keras_forgets_is_nan_in_keras(keras, torch, monkeypatch):
+    from specbridge.emit import weights
+
+    result = checked(spec_text([5], [{"type": "Dense", "name": "a", "units": 3}]))
+    monkeypatch.setattr(weights, "torch_to_keras", lambda *args: None)
+    report = run_crosscheck(result, direction=TORCH_TO_KERAS)
+    assert not report.ok and report.first_divergence == "a"
+    assert report.layer("a").note == "Keras output has NaN or infinite values (a weight not transferred?)"
+
+
+def test_forward_must_return_what_the_output_modules_computed(keras, torch, monkeypatch):
+    import specbridge.emit
+
+    original = specbridge.emit.to_torch
+
+    def doubled(source):
+        model = original(source)
+        forward = model.forward
+        model.forward = lambda *xs: forward(*xs) * 2
+        return model
+
+    monkeypatch.setattr(specbridge.emit, "to_torch", doubled)
+    result = checked(spec_text([5], [{"type": "Dense", "name": "a", "units": 3}, {"type": "Dense", "name": "b", "units": 2}]))
+    report = run_crosscheck(result)
+    assert [layer.ok for layer in report.layers] == [True, False]
+    assert "forward() returns a different tensor" in report.layer("b").note

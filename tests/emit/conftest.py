@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from frameworks import import_framework
 
 
 @pytest.fixture(scope="session", autouse=True)
 def frameworks():
-    keras = pytest.importorskip("keras")
-    torch = pytest.importorskip("torch")
-    return keras, torch
+    return import_framework("keras"), import_framework("torch")

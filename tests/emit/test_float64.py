@@ -1,4 +1,4 @@
-"""Every layer case of test_layers.py, cross-checked in float64 through the real harness: there, equivalent models
+"""Every layer case of test_layers.py, cross-checked in float64 by specbridge.crosscheck: there, equivalent models
 agree to ~1e-12, so a larger gap is a real difference, not rounding.
 
 A few gaps are TensorFlow's own float64 arithmetic, not translation bugs; each is listed with its cause and held
@@ -12,7 +12,7 @@ import pytest
 from specbridge.check import check_text
 from specbridge.crosscheck import run_crosscheck
 
-from .harness import spec
+from .specs import spec
 from .test_layers import CASES, dtype_of
 
 # case -> (max abs error allowed, why TensorFlow differs)

@@ -1,16 +1,18 @@
 """Every layer type, alone and in small stacks: Keras and PyTorch emitted models compute the same function.
 
-Each case randomizes every Keras weight (non-zero biases, BatchNorm moving statistics), copies them into
-PyTorch with keras_to_torch, runs the same random input and compares every spec layer's output.
+Each case runs specbridge.crosscheck: it randomizes every Keras weight (non-zero biases, BatchNorm moving
+statistics), copies them into PyTorch with keras_to_torch (or the other way round), runs the same random input
+and compares every spec layer's output within the package's DEFAULT_TOLERANCES.
 """
 
 from __future__ import annotations
 
 import pytest
 
+from specbridge.crosscheck import TORCH_TO_KERAS
 from specbridge.spec.base import ACTIVATIONS
 
-from .harness import crosscheck, spec
+from .specs import crosscheck, spec, why
 
 CASES: dict[str, tuple[str, list]] = {
     # convolutions
@@ -77,6 +79,9 @@ CASES: dict[str, tuple[str, list]] = {
     "leaky_relu_default": ("{type: LeakyReLU}", [6]),
     "leaky_relu_slope": ("{type: LeakyReLU, negative_slope: 0.05}", [6]),
     "elu_alpha": ("{type: ELU, alpha: 0.7}", [6]),
+    "prelu": ("{type: PReLU}", [4, 5, 3]),
+    "prelu_shared_after_conv": ("{type: Conv2D, filters: 3, kernel_size: 1}\n{type: PReLU, shared_axes: [1, 2]}", [4, 5, 2]),
+    "prelu_shared_unknown": ("{type: PReLU, shared_axes: 1}", [None, 3]),
     "softmax_axis": ("{type: Conv2D, filters: 3, kernel_size: 1}\n{type: Softmax, axis: 1}", [4, 5, 2]),
     "embedding": ("{type: Embedding, input_dim: 20, output_dim: 4}\n{type: Flatten}", [6]),
     # normalization
@@ -88,6 +93,12 @@ CASES: dict[str, tuple[str, list]] = {
     "layer_norm_two_axes": ("{type: LayerNormalization, axis: [-2, -1], epsilon: 0.0001}", [3, 5, 4]),
     "layer_norm_after_conv": ("{type: Conv2D, filters: 3, kernel_size: 1}\n{type: LayerNormalization, center: false}", [4, 4, 2]),
     "layer_norm_plain": ("{type: LayerNormalization, center: false, scale: false}", [6]),
+    "group_norm": ("{type: GroupNormalization, groups: 4}", [5, 6, 8]),
+    "group_norm_instance_rank2": ("{type: GroupNormalization, groups: -1, epsilon: 0.01}", [6]),
+    "group_norm_axis1": ("{type: GroupNormalization, groups: 2, axis: 1}", [4, 6, 5]),
+    "group_norm_after_conv_no_affine": (
+        "{type: Conv2D, filters: 6, kernel_size: 3}\n{type: GroupNormalization, groups: 3, center: false, scale: false}",
+        [6, 7, 2]),
     # reshaping
     "zero_padding1d": ("{type: ZeroPadding1D, padding: [1, 2]}", [5, 3]),
     "zero_padding2d": ("{type: ZeroPadding2D, padding: [[1, 2], [0, 3]]}\n{type: Conv2D, filters: 2, kernel_size: 2}", [4, 4, 3]),
@@ -117,6 +128,20 @@ CASES: dict[str, tuple[str, list]] = {
     "gru_reset_before_relu": ("{type: GRU, units: 4, reset_after: false, activation: relu}", [6, 3]),
     "gru_go_backwards": ("{type: GRU, units: 4, go_backwards: true}", [6, 3]),
     "rnn_unknown_steps": ("{type: LSTM, units: 4}", [None, 3]),
+    "conv_lstm2d": ("{type: ConvLSTM2D, filters: 3, kernel_size: 3}", [4, 7, 6, 2]),
+    "conv_lstm2d_sequences_same": (
+        "{type: ConvLSTM2D, filters: 3, kernel_size: 3, padding: same, return_sequences: true}", [4, 6, 5, 2]),
+    "conv_lstm2d_same_s2_asymmetric_backwards": (
+        "{type: ConvLSTM2D, filters: 2, kernel_size: 3, strides: 2, padding: same, return_sequences: true, "
+        "go_backwards: true}", [3, 8, 8, 2]),
+    "conv_lstm2d_even_kernel_activations": (
+        "{type: ConvLSTM2D, filters: 2, kernel_size: [2, 4], padding: same, activation: relu, "
+        "recurrent_activation: hard_sigmoid, use_bias: false}", [3, 5, 6, 2]),
+    "conv_lstm2d_dilated_softmax": (
+        "{type: ConvLSTM2D, filters: 2, kernel_size: 3, dilation_rate: 2, activation: softmax}", [3, 7, 8, 2]),
+    "conv_lstm2d_unknown_steps_stack": (
+        "{type: ConvLSTM2D, filters: 4, kernel_size: 3, padding: same, return_sequences: true}\n"
+        "{type: BatchNormalization}\n{type: ConvLSTM2D, filters: 2, kernel_size: 1}", [None, 6, 5, 1]),
     # wrappers
     "time_distributed_dense": ("{type: TimeDistributed, layer: {type: Dense, units: 3}}", [5, 4]),
     "time_distributed_conv": (
@@ -150,15 +175,16 @@ def dtype_of(case: str) -> str:
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_layer_matches(case):
     layers, shape = CASES[case]
-    first, error = crosscheck(spec(layers, shape, dtype=dtype_of(case)))
-    assert first is None, f"{case}: first divergence at {first}, error {error:.3g}"
+    report = crosscheck(spec(layers, shape, dtype=dtype_of(case)))
+    assert report.ok, f"{case}: {why(report)}"
 
 
 @pytest.mark.parametrize("case", ["conv2d_same_s2_asymmetric", "separable2d", "batch_norm_conv", "lstm_sequences",
                                   "gru", "gru_reset_before", "bidirectional_LSTM_concat_seq_false",
                                   "time_distributed_conv", "depthwise2d", "conv2d_transpose_same_k4",
-                                  "layer_norm_after_conv", "embedding"])
+                                  "layer_norm_after_conv", "embedding", "group_norm", "prelu_shared_after_conv",
+                                  "conv_lstm2d_sequences_same", "conv_lstm2d_same_s2_asymmetric_backwards"])
 def test_torch_to_keras(case):
     layers, shape = CASES[case]
-    first, error = crosscheck(spec(layers, shape, dtype=dtype_of(case)), reverse=True)
-    assert first is None, f"{case}: first divergence at {first}, error {error:.3g}"
+    report = crosscheck(spec(layers, shape, dtype=dtype_of(case)), TORCH_TO_KERAS)
+    assert report.ok, f"{case}: {why(report)}"

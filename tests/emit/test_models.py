@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from .harness import crosscheck, spec
+from specbridge.crosscheck import TORCH_TO_KERAS
+
+from .specs import crosscheck, spec, why
 
 HERE = Path(__file__).parent
 FIXTURES = sorted((HERE.parent.parent / "fixtures" / "valid").glob("*.spec.*"))
@@ -30,27 +32,27 @@ CHANNELS_FIRST = {
 
 
 def test_graph_with_every_merge():
-    first, error = crosscheck((HERE / "graph_all_merges.spec.yaml").read_text())
-    assert first is None, f"first divergence at {first}, error {error:.3g}"
+    report = crosscheck((HERE / "graph_all_merges.spec.yaml").read_text())
+    assert report.ok, why(report)
 
 
 @pytest.mark.parametrize("case", sorted(CHANNELS_FIRST))
 def test_channels_first_spec(case):
     layers, shape = CHANNELS_FIRST[case]
-    first, error = crosscheck(spec(layers, shape, data_format="channels_first"))
-    assert first is None, f"{case}: first divergence at {first}, error {error:.3g}"
+    report = crosscheck(spec(layers, shape, data_format="channels_first"))
+    assert report.ok, f"{case}: {why(report)}"
 
 
 @pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.name)
 def test_fixture(path):
-    first, error = crosscheck(path.read_text())
-    assert first is None, f"{path.name}: first divergence at {first}, error {error:.3g}"
+    report = crosscheck(path.read_text())
+    assert report.ok, f"{path.name}: {why(report)}"
 
 
 @pytest.mark.parametrize("path", FIXTURES[::4], ids=lambda p: p.name)
 def test_fixture_torch_to_keras(path):
-    first, error = crosscheck(path.read_text(), reverse=True)
-    assert first is None, f"{path.name}: first divergence at {first}, error {error:.3g}"
+    report = crosscheck(path.read_text(), TORCH_TO_KERAS)
+    assert report.ok, f"{path.name}: {why(report)}"
 
 
 def test_a_planted_defect_is_seen(monkeypatch):
@@ -64,5 +66,5 @@ def test_a_planted_defect_is_seen(monkeypatch):
 
     original = weights.recurrent_pairs
     monkeypatch.setattr(weights, "recurrent_pairs", unordered)
-    first, error = crosscheck(spec("{type: GRU, units: 4, name: enc}\n{type: Dense, units: 2}", [5, 3]))
-    assert first == "enc" and error > 1e-3
+    report = crosscheck(spec("{type: GRU, units: 4, name: enc}\n{type: Dense, units: 2}", [5, 3]))
+    assert report.first_divergence == "enc" and report.layer("enc").max_abs_error > 1e-3

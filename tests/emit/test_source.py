@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from specbridge.check import check_text
 from specbridge.emit import NotExpressible, keras_source, to_keras, to_torch, torch_source
 
-from .harness import crosscheck, spec
+from .specs import crosscheck, spec, why
 from .test_layers import CASES, dtype_of
 from .test_models import FIXTURES
 
@@ -102,8 +102,8 @@ def test_hostile_names_cannot_inject_code(emit):
 
 
 def test_hostile_names_build_and_match():
-    first, error = crosscheck(hostile_spec())
-    assert first is None, (first, error)
+    report = crosscheck(hostile_spec())
+    assert report.ok, why(report)
     model = to_torch(check_text(hostile_spec(), lint=False))
     assert set(type(model).SPEC_LAYERS) == set(HOSTILE) | {"sum\"'"}
 
@@ -121,6 +121,8 @@ def test_keras_rejects_slash_in_names():
     ("{type: SimpleRNN, units: 3, activation: elu}", [4, 2], "float32", "tanh and relu"),
     ("{type: Conv2D, filters: 2, kernel_size: 3, strides: 2, padding: same}", [None, 8, 2], "float32", "unknown size"),
     ("{type: BatchNormalization, center: false}", [4], "float32", "center and scale"),
+    ("{type: GroupNormalization, groups: 2, scale: false}", [4], "float32", "center and scale"),
+    ("{type: GroupNormalization, groups: 2, axis: 2}", [3, 4, 5], "float32", "GroupNorm groups axis 1"),
 ])
 def test_not_expressible_in_torch(layers, shape, dtype, reason):
     text = spec(layers, shape, dtype=dtype)

@@ -13,6 +13,7 @@ import json
 import os
 
 import pytest
+from frameworks import import_framework
 from keras_helpers import count_weights
 
 from specbridge.check import check_text
@@ -23,7 +24,7 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 @pytest.fixture(scope="session")
 def keras():
-    return pytest.importorskip("keras")
+    return import_framework("keras")
 
 
 @pytest.fixture(scope="session")

@@ -6,6 +6,7 @@ import pytest
 from keras_helpers import param_id
 
 from specbridge.check import check_text
+from specbridge.report.steps import render_steps
 
 pytestmark = pytest.mark.keras
 
@@ -174,13 +175,41 @@ def test_explain_steps_show_the_arithmetic(specbridge_result):
     (record,) = specbridge_result(
         "Conv2DTranspose", {"filters": 4, "kernel_size": 3, "strides": 2, "output_padding": 1}, (9, 9, 3)
     ).records
-    assert "rows: (9 - 1) * 2 + 3 + 1 = 20" in record.steps
-    assert "params = (3*3*3 + 1) * 4 = 112" in record.steps
-    assert any("Keras (3, 3, 4, 3), PyTorch ConvTranspose2d (3, 4, 3, 3)" in s for s in record.steps)
+    text = render_steps(record.steps)
+    assert "rows: (9 - 1) * 2 + 3 + 1 = 20" in text
+    assert "params = (3*3*3 + 1) * 4 = 112" in text
+    assert any("Keras (3, 3, 4, 3), PyTorch ConvTranspose2d (3, 4, 3, 3)" in s for s in text)
     (record,) = specbridge_result("SeparableConv2D", {"filters": 4, "kernel_size": 3, "depth_multiplier": 2}, (9, 9, 3)).records
-    assert any("3*3*3*2 (depthwise) + 6*4 (pointwise) + 4 (bias) = 82" in s for s in record.steps)
+    assert any("3*3*3*2 (depthwise) + 6*4 (pointwise) + 4 (bias) = 82" in s for s in render_steps(record.steps))
     (record,) = specbridge_result("DepthwiseConv2D", {"kernel_size": 3, "depth_multiplier": 2}, (9, 9, 3)).records
-    assert any("params = (3*3 + 1) * 3*2 = 60" in s for s in record.steps)
+    assert any("params = (3*3 + 1) * 3*2 = 60" in s for s in render_steps(record.steps))
+
+
+def test_explain_steps_carry_the_numbers(specbridge_result):
+    (record,) = specbridge_result("Conv2D", {"filters": 24, "kernel_size": 8, "strides": 2}, (128, 128, 3)).records
+    rows, cols, channels, params, kernel = record.steps
+    assert (rows.topic, rows.formula, dict(rows.values), rows.result) == (
+        "rows", "floor((L - k) / s) + 1", {"L": 128, "k": 8, "s": 2}, 61
+    )
+    assert cols.topic == "cols" and cols.result == 61
+    assert channels.result == 24 and channels.values["window"] == (8, 8, 3)
+    assert (params.topic, params.formula, params.result) == ("params", "(prod(kernel) * channels + 1) * filters", 4632)
+    assert dict(params.values) == {"kernel": (8, 8), "channels": 3, "filters": 24}
+    assert kernel.values["keras"] == (8, 8, 3, 24) and kernel.values["pytorch"] == (24, 3, 8, 8)
+    (record,) = specbridge_result(
+        "Conv1DTranspose", {"filters": 2, "kernel_size": 3, "strides": 2, "output_padding": 1}, (9, 3)
+    ).records
+    rule, steps = record.steps[:2]
+    assert rule.formula == "(L - 1) * s + keff + output_padding"
+    assert (steps.topic, steps.formula, steps.result) == ("steps", "(L - 1) * s + keff + op", 20)
+    assert dict(steps.values) == {"L": 9, "k": 3, "d": 1, "keff": 3, "s": 2, "op": 1}
+
+
+def test_nonpositive_output_uses_the_shared_message(specbridge_result):
+    (error,) = specbridge_result("Conv2D", {"filters": 3, "kernel_size": 5}, (3, 3, 2)).errors
+    assert error.message == (
+        "output rows would be -1 (zero or negative): 3 - 5 + 1 = -1; input shape (None, 3, 3, 2), kernel_size [5, 5]"
+    )
 
 
 SPEC_LOCATION = """specbridge: 1

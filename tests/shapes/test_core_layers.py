@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from _keras_multi import assert_matches_keras, check_layer, error_codes, keras_result
 
+from specbridge.report.steps import render_steps
+
 pytestmark = pytest.mark.keras
 
 
@@ -132,4 +134,82 @@ def test_softmax_axis_out_of_range_fails_when_keras_runs(keras, axis):
 
 def test_embedding_steps_show_the_arithmetic():
     record = check_layer(emb(), [(20,)], "int32").records[0]
-    assert "1000 * 64 = 64,000" in " ".join(record.steps)
+    assert "1000 * 64 = 64,000" in " ".join(render_steps(record.steps))
+    params = record.steps[1]
+    assert (params.topic, params.formula, params.result) == ("params", "input_dim * output_dim", 64000)
+    assert params.values["input_dim"] == 1000 and params.values["output_dim"] == 64
+
+
+def test_dense_steps_carry_the_numbers():
+    record = check_layer({"type": "Dense", "units": 10}, [(5, 21600)]).records[0]
+    acts, params, kernel = record.steps
+    assert acts.values["leading"] == (5,) and acts.result == 10
+    assert (params.formula, dict(params.values), params.result) == (
+        "features * units + units", {"features": 21600, "units": 10}, 216010
+    )
+    assert render_steps(record.steps) == [
+        "Dense acts on the last axis: 21600 features -> 10 units; the leading axes (None, 5) pass through "
+        "(same weights at every position)",
+        "params = 21600*10 + 10 = 216,010",
+        "kernel shape: Keras (21600, 10), PyTorch Linear weight (10, 21600)",
+    ]
+
+
+# ---------------------------------------------------------------- PReLU
+
+
+def prelu(**args):
+    return {"type": "PReLU", **args}
+
+
+PRELU_MATCHES_KERAS = [
+    (prelu(), (8, 8, 3)),  # one alpha per input position: 192
+    (prelu(), (5,)),
+    (prelu(shared_axes=[1, 2]), (8, 8, 3)),  # one alpha per channel
+    (prelu(shared_axes=[1, 2]), (None, None, 3)),  # shared axes may be unknown
+    (prelu(shared_axes=1), (None, 4)),  # a single int
+    (prelu(shared_axes=[1, 2, 3]), (4, 4, 2)),
+    (prelu(shared_axes=[2, 2]), (4, 5)),  # a repeated axis is harmless
+    (prelu(trainable=False), (4, 5)),
+]
+
+
+@pytest.mark.parametrize("case", PRELU_MATCHES_KERAS, ids=lambda c: f"{c[0]}-{c[1]}".replace(" ", ""))
+def test_prelu_matches_keras(keras, case):
+    layer, shape = case
+    assert_matches_keras(keras, layer, [shape])
+
+
+@pytest.mark.parametrize(
+    ("layer", "shape", "code", "keras_error"),
+    [
+        (prelu(), (None, 3), "SB205", ValueError),  # alpha cannot have an unknown size
+        (prelu(shared_axes=[2]), (None, 3), "SB205", ValueError),
+        (prelu(shared_axes=4), (8, 8, 3), "SB210", IndexError),
+    ],
+    ids=["unknown", "unknown-not-shared", "axis-out-of-range"],
+)
+def test_prelu_rejected_like_keras(keras, layer, shape, code, keras_error):
+    with pytest.raises(keras_error):
+        keras_result(keras, layer, [shape])
+    result = check_layer(layer, [shape])
+    assert error_codes(result) == [code]
+    assert result.errors[0].message.startswith("PReLU")
+
+
+@pytest.mark.parametrize("shared_axes", [0, -1, [1, 0]])
+def test_prelu_shared_axes_count_from_one(keras, shared_axes):
+    # Keras indexes param_shape[axis - 1], so 0 or -1 silently shares the *last* axis (or another one): a
+    # spec asking for that meant something else, so specbridge refuses it where Keras does not.
+    keras_result(keras, prelu(shared_axes=shared_axes), [(4, 5)])
+    assert error_codes(check_layer(prelu(shared_axes=shared_axes), [(4, 5)])) == ["SB012"]
+
+
+def test_prelu_steps_show_the_arithmetic():
+    from specbridge.report.steps import render_steps
+
+    record = check_layer(prelu(shared_axes=[1, 2]), [(8, 8, 3)]).records[0]
+    assert record.steps[-1].result == 3 and record.steps[-1].values["alpha"] == (1, 1, 3)
+    assert render_steps(record.steps)[-1] == (
+        "params = alpha, shaped like the input with the shared axes [1, 2] set to 1: 1*1*3 = 3"
+    )

@@ -8,8 +8,8 @@ from __future__ import annotations
 import textwrap
 
 from specbridge.check import check_text
-from specbridge.shapes import lint as lint_rules
 from specbridge.diagnostics.model import Severity
+from specbridge.shapes import lint as lint_rules
 
 
 def spec(body: str, *, input_shape="[32, 32, 3]", header: str = "") -> str:

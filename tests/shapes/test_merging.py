@@ -161,3 +161,18 @@ layers:
     model = keras.Model(x, both)
     assert result.record("both").output_shape == tuple(model.output.shape[1:]) == (24,)
     assert result.total_params == model.count_params()
+
+
+def test_explain_steps_carry_the_numbers():
+    from specbridge.report.steps import render_steps
+
+    record = check_layer({"type": "Concatenate"}, [(3, 4), (3, 5)]).records[0]
+    joined, shape = record.steps
+    assert (joined.formula, joined.values["sizes"], joined.result) == ("sum(sizes)", [4, 5], 9)
+    assert shape.result == (3, 9)
+    assert render_steps(record.steps) == [
+        "Concatenate joins 2 inputs along axis -1: 4 + 5 = 9; the other axes must match",
+        "[(None, 3, 4), (None, 3, 5)] -> (None, 3, 9); no weights: params = 0",
+    ]
+    record = check_layer({"type": "Add"}, [(3, 4), (4,)]).records[0]
+    assert record.steps[0].result == (3, 4) and record.steps[0].values["inputs"] == ((3, 4), (4,))

@@ -6,6 +6,7 @@ import pytest
 from keras_helpers import param_id
 
 from specbridge.check import check_text
+from specbridge.report.steps import render_steps
 
 pytestmark = pytest.mark.keras
 
@@ -97,10 +98,26 @@ def test_unknown_channels_pass_through(specbridge_result):
 
 def test_explain_steps(specbridge_result):
     (record,) = specbridge_result("MaxPooling2D", {"pool_size": 2}, (26, 26, 32)).records
-    assert "rows: floor((26 - 2) / 2) + 1 = 13" in record.steps
-    assert any("strides default to pool_size" in s for s in record.steps)
+    text = render_steps(record.steps)
+    assert "rows: floor((26 - 2) / 2) + 1 = 13" in text
+    assert any("strides default to pool_size" in s for s in text)
+    window, rows, cols, channels = record.steps
+    assert dict(window.values) == {"mode": "max", "pool": (2, 2), "strides": (2, 2), "padding": "valid"}
+    assert (rows.topic, rows.formula, dict(rows.values), rows.result) == (
+        "rows", "floor((L - pool) / s) + 1", {"L": 26, "pool": 2, "s": 2}, 13
+    )
+    assert channels.result == 32
     (record,) = specbridge_result("GlobalAveragePooling2D", {"keepdims": True}, (5, 5, 64)).records
-    assert any("(1, 1, 64)" in s for s in record.steps)
+    assert any("(1, 1, 64)" in s for s in render_steps(record.steps))
+    assert record.steps[1].result == (1, 1, 64)
+
+
+def test_pool_too_big_uses_the_shared_message(specbridge_result):
+    (error,) = specbridge_result("MaxPooling2D", {"pool_size": 5}, (3, 8, 2)).errors
+    assert error.code == "SB201" and error.message == (
+        "output rows would be 0 (zero or negative): floor((3 - 5) / 5) + 1 = 0; "
+        "input shape (None, 3, 8, 2), pool_size [5, 5]"
+    )
 
 
 def test_pool_argument_errors_point_at_the_argument():

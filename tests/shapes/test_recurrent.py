@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from _keras_multi import assert_matches_keras, check_layer, error_codes, keras_result
 
+from specbridge.report.steps import render_steps
+
 pytestmark = pytest.mark.keras
 
 
@@ -127,12 +129,28 @@ def test_bidirectional_without_merge_is_refused(keras):
 
 def test_explain_steps_show_the_arithmetic():
     result = check_layer(lstm(units=64), [(10, 32)])
-    steps = " ".join(result.records[0].steps)
+    steps = " ".join(render_steps(result.records[0].steps))
     assert "4 * ((32 + 64) * 64 + 64) = 24,832" in steps and "four gates" in steps
-    steps = " ".join(check_layer(gru(units=16), [(10, 8)]).records[0].steps)
+    steps = " ".join(render_steps(check_layer(gru(units=16), [(10, 8)]).records[0].steps))
     assert "3 * ((8 + 16) * 16 + 2 * 16) = 1,248" in steps
-    steps = " ".join(check_layer(gru(units=16, reset_after=False), [(10, 8)]).records[0].steps)
+    steps = " ".join(render_steps(check_layer(gru(units=16, reset_after=False), [(10, 8)]).records[0].steps))
     assert "3 * ((8 + 16) * 16 + 16) = 1,200" in steps
+
+
+def test_explain_steps_carry_the_numbers():
+    shape, params, kernels, torch_params = check_layer(lstm(units=64, return_sequences=True), [(10, 32)]).records[0].steps
+    assert (shape.topic, shape.result) == ("shape", (10, 64))
+    assert (params.topic, params.formula, params.result) == ("params", "gates * ((in + units) * units + units)", 24832)
+    assert dict(params.values) == {"kind": "LSTM", "gates": 4, "in": 32, "units": 64, "activation": "tanh"}
+    assert kernels.values["width"] == 256
+    assert torch_params.result == 4 * (32 * 64 + 64 * 64 + 2 * 64)
+    steps = check_layer(bi(lstm(units=4)), [(10, 3)]).records[0].steps
+    merged = next(s for s in steps if s.topic == "features")
+    assert merged.result == 8 and merged.values["merge_mode"] == "concat"
+    inner = [s for s in steps if s.within == ("each direction",)]
+    assert [s.topic for s in inner] == ["shape", "params", "kernel shape", "params (PyTorch)"]
+    assert render_steps(inner)[1].startswith("each direction: LSTM params = 4 * ((in + units)")
+    assert steps[-1].result == 2 * inner[1].result
 
 
 @pytest.mark.parametrize(
@@ -144,7 +162,7 @@ def test_explain_quotes_the_pytorch_count(layer, torch_class):
     torch = pytest.importorskip("torch")
     module = getattr(torch.nn, torch_class)(5, 6, bias=layer.get("use_bias", True))
     torch_params = sum(p.numel() for p in module.parameters())
-    steps = check_layer(layer, [(4, 5)]).records[0].steps
+    steps = render_steps(check_layer(layer, [(4, 5)]).records[0].steps)
     pytorch_step = next(s for s in steps if s.startswith("PyTorch"))
     if "counts the same" in pytorch_step:
         assert torch_params == check_layer(layer, [(4, 5)]).records[0].params
@@ -159,3 +177,78 @@ def test_bidirectional_of_a_non_recurrent_layer_is_refused(keras):
     result = check_layer(bi({"type": "Dense", "units": 3}), [(5, 4)])
     assert error_codes(result) == ["SB012"]
     assert "wraps a recurrent layer (SimpleRNN, LSTM or GRU), not Dense" in result.errors[0].message
+
+
+# ---------------------------------------------------------------- ConvLSTM2D
+
+
+def clstm(**args):
+    return {"type": "ConvLSTM2D", "filters": 4, "kernel_size": 3, **args}
+
+
+CONV_LSTM_MATCHES_KERAS = [
+    (clstm(), (5, 10, 10, 2)),
+    (clstm(), (None, 10, 10, 2)),  # any number of frames
+    (clstm(return_sequences=True), (None, 10, 10, 2)),
+    (clstm(padding="same", return_sequences=True), (5, 10, 10, 2)),
+    (clstm(padding="SAME", strides=2), (5, 9, 10, 2)),  # TF 'same': ceil(L / s)
+    (clstm(kernel_size=[3, 2], strides=[2, 3]), (5, 11, 10, 3)),
+    (clstm(dilation_rate=2), (5, 10, 10, 2)),
+    (clstm(kernel_size=4, padding="same", dilation_rate=[1, 2]), (5, 8, 7, 1)),
+    (clstm(use_bias=False, unit_forget_bias=False), (5, 6, 6, 2)),
+    (clstm(activation="relu", recurrent_activation="hard_sigmoid", go_backwards=True), (5, 6, 6, 2)),
+    (clstm(dropout=0.2, recurrent_dropout=0.1, seed=3), (5, 6, 6, 2)),
+    (clstm(data_format="channels_first", return_sequences=True), (5, 2, 10, 10)),
+    (clstm(filters=40, kernel_size=5, trainable=False), (3, 8, 8, 1)),
+]
+
+
+@pytest.mark.parametrize("case", CONV_LSTM_MATCHES_KERAS, ids=case_id)
+def test_conv_lstm_matches_keras(keras, case):
+    layer, shape = case
+    assert_matches_keras(keras, layer, [shape])
+
+
+def test_conv_lstm_reads_the_spec_data_format(assert_matches_keras):
+    # The spec-level data_format applies (DATA_FORMAT trait): channels first, as Keras with data_format set.
+    record = assert_matches_keras("ConvLSTM2D", {"filters": 3, "kernel_size": 2}, (4, 2, 6, 5), "channels_first")
+    assert record.output_shape == (3, 5, 4)
+
+
+@pytest.mark.parametrize(
+    ("layer", "shape", "code"),
+    [
+        (clstm(), (10, 10, 2), "SB200"),  # an image, no time axis
+        (clstm(), (5, 10, 10, 2, 1), "SB200"),
+        (clstm(), (5, None, 10, 2), "SB205"),  # Keras: static spatial dims only
+        (clstm(), (5, 10, 10, None), "SB205"),
+        (clstm(kernel_size=11), (5, 10, 10, 2), "SB201"),
+        (clstm(strides=2, dilation_rate=2), (5, 10, 10, 2), "SB206"),
+        (clstm(padding="causal"), (5, 10, 10, 2), "SB012"),
+        (clstm(kernel_size=[3, 3, 3]), (5, 10, 10, 2), "SB012"),
+    ],
+    ids=["rank4", "rank6", "unknown-rows", "unknown-channels", "kernel-too-big", "stride-and-dilation", "causal",
+         "kernel-3-axes"],
+)
+def test_conv_lstm_rejected_like_keras(keras, layer, shape, code):
+    with pytest.raises(ValueError):
+        keras_result(keras, layer, [shape])
+    assert error_codes(check_layer(layer, [shape])) == [code]
+
+
+def test_conv_lstm_rank_error_explains_the_time_axis():
+    (err,) = check_layer(clstm(), [(10, 10, 2)]).errors
+    assert "expects ndim=5 (batch, time, rows, cols, channels), found ndim=4" in err.message
+    assert "add a time axis" in err.hint
+
+
+def test_conv_lstm_steps_show_the_arithmetic():
+    from specbridge.report.steps import render_steps
+
+    record = check_layer(clstm(filters=8, strides=2), [(None, 40, 40, 1)]).records[0]
+    params = next(s for s in record.steps if s.topic == "params")
+    assert (params.result, params.formula) == (record.params, "4 * (kh*kw*in*f + kh*kw*f*f + f)")
+    text = render_steps(record.steps)
+    assert "rows: floor((40 - 3) / 2) + 1 = 19" in text
+    assert "params = 4 gates (i, f, c, o) * (3*3*1*8 + 3*3*8*8 + 8) = 2,624" in text
+    assert "weights in Keras: kernel (3, 3, 1, 32), recurrent_kernel (3, 3, 8, 32), bias (32,)" in text

@@ -6,6 +6,7 @@ import pytest
 from keras_helpers import param_id
 
 from specbridge.check import check_text
+from specbridge.report.steps import render_steps
 
 pytestmark = pytest.mark.keras
 
@@ -107,18 +108,30 @@ def test_reshape_messages_show_the_arithmetic(specbridge_result):
     (error,) = specbridge_result("Reshape", {"target_shape": [7, -1]}, (4, 4, 8)).errors
     assert "(4 * 4 * 8 = 128 values per sample)" in error.message and "128 / 7 = 18.2857" in error.message
     (record,) = specbridge_result("Reshape", {"target_shape": [-1, 8]}, (4, 4, 8)).records
-    assert "-1 = 128 / 8 = 16" in record.steps
+    assert "-1 = 128 / 8 = 16" in render_steps(record.steps)
+    size, minus_one, target = record.steps
+    assert (size.result, minus_one.result, target.result) == (128, 16, (16, 8))
     (record,) = specbridge_result("Reshape", {"target_shape": [2, -1, 3]}, (6, 6)).records
-    assert "-1 = 36 / (2 * 3) = 6" in record.steps
+    assert "-1 = 36 / (2 * 3) = 6" in render_steps(record.steps)
+    assert dict(record.steps[1].values) == {"size": 36, "known_dims": [2, 3], "known": 6}
 
 
 def test_cropping_message_and_steps(specbridge_result):
     (error,) = specbridge_result("Cropping2D", {"cropping": [[2, 3], [0, 0]]}, (5, 5, 2)).errors
-    assert "5 - 2 - 3 = 0" in error.message
+    assert error.message == (
+        "output rows would be 0 (zero or negative): 5 - 2 - 3 = 0; input shape (None, 5, 5, 2), "
+        "cropping [[2, 3], [0, 0]]"
+    )
     (record,) = specbridge_result("ZeroPadding2D", {"padding": [[1, 2], [3, 4]]}, (2, 3, 4)).records
-    assert "rows: 2 + 1 + 2 = 5" in record.steps and "cols: 3 + 3 + 4 = 10" in record.steps
+    text = render_steps(record.steps)
+    assert "rows: 2 + 1 + 2 = 5" in text and "cols: 3 + 3 + 4 = 10" in text
+    rows = record.steps[1]
+    assert (rows.topic, rows.formula, dict(rows.values), rows.result) == (
+        "rows", "L + before + after", {"L": 2, "before": 1, "after": 2}, 5
+    )
     (record,) = specbridge_result("UpSampling2D", {"size": [2, 3]}, (4, 5, 1)).records
-    assert "cols: 5 * 3 = 15" in record.steps
+    assert "cols: 5 * 3 = 15" in render_steps(record.steps)
+    assert record.steps[2].values["size"] == 3 and record.steps[2].result == 15
 
 
 def test_permute_rank_error_points_at_dims():

@@ -8,6 +8,7 @@ import itertools
 
 import pytest
 
+from specbridge.report.steps import render_step
 from specbridge.shapes import rules
 
 
@@ -28,7 +29,29 @@ def test_docstring_examples():
     (rules.upsampled_length, (2,)),
 ])
 def test_unknown_in_unknown_out(fn, args):
-    assert fn(None, *args)[0] is None
+    assert fn(None, *args).result is None
+
+
+@pytest.mark.parametrize("step,text", [
+    (rules.conv_output_length(128, 8, 2, "valid", axis="rows"), "rows: floor((128 - 8) / 2) + 1 = 61"),
+    (rules.conv_output_length(7, 3, 2, "same"), "length: ceil(7 / 2) = 4"),
+    (rules.conv_output_length(7, 3, 1, "causal"), "length: causal padding keeps 7"),
+    (rules.conv_output_length(10, 3, 1, "valid", dilation=2), "length: 10 - 5 (dilated kernel (k-1)*d+1) + 1 = 6"),
+    (rules.conv_output_length(None, 3, 1, "valid", axis="cols"), "cols: unknown in, unknown out"),
+    (rules.pool_output_length(25, 2, 1, "same"), "length: 'same' padding with stride 1 keeps 25"),
+    (rules.pool_output_length(3, 5, 5, "valid"), "length: floor((3 - 5) / 5) + 1 = 0"),
+    (rules.explicit_padding_length(7, 3, 1, 1, dilation=2), "length: floor((7 + 2*1 - 5) / 1) + 1 = 5"),
+    (rules.deconv_output_length(5, 3, 2, "valid"), "length: (5 - 1) * 2 + max(3, 2) = 11"),
+    (rules.deconv_output_length(5, 3, 2, "same"), "length: 5 * 2 = 10"),
+    (rules.deconv_output_length(9, 3, 2, "valid", output_padding=1), "length: (9 - 1) * 2 + 3 + 1 = 20"),
+    (rules.deconv_output_length(5, 4, 3, "same", output_padding=2), "length: (5 - 1) * 3 + (4 % 2) + 2 = 14"),
+    (rules.explicit_deconv_length(5, 4, 2, 1, output_padding=1), "length: (5 - 1) * 2 - 2*1 + 4 + 1 = 11"),
+    (rules.padded_length(28, 2, 2), "length: 28 + 2 + 2 = 32"),
+    (rules.cropped_length(5, 2, 3), "length: 5 - 2 - 3 = 0"),
+    (rules.upsampled_length(7, 3), "length: 7 * 3 = 21"),
+])
+def test_length_steps_render_their_arithmetic(step, text):
+    assert render_step(step) == text
 
 
 def test_same_padding_matches_the_reference_split():
@@ -57,7 +80,7 @@ def test_conv_length_sweep_matches_keras(keras_shape_functions):
     for length, k, s, d, padding in itertools.product(LENGTHS, KERNELS, STRIDES, DILATIONS, paddings):
         if s > 1 and d > 1:
             continue
-        ours, _ = rules.conv_output_length(length, k, s, padding, d)
+        ours = rules.conv_output_length(length, k, s, padding, d).result
         try:
             theirs = operation_utils.compute_conv_output_shape(
                 (1, length, 1), 1, (k,), strides=s, padding=padding, dilation_rate=d
@@ -73,7 +96,7 @@ def test_conv_length_sweep_matches_keras(keras_shape_functions):
 def test_pool_length_sweep_matches_keras(keras_shape_functions):
     operation_utils, _ = keras_shape_functions
     for length, k, s, padding in itertools.product(LENGTHS, KERNELS, STRIDES, ("valid", "same")):
-        ours, _ = rules.pool_output_length(length, k, s, padding)
+        ours = rules.pool_output_length(length, k, s, padding).result
         try:
             theirs = operation_utils.compute_pooling_output_shape((1, length, 1), (k,), (s,), padding)[1]
         except ValueError:
@@ -86,7 +109,7 @@ def test_deconv_length_sweep_matches_keras(keras_shape_functions):
     _, backend_utils = keras_shape_functions
     for length, k, s, d, padding in itertools.product(LENGTHS, KERNELS, STRIDES, DILATIONS, ("valid", "same")):
         for output_padding in (None, *range(s)):
-            ours, _ = rules.deconv_output_length(length, k, s, padding, output_padding, d)
+            ours = rules.deconv_output_length(length, k, s, padding, output_padding, d).result
             theirs = backend_utils.compute_conv_transpose_output_shape(
                 (1, length, 1), (k,), 1, s, padding, output_padding=output_padding, dilation_rate=d
             )[1]

@@ -133,3 +133,15 @@ layers:
     for record, layer in zip(result.records, model.layers, strict=True):
         assert record.output_shape == tuple(layer.output.shape[1:])
         assert record.params == layer.count_params()
+
+
+def test_explain_steps_of_the_inner_layer_are_marked_as_such():
+    from specbridge.report.steps import render_steps
+
+    record = check_layer(td({"type": "Dense", "units": 8}), [(10, 4)]).records[0]
+    folds, *inner, params = record.steps
+    assert folds.result == (10, 8) and folds.values["frame"] == (4,)
+    assert [s.within for s in inner] == [("Dense",)] * 3
+    assert [s.topic for s in inner] == ["features", "params", "kernel shape"]
+    assert inner[1].result == 40 and params.result == 40
+    assert render_steps(record.steps)[2] == "Dense: params = 4*8 + 8 = 40"

@@ -52,18 +52,34 @@ def render_diagnostic(d: Diagnostic, source_lines: Optional[list[str]] = None) -
     return out
 
 
-def render(diagnostics: list[Diagnostic], sources: Mapping[str, str] | None = None) -> list[Line]:
-    """All diagnostics, with a source snippet when the file's text is in `sources`."""
+def render(
+    diagnostics: list[Diagnostic], sources: Mapping[str, str] | None, files_checked: int, errors: int,
+    warnings: int, *, strict: bool = False,
+) -> list[Line]:
+    """Every diagnostic (with a source snippet when its file's text is in `sources`), each followed by a blank
+    line, then the totals line (when any file was checked)."""
     split: dict[str, list[str]] = {}
     out: list[Line] = []
     for d in diagnostics:
-        lines = None
-        if sources is not None and d.file in sources:
-            if d.file not in split:
-                split[d.file] = sources[d.file].splitlines()
-            lines = split[d.file]
-        out.extend(render_diagnostic(d, lines))
+        out.extend(render_diagnostic(d, _source_lines(d, sources, split)))
+        out.append(line())
+    if files_checked:
+        out.append(totals(files_checked, errors, warnings, strict=strict))
     return out
+
+
+def render_block(diagnostics: list[Diagnostic], sources: Mapping[str, str] | None) -> list[Line]:
+    """Diagnostics one after the other, without blank lines or totals (notes under another report)."""
+    split: dict[str, list[str]] = {}
+    return [ln for d in diagnostics for ln in render_diagnostic(d, _source_lines(d, sources, split))]
+
+
+def _source_lines(d: Diagnostic, sources: Mapping[str, str] | None, split: dict) -> Optional[list[str]]:
+    if sources is None or d.file not in sources:
+        return None
+    if d.file not in split:
+        split[d.file] = sources[d.file].splitlines()
+    return split[d.file]
 
 
 def plural(n: int, word: str) -> str:

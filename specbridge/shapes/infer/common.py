@@ -1,4 +1,5 @@
-"""Helpers shared by inference functions: rank checks with one message template, tuple arguments."""
+"""Helpers shared by inference functions: the rank check and the zero-or-negative size check, each with one
+message template."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Optional
 
 from ...diagnostics import codes
 from ..errors import ShapeError
-from ..records import Tensor, format_shape
+from ..records import Step, Tensor, format_shape
 
 
 def require_rank(
@@ -32,3 +33,29 @@ def require_rank(
 def fmt(n: Optional[int]) -> str:
     """1,234,567 style for counts; 'None' for unknown."""
     return "None" if n is None else f"{n:,}"
+
+
+def check_positive(step: Step, tensor: Tensor, argument: str, value, hint: str) -> None:
+    """SB201 when an axis length computed by a shapes.rules function (`step`) is zero or negative.
+
+    One message for every layer that shrinks an axis (convolution, pooling, cropping); `argument` and its
+    `value` say what shrank it, and the hint is the layer's own advice.
+    """
+    length = step.result
+    if length is None or length > 0:
+        return
+    raise ShapeError(
+        codes.NONPOSITIVE_SIZE,
+        f"output {step.topic} would be {length} (zero or negative): {arithmetic(step)}; "
+        f"input shape {format_shape(tensor.shape)}, {argument} {value}",
+        hint=hint,
+        argument=argument,
+    )
+
+
+def arithmetic(step: Step) -> str:
+    """A length step of shapes.rules with its numbers, without the axis: "floor((3 - 5) / 1) + 1 = -1".
+
+    Those templates are "{topic}: " and plain fields, so str.format renders them as explain does.
+    """
+    return step.template.removeprefix("{topic}: ").format(**step.values, result=step.result)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from ...diagnostics import codes
 from ...spec.layers import conv as L
-from ..axes import join_channels, layout, split_channels
+from ..axes import join_channels, layout, spatial_names, split_channels
 from ..errors import ShapeError
-from ..records import Inferred, Tensor, format_shape
+from ..records import Inferred, Step, Tensor, format_shape
 from ..rules import (
     as_tuple,
     conv_output_length,
@@ -16,9 +16,7 @@ from ..rules import (
     product,
 )
 from . import Context, rule
-from .common import fmt, require_rank
-
-AXIS_NAMES = {1: ("steps",), 2: ("rows", "cols"), 3: ("depth", "rows", "cols")}
+from .common import check_positive, require_rank
 
 
 def conv_input(layer: L.ConvBase, tensor: Tensor, ctx: Context) -> tuple[tuple, int, bool]:
@@ -83,8 +81,8 @@ def check_conv_arguments(layer: L.ConvBase, *, stride_with_dilation: bool = Fals
 
 def conv_spatial(
     layer: L.ConvBase, spatial: tuple, tensor: Tensor, *, stride_with_dilation: bool = False
-) -> tuple[tuple, list[str]]:
-    """Output spatial dims of a forward convolution, with one explanation line per axis."""
+) -> tuple[tuple, list[Step]]:
+    """Output spatial dims of a forward convolution, with one step per axis."""
     check_conv_arguments(layer, stride_with_dilation=stride_with_dilation)
     rank = layer.RANK
     kernel = as_tuple(layer.kernel_size, rank)
@@ -92,31 +90,40 @@ def conv_spatial(
     dilation = as_tuple(layer.dilation_rate, rank)
     padding = layer.padding
     pads = as_tuple(padding, rank) if not isinstance(padding, str) else None
-    out, steps = [], []
-    names = AXIS_NAMES[rank]
-    for i in range(rank):
+    steps = []
+    for i, name in enumerate(spatial_names(rank)):
         if pads is not None:
-            length, formula = explicit_padding_length(spatial[i], kernel[i], strides[i], pads[i], dilation[i])
+            step = explicit_padding_length(spatial[i], kernel[i], strides[i], pads[i], dilation[i], axis=name)
         else:
-            length, formula = conv_output_length(spatial[i], kernel[i], strides[i], padding, dilation[i])
-        steps.append(f"{names[i]}: {formula}")
-        check_positive(length, names[i], formula, tensor, kernel, spatial[i])
-        out.append(length)
-    return tuple(out), steps
+            step = conv_output_length(spatial[i], kernel[i], strides[i], padding, dilation[i], axis=name)
+        check_kernel_fits(step, tensor, kernel, spatial[i])
+        steps.append(step)
+    return tuple(step.result for step in steps), steps
 
 
-def check_positive(length, axis: str, formula: str, tensor: Tensor, kernel: tuple, size) -> None:
-    if length is not None and length <= 0:
-        raise ShapeError(
-            codes.NONPOSITIVE_SIZE,
-            f"output {axis} would be {length} (zero or negative): {formula}; "
-            f"input shape {format_shape(tensor.shape)}, kernel_size {list(kernel)}",
-            hint=(
-                f"the {axis} axis ({size}) is smaller than the kernel span: use padding 'same', "
-                "a smaller kernel_size, or remove a downsampling layer before this one"
-            ),
-            argument="kernel_size",
+def check_kernel_fits(step: Step, tensor: Tensor, kernel: tuple, size) -> None:
+    check_positive(
+        step, tensor, "kernel_size", list(kernel),
+        hint=(
+            f"the {step.topic} axis ({size}) is smaller than the kernel span: use padding 'same', "
+            "a smaller kernel_size, or remove a downsampling layer before this one"
+        ),
+    )
+
+
+def params_step(kernel: tuple, channels: int, filters: int, use_bias: bool) -> Step:
+    """params = (prod(kernel) * channels + 1) * filters: the count of a full (or transposed) convolution."""
+    values = {"kernel": kernel, "channels": channels, "filters": filters}
+    weights = product(kernel) * channels * filters
+    if use_bias:
+        return Step(
+            "params", "params = ({kernel:*}*{channels} + 1) * {filters} = {result:,}", values, weights + filters,
+            formula="(prod(kernel) * channels + 1) * filters",
         )
+    return Step(
+        "params", "params = {kernel:*}*{channels} * {filters} = {result:,} (no bias)", values, weights,
+        formula="prod(kernel) * channels * filters",
+    )
 
 
 @rule(L.Conv1D, L.Conv2D, L.Conv3D)
@@ -131,31 +138,35 @@ def infer_conv(layer: L.Conv, inputs: list[Tensor], ctx: Context) -> Inferred:
         )
     out_spatial, steps = conv_spatial(layer, spatial, tensor)
     kernel = as_tuple(layer.kernel_size, layer.RANK)
-    per_filter_in = channels // layer.groups
-    window = "x".join(map(str, kernel + (per_filter_in,)))
-    weights = product(kernel) * per_filter_in * layer.filters
-    bias = layer.filters if layer.use_bias else 0
-    ksz = "*".join(map(str, kernel))
-    if layer.groups == 1:
-        steps.append(
-            f"each of the {layer.filters} filters spans all {channels} input channels: a {window} window, "
-            f"summed into one output channel, so the output has {layer.filters} channels"
-        )
+    filters, groups = layer.filters, layer.groups
+    per_filter_in = channels // groups
+    window = kernel + (per_filter_in,)
+    if groups == 1:
+        steps.append(Step(
+            "channels",
+            "each of the {filters} filters spans all {in_channels} input channels: a {window:x} window, "
+            "summed into one output channel, so the output has {filters} channels",
+            {"filters": filters, "in_channels": channels, "window": window}, filters,
+        ))
     else:
-        steps.append(
-            f"groups={layer.groups}: each of the {layer.filters} filters sees {per_filter_in} of the {channels} input channels ({window})"
-        )
-    if layer.use_bias:
-        steps.append(f"params = ({ksz}*{per_filter_in} + 1) * {layer.filters} = {fmt(weights + bias)}")
-    else:
-        steps.append(f"params = {ksz}*{per_filter_in} * {layer.filters} = {fmt(weights)} (no bias)")
-    keras_kernel = kernel + (per_filter_in, layer.filters)
-    torch_kernel = (layer.filters, per_filter_in) + kernel
-    steps.append(f"kernel shape: Keras {keras_kernel}, PyTorch {torch_kernel}")
-    return Inferred(join_channels(out_spatial, layer.filters, channels_last), weights + bias, steps=tuple(steps))
+        steps.append(Step(
+            "channels",
+            "groups={groups}: each of the {filters} filters sees {per_filter} of the {in_channels} input channels "
+            "({window:x})",
+            {"groups": groups, "filters": filters, "per_filter": per_filter_in, "in_channels": channels,
+             "window": window},
+            filters, formula="in_channels / groups",
+        ))
+    params = params_step(kernel, per_filter_in, filters, layer.use_bias)
+    steps.append(params)
+    steps.append(Step(
+        "kernel shape", "kernel shape: Keras {keras}, PyTorch {pytorch}",
+        {"keras": kernel + (per_filter_in, filters), "pytorch": (filters, per_filter_in) + kernel},
+    ))
+    return Inferred(join_channels(out_spatial, filters, channels_last), params.result, steps=tuple(steps))
 
 
-def transpose_spatial(layer: L.ConvTranspose, spatial: tuple, tensor: Tensor) -> tuple[tuple, list[str]]:
+def transpose_spatial(layer: L.ConvTranspose, spatial: tuple, tensor: Tensor) -> tuple[tuple, list[Step]]:
     """Output spatial dims of a transposed convolution (Keras's rule; PyTorch's for integer padding)."""
     check_conv_arguments(layer)
     rank = layer.RANK
@@ -173,31 +184,37 @@ def transpose_spatial(layer: L.ConvTranspose, spatial: tuple, tensor: Tensor) ->
         )
     padding = layer.padding
     pads = as_tuple(padding, rank) if not isinstance(padding, str) else None
-    out, steps = [], []
-    names = AXIS_NAMES[rank]
-    for i in range(rank):
+    steps = []
+    for i, name in enumerate(spatial_names(rank)):
         op = None if output_padding is None else output_padding[i]
         if pads is not None:
-            length, formula = explicit_deconv_length(spatial[i], kernel[i], strides[i], pads[i], op or 0, dilation[i])
+            step = explicit_deconv_length(spatial[i], kernel[i], strides[i], pads[i], op or 0, dilation[i], axis=name)
         else:
-            length, formula = deconv_output_length(spatial[i], kernel[i], strides[i], padding, op, dilation[i])
-        steps.append(f"{names[i]}: {formula}")
-        check_positive(length, names[i], formula, tensor, kernel, spatial[i])
-        out.append(length)
-    return tuple(out), steps
+            step = deconv_output_length(spatial[i], kernel[i], strides[i], padding, op, dilation[i], axis=name)
+        check_kernel_fits(step, tensor, kernel, spatial[i])
+        steps.append(step)
+    return tuple(step.result for step in steps), steps
 
 
-def transpose_rule_line(layer: L.ConvTranspose) -> str:
+def transpose_rule(layer: L.ConvTranspose) -> Step:
     """Which of Keras's transposed-conv formulas applies, in words (keff = (k-1)*d + 1)."""
+    values = {"padding": layer.padding, "output_padding": layer.output_padding}
     if not isinstance(layer.padding, str):
-        return "explicit padding p (PyTorch ConvTranspose): out = (L - 1) * s - 2p + keff + output_padding"
-    if layer.padding == "valid":
-        if layer.output_padding is None:
-            return "'valid': out = (L - 1) * s + max(keff, s), each input cell spreads a kernel window s apart"
-        return "'valid' with output_padding: out = (L - 1) * s + keff + output_padding"
-    if layer.output_padding is None:
-        return "'same': out = L * s (the transpose of a 'same' conv with the same stride)"
-    return "'same' with output_padding: out = (L - 1) * s + (keff % 2) + output_padding"
+        formula = "(L - 1) * s - 2*p + keff + output_padding"
+        text = "explicit padding p (PyTorch ConvTranspose): out = (L - 1) * s - 2p + keff + output_padding"
+    elif layer.padding == "valid" and layer.output_padding is None:
+        formula = "(L - 1) * s + max(keff, s)"
+        text = f"'valid': out = {formula}, each input cell spreads a kernel window s apart"
+    elif layer.padding == "valid":
+        formula = "(L - 1) * s + keff + output_padding"
+        text = f"'valid' with output_padding: out = {formula}"
+    elif layer.output_padding is None:
+        formula = "L * s"
+        text = f"'same': out = {formula} (the transpose of a 'same' conv with the same stride)"
+    else:
+        formula = "(L - 1) * s + (keff % 2) + output_padding"
+        text = f"'same' with output_padding: out = {formula}"
+    return Step("rule", text, values, formula=formula)
 
 
 @rule(L.Conv1DTranspose, L.Conv2DTranspose, L.Conv3DTranspose)
@@ -206,23 +223,24 @@ def infer_conv_transpose(layer: L.ConvTranspose, inputs: list[Tensor], ctx: Cont
     spatial, channels, channels_last = conv_input(layer, tensor, ctx)
     out_spatial, axis_steps = transpose_spatial(layer, spatial, tensor)
     kernel = as_tuple(layer.kernel_size, layer.RANK)
-    weights = product(kernel) * channels * layer.filters
-    bias = layer.filters if layer.use_bias else 0
-    ksz = "*".join(map(str, kernel))
-    steps = [transpose_rule_line(layer), *axis_steps]
-    steps.append(
-        f"each of the {layer.filters} filters has a {'x'.join(map(str, kernel + (channels,)))} kernel over all "
-        f"{channels} input channels, so the output has {layer.filters} channels"
+    filters = layer.filters
+    params = params_step(kernel, channels, filters, layer.use_bias)
+    steps = (
+        transpose_rule(layer),
+        *axis_steps,
+        Step(
+            "channels",
+            "each of the {filters} filters has a {window:x} kernel over all {in_channels} input channels, "
+            "so the output has {filters} channels",
+            {"filters": filters, "window": kernel + (channels,), "in_channels": channels}, filters,
+        ),
+        params,
+        Step(
+            "kernel shape", "kernel shape: Keras {keras}, PyTorch ConvTranspose{rank}d {pytorch}",
+            {"keras": kernel + (filters, channels), "rank": layer.RANK, "pytorch": (channels, filters) + kernel},
+        ),
     )
-    if layer.use_bias:
-        steps.append(f"params = ({ksz}*{channels} + 1) * {layer.filters} = {fmt(weights + bias)}")
-    else:
-        steps.append(f"params = {ksz}*{channels} * {layer.filters} = {fmt(weights)} (no bias)")
-    steps.append(
-        f"kernel shape: Keras {kernel + (layer.filters, channels)}, "
-        f"PyTorch ConvTranspose{layer.RANK}d {(channels, layer.filters) + kernel}"
-    )
-    return Inferred(join_channels(out_spatial, layer.filters, channels_last), weights + bias, steps=tuple(steps))
+    return Inferred(join_channels(out_spatial, filters, channels_last), params.result, steps=steps)
 
 
 @rule(L.DepthwiseConv1D, L.DepthwiseConv2D)
@@ -234,22 +252,29 @@ def infer_depthwise(layer: L.DepthwiseConv2D, inputs: list[Tensor], ctx: Context
     dm = layer.depth_multiplier
     out_channels = channels * dm
     weights = product(kernel) * out_channels
-    bias = out_channels if layer.use_bias else 0
-    ksz = "*".join(map(str, kernel))
-    steps.append(
-        f"depthwise: each of the {channels} input channels gets its own {dm} filter(s) of "
-        f"{'x'.join(map(str, kernel))} (depth_multiplier={dm}), channels never mix: "
-        f"{channels} * {dm} = {out_channels} output channels"
-    )
+    values = {"kernel": kernel, "channels": channels, "dm": dm}
+    steps.append(Step(
+        "channels",
+        "depthwise: each of the {channels} input channels gets its own {dm} filter(s) of {kernel:x} "
+        "(depth_multiplier={dm}), channels never mix: {channels} * {dm} = {result} output channels",
+        values, out_channels, formula="channels * dm",
+    ))
     if layer.use_bias:
-        steps.append(f"params = ({ksz} + 1) * {channels}*{dm} = {fmt(weights + bias)}")
+        params = Step(
+            "params", "params = ({kernel:*} + 1) * {channels}*{dm} = {result:,}", values, weights + out_channels,
+            formula="(prod(kernel) + 1) * channels * dm",
+        )
     else:
-        steps.append(f"params = {ksz} * {channels}*{dm} = {fmt(weights)} (no bias)")
-    steps.append(
-        f"kernel shape: Keras {kernel + (channels, dm)}, PyTorch Conv{layer.RANK}d(groups={channels}) "
-        f"{(out_channels, 1) + kernel}"
-    )
-    return Inferred(join_channels(out_spatial, out_channels, channels_last), weights + bias, steps=tuple(steps))
+        params = Step(
+            "params", "params = {kernel:*} * {channels}*{dm} = {result:,} (no bias)", values, weights,
+            formula="prod(kernel) * channels * dm",
+        )
+    steps.append(params)
+    steps.append(Step(
+        "kernel shape", "kernel shape: Keras {keras}, PyTorch Conv{rank}d(groups={channels}) {pytorch}",
+        {"keras": kernel + (channels, dm), "rank": layer.RANK, "channels": channels, "pytorch": (out_channels, 1) + kernel},
+    ))
+    return Inferred(join_channels(out_spatial, out_channels, channels_last), params.result, steps=tuple(steps))
 
 
 @rule(L.SeparableConv1D, L.SeparableConv2D)
@@ -258,28 +283,32 @@ def infer_separable(layer: L.SeparableConv2D, inputs: list[Tensor], ctx: Context
     spatial, channels, channels_last = conv_input(layer, tensor, ctx)
     out_spatial, steps = conv_spatial(layer, spatial, tensor, stride_with_dilation=True)
     kernel = as_tuple(layer.kernel_size, layer.RANK)
-    dm = layer.depth_multiplier
+    dm, filters = layer.depth_multiplier, layer.filters
     mid = channels * dm
-    depthwise = product(kernel) * mid
-    pointwise = mid * layer.filters
-    bias = layer.filters if layer.use_bias else 0
-    ksz = "*".join(map(str, kernel))
     ones = (1,) * layer.RANK
-    steps.append(
-        f"separable = depthwise then pointwise: each of the {channels} input channels is filtered on its own "
-        f"({dm} filter(s) of {'x'.join(map(str, kernel))}), giving {channels}*{dm} = {mid} channels; "
-        f"then a {'x'.join(map(str, ones))} conv mixes them into {layer.filters} channels"
-    )
-    steps.append(
-        f"params = {ksz}*{channels}*{dm} (depthwise) + {mid}*{layer.filters} (pointwise)"
-        + (f" + {layer.filters} (bias)" if bias else " (no bias)")
-        + f" = {fmt(depthwise + pointwise + bias)}"
-    )
-    steps.append(
-        f"kernel shapes: Keras depthwise {kernel + (channels, dm)} and pointwise {ones + (mid, layer.filters)}; "
-        f"PyTorch Conv{layer.RANK}d(groups={channels}) {(mid, 1) + kernel} then Conv{layer.RANK}d "
-        f"{(layer.filters, mid) + ones}"
-    )
-    return Inferred(
-        join_channels(out_spatial, layer.filters, channels_last), depthwise + pointwise + bias, steps=tuple(steps)
-    )
+    values = {"kernel": kernel, "channels": channels, "dm": dm, "mid": mid, "filters": filters}
+    steps.append(Step(
+        "channels",
+        "separable = depthwise then pointwise: each of the {channels} input channels is filtered on its own "
+        "({dm} filter(s) of {kernel:x}), giving {channels}*{dm} = {mid} channels; "
+        "then a {ones:x} conv mixes them into {filters} channels",
+        {**values, "ones": ones}, filters,
+    ))
+    params = product(kernel) * mid + mid * filters + (filters if layer.use_bias else 0)
+    steps.append(Step(
+        "params",
+        "params = {kernel:*}*{channels}*{dm} (depthwise) + {mid}*{filters} (pointwise)"
+        + (" + {filters} (bias)" if layer.use_bias else " (no bias)") + " = {result:,}",
+        values, params,
+        formula="prod(kernel) * channels * dm + mid * filters" + (" + filters" if layer.use_bias else ""),
+    ))
+    steps.append(Step(
+        "kernel shape",
+        "kernel shapes: Keras depthwise {keras_depthwise} and pointwise {keras_pointwise}; "
+        "PyTorch Conv{rank}d(groups={channels}) {pytorch_depthwise} then Conv{rank}d {pytorch_pointwise}",
+        {
+            "keras_depthwise": kernel + (channels, dm), "keras_pointwise": ones + (mid, filters), "rank": layer.RANK,
+            "channels": channels, "pytorch_depthwise": (mid, 1) + kernel, "pytorch_pointwise": (filters, mid) + ones,
+        },
+    ))
+    return Inferred(join_channels(out_spatial, filters, channels_last), params, steps=tuple(steps))

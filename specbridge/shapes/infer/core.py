@@ -11,9 +11,10 @@ from ...spec.layers import core as L
 from ...spec.model import INTEGER_DTYPES
 from ..axes import layout
 from ..errors import ShapeError
-from ..records import Inferred, Tensor, format_shape
+from ..records import Inferred, Step, Tensor, format_shape
+from ..rules import product
 from . import Context, rule
-from .common import fmt, require_rank
+from .common import require_rank
 
 
 @rule(L.Dense)
@@ -34,22 +35,40 @@ def infer_dense(layer: L.Dense, inputs: list[Tensor], ctx: Context) -> Inferred:
             f"(PyTorch would fail with 'mat1 and mat2 shapes cannot be multiplied')",
             hint=f"set in_features: {features}", argument="in_features",
         )
-    weights = features * layer.units
-    bias = layer.units if layer.use_bias else 0
-    steps = [
-        f"Dense acts on the last axis: {features} features -> {layer.units} units"
-        + (f"; the leading axes {format_shape(tensor.shape[:-1])} pass through (same weights at every position)"
-           if tensor.rank > 2 else ""),
-        f"params = {features}*{layer.units}" + (f" + {layer.units}" if bias else "") + f" = {fmt(weights + bias)}",
-        f"kernel shape: Keras ({features}, {layer.units}), PyTorch Linear weight ({layer.units}, {features})",
-    ]
-    return Inferred(tensor.shape[:-1] + (layer.units,), weights + bias, steps=tuple(steps))
+    steps = dense_steps(tensor.shape, layer)
+    return Inferred(tensor.shape[:-1] + (layer.units,), steps[1].result, steps=steps)
+
+
+def dense_steps(shape, layer: L.Dense) -> tuple[Step, ...]:
+    """What Dense does to the last axis, its params (steps[1]) and its kernel shape."""
+    features, units = shape[-1], layer.units
+    values = {"features": features, "units": units}
+    acts, leading = values, ""
+    if len(shape) > 1:
+        acts = {**values, "leading": shape[:-1]}
+        leading = "; the leading axes {leading:batch} pass through (same weights at every position)"
+    weights = features * units
+    if layer.use_bias:
+        params = Step(
+            "params", "params = {features}*{units} + {units} = {result:,}", values, weights + units,
+            formula="features * units + units",
+        )
+    else:
+        params = Step("params", "params = {features}*{units} = {result:,}", values, weights, formula="features * units")
+    return (
+        Step("features", "Dense acts on the last axis: {features} features -> {units} units" + leading, acts, units),
+        params,
+        Step(
+            "kernel shape", "kernel shape: Keras ({features}, {units}), PyTorch Linear weight ({units}, {features})",
+            values,
+        ),
+    )
 
 
 @rule(L.Dropout, L.ActivationLayer, L.ReLU, L.LeakyReLU, L.ELU)
 def infer_elementwise(layer, inputs: list[Tensor], ctx: Context) -> Inferred:
     (tensor,) = inputs
-    return Inferred(tensor.shape, steps=("element-wise: the shape is unchanged",))
+    return Inferred(tensor.shape, steps=(Step("shape", "element-wise: the shape is unchanged", {}, tensor.shape),))
 
 
 @rule(L.Softmax)
@@ -65,7 +84,8 @@ def infer_softmax(layer: L.Softmax, inputs: list[Tensor], ctx: Context) -> Infer
             f"it must lie in [-{rank}, {rank})",
             hint="axes count the batch axis: axis -1 (the default) is the last axis", argument="axis",
         )
-    return Inferred(tensor.shape, steps=(f"softmax over axis {layer.axis}: the shape is unchanged",))
+    step = Step("shape", "softmax over axis {axis}: the shape is unchanged", {"axis": layer.axis}, tensor.shape)
+    return Inferred(tensor.shape, steps=(step,))
 
 
 @rule(L.SpatialDropout1D, L.SpatialDropout2D, L.SpatialDropout3D)
@@ -78,7 +98,8 @@ def infer_spatial_dropout(layer, inputs: list[Tensor], ctx: Context) -> Inferred
         layer, tensor, ndim=rank + 2, expected=layout(rank, channels_last),
         hint=f"the input has rank {tensor.rank}: use {fits}",
     )
-    return Inferred(tensor.shape, steps=("drops whole channels (feature maps) at training time: the shape is unchanged",))
+    step = Step("shape", "drops whole channels (feature maps) at training time: the shape is unchanged", {}, tensor.shape)
+    return Inferred(tensor.shape, steps=(step,))
 
 
 @rule(L.Embedding)
@@ -95,10 +116,57 @@ def infer_embedding(layer: L.Embedding, inputs: list[Tensor], ctx: Context) -> I
             hint="set dtype: int32 on the input (the ids must lie in [0, input_dim))",
         )
     v, d = layer.input_dim, layer.output_dim
-    params = v * d
+    values = {"input_dim": v, "output_dim": d}
+    shape = tensor.shape + (d,)
     steps = (
-        f"each integer id in {format_shape(tensor.shape)} becomes a {d}-vector: output = input shape + ({d},)",
-        f"params = input_dim * output_dim = {v} * {d} = {fmt(params)} (one row per token id 0..{v - 1})",
-        f"embeddings matrix: Keras ({v}, {d}), PyTorch Embedding weight ({v}, {d})",
+        Step(
+            "shape", "each integer id in {input:batch} becomes a {output_dim}-vector: output = input shape + ({output_dim},)",
+            {"input": tensor.shape, "output_dim": d}, shape,
+        ),
+        Step(
+            "params",
+            "params = input_dim * output_dim = {input_dim} * {output_dim} = {result:,} (one row per token id 0..{last_id})",
+            {**values, "last_id": v - 1}, v * d, formula="input_dim * output_dim",
+        ),
+        Step(
+            "kernel shape",
+            "embeddings matrix: Keras ({input_dim}, {output_dim}), PyTorch Embedding weight ({input_dim}, {output_dim})",
+            values,
+        ),
     )
-    return Inferred(tensor.shape + (d,), params, dtype="float32", steps=steps)
+    return Inferred(shape, v * d, dtype="float32", steps=steps)
+
+
+@rule(L.PReLU)
+def infer_prelu(layer: L.PReLU, inputs: list[Tensor], ctx: Context) -> Inferred:
+    (tensor,) = inputs
+    shared = layer.shared_axes if isinstance(layer.shared_axes, list) else [layer.shared_axes] * (layer.shared_axes is not None)
+    for axis in shared:
+        if axis >= tensor.rank:  # Keras: IndexError in build
+            raise ShapeError(
+                codes.INVALID_ARGUMENT,
+                f"PReLU shared_axes={layer.shared_axes}: axis {axis} is out of range for {format_shape(tensor.shape)}, "
+                f"whose axes are 1..{tensor.rank - 1}",
+                hint="shared_axes count the batch axis: on (batch, rows, cols, channels) share rows and cols with [1, 2]",
+                argument="shared_axes",
+            )
+    alpha = layer.alpha_shape(tensor.shape)
+    if None in alpha:
+        raise ShapeError(
+            codes.UNKNOWN_DIMENSION,
+            f"PReLU learns one alpha per input position, shaped like {format_shape(tensor.shape)} without the batch "
+            f"axis: alpha {format_shape(alpha, batch=False)} cannot have an unknown size",
+            hint="share alpha along the unknown axes (shared_axes), or give them a size",
+            argument="shared_axes",
+        )
+    params = product(alpha)
+    steps = (
+        Step("note", "element-wise: max(x, 0) + alpha * min(x, 0); the shape is unchanged"),
+        Step(
+            "params",
+            "params = alpha, shaped like the input" + (" with the shared axes {shared} set to 1" if shared else "")
+            + ": {alpha:*} = {result:,}",
+            {"shared": shared, "alpha": alpha}, params, formula="prod(alpha shape)",
+        ),
+    )
+    return Inferred(tensor.shape, params, steps=steps)

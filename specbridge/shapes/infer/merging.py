@@ -15,7 +15,7 @@ from typing import Optional
 from ...diagnostics import codes
 from ...spec.layers import merging as L
 from ..errors import ShapeError
-from ..records import Inferred, Shape, Tensor, format_shape
+from ..records import Inferred, Shape, Step, Tensor, format_shape
 from . import Context, rule
 
 OP_WORDS = {
@@ -75,11 +75,16 @@ def infer_elementwise_merge(layer: L.Merge, inputs: list[Tensor], ctx: Context) 
                 ),
             )
         shape = merged
+    shapes = tuple(t.shape for t in inputs)
+    broadcasts = " (sizes of 1 and missing leading axes broadcast)" if len(set(shapes)) > 1 else ""
     steps = (
-        f"{layer.kind} {OP_WORDS[layer.OP]} its {len(inputs)} inputs element by element: "
-        f"{shapes_list(inputs)} -> {format_shape(shape)}"
-        + (" (sizes of 1 and missing leading axes broadcast)" if len({t.shape for t in inputs}) > 1 else ""),
-        "no weights: params = 0",
+        Step(
+            "shape",
+            "{kind} " + OP_WORDS[layer.OP] + " its {count} inputs element by element: {inputs:shapes} -> {result:batch}"
+            + broadcasts,
+            {"kind": layer.kind, "count": len(inputs), "inputs": shapes}, shape,
+        ),
+        Step("params", "no weights: params = 0", {}, 0),
     )
     return Inferred(shape, steps=steps)
 
@@ -130,10 +135,13 @@ def infer_concatenate(layer: L.Concatenate, inputs: list[Tensor], ctx: Context) 
     parts = [t.shape[index] for t in inputs]
     total = None if None in parts else sum(parts)
     shape = inputs[0].shape[:index] + (total,) + inputs[0].shape[index + 1:]
-    summed = " + ".join("None" if p is None else str(p) for p in parts)
+    shapes = tuple(t.shape for t in inputs)
     steps = (
-        f"Concatenate joins {len(inputs)} inputs along axis {axis}: {summed} = {'None' if total is None else total}; "
-        "the other axes must match",
-        f"{shapes_list(inputs)} -> {format_shape(shape)}; no weights: params = 0",
+        Step(
+            "concat axis",
+            "Concatenate joins {count} inputs along axis {axis}: {sizes: + } = {result}; the other axes must match",
+            {"count": len(inputs), "axis": axis, "sizes": parts}, total, formula="sum(sizes)",
+        ),
+        Step("shape", "{inputs:shapes} -> {result:batch}; no weights: params = 0", {"inputs": shapes}, shape),
     )
     return Inferred(shape, steps=steps)

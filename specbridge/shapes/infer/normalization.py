@@ -9,10 +9,9 @@ from __future__ import annotations
 from ...diagnostics import codes
 from ...spec.layers import normalization as L
 from ..errors import ShapeError
-from ..records import Inferred, Tensor, format_shape
+from ..records import Inferred, Step, Tensor, format_shape
 from ..rules import product
 from . import Context, rule
-from .common import fmt
 
 
 def resolve_axis(layer, axis: int, tensor: Tensor) -> int:
@@ -55,20 +54,42 @@ def known_size(layer, tensor: Tensor, index: int, axis) -> int:
 def infer_batch_norm(layer: L.BatchNormalization, inputs: list[Tensor], ctx: Context) -> Inferred:
     (tensor,) = inputs
     channels = known_size(layer, tensor, resolve_axis(layer, layer.axis, tensor), layer.axis)
-    learned = [name for name, on in (("gamma", layer.scale), ("beta", layer.center)) if on]
+    learned = learned_weights(layer)
     trainable = len(learned) * channels
     params = trainable + 2 * channels
+    values = {"axis": layer.axis, "features": channels}
+    if learned:
+        trained = Step(
+            "trainable", "trainable: {weights: and } = {count} * {features} = {result:,}",
+            {"weights": learned, "count": len(learned), "features": channels}, trainable, formula="count * features",
+        )
+    else:
+        trained = Step("trainable", "trainable: nothing (scale and center are false)", {}, 0)
     steps = (
-        f"axis {layer.axis} has {channels} features; each is normalized with its own statistics",
-        f"trainable: {' and '.join(learned) or 'nothing (scale and center are false)'}"
-        + (f" = {len(learned)} * {channels} = {fmt(trainable)}" if learned else ""),
-        f"non-trainable: moving_mean and moving_variance = 2 * {channels} = {fmt(2 * channels)} "
-        "(updated during training, not by gradients)",
-        f"params = {fmt(trainable)} + {fmt(2 * channels)} = {fmt(params)}",
-        "PyTorch BatchNorm counts only gamma and beta (weight, bias) as parameters: the moving statistics are "
-        "buffers (running_mean, running_var)",
+        Step("features", "axis {axis} has {features} features; each is normalized with its own statistics", values, channels),
+        trained,
+        Step(
+            "non-trainable",
+            "non-trainable: moving_mean and moving_variance = 2 * {features} = {result:,} "
+            "(updated during training, not by gradients)",
+            {"features": channels}, 2 * channels, formula="2 * features",
+        ),
+        Step(
+            "params", "params = {trainable:,} + {non_trainable:,} = {result:,}",
+            {"trainable": trainable, "non_trainable": 2 * channels}, params, formula="trainable + non_trainable",
+        ),
+        Step(
+            "note",
+            "PyTorch BatchNorm counts only gamma and beta (weight, bias) as parameters: the moving statistics are "
+            "buffers (running_mean, running_var)",
+        ),
     )
     return Inferred(tensor.shape, params, trainable, steps=steps)
+
+
+def learned_weights(layer) -> tuple[str, ...]:
+    """gamma (scale) and beta (center), those the layer learns."""
+    return tuple(name for name, on in (("gamma", layer.scale), ("beta", layer.center)) if on)
 
 
 @rule(L.LayerNormalization)
@@ -94,12 +115,56 @@ def infer_layer_norm(layer: L.LayerNormalization, inputs: list[Tensor], ctx: Con
     order = sorted(range(len(axes)), key=lambda i: indices[i])
     sizes = tuple(known_size(layer, tensor, indices[i], axes[i]) for i in order)
     per_weight = product(sizes)
-    learned = [name for name, on in (("gamma", layer.scale), ("beta", layer.center)) if on]
+    learned = learned_weights(layer)
     params = len(learned) * per_weight
-    spans = "x".join(map(str, sizes))
-    steps = (
-        f"each sample is normalized over axis {layer.axis} ({spans} values)",
-        f"params = {' and '.join(learned) or 'nothing (scale and center are false)'}"
-        + (f" of shape {sizes} = {len(learned)} * {fmt(per_weight)} = {fmt(params)}" if learned else ""),
-    )
-    return Inferred(tensor.shape, params, steps=steps)
+    axis = "axis {axis}" if isinstance(layer.axis, int) else "axis [{axis:, }]"
+    steps = [Step(
+        "axes", "each sample is normalized over " + axis + " ({sizes:x} values)",
+        {"axis": layer.axis, "sizes": sizes}, per_weight, formula="prod(sizes)",
+    )]
+    if learned:
+        steps.append(Step(
+            "params", "params = {weights: and } of shape {sizes} = {count} * {per_weight:,} = {result:,}",
+            {"weights": learned, "sizes": sizes, "count": len(learned), "per_weight": per_weight}, params,
+            formula="count * prod(sizes)",
+        ))
+    else:
+        steps.append(Step("params", "params = nothing (scale and center are false)", {}, 0))
+    return Inferred(tensor.shape, params, steps=tuple(steps))
+
+
+@rule(L.GroupNormalization)
+def infer_group_norm(layer: L.GroupNormalization, inputs: list[Tensor], ctx: Context) -> Inferred:
+    (tensor,) = inputs
+    channels = known_size(layer, tensor, resolve_axis(layer, layer.axis, tensor), layer.axis)
+    groups = channels if layer.groups == -1 else layer.groups  # -1: one group per channel (instance norm)
+    if channels < groups or channels % groups:
+        relation = "more than" if channels < groups else "not a divisor of"
+        raise ShapeError(
+            codes.INVALID_ARGUMENT,
+            f"{layer.kind} groups={groups} is {relation} the {channels} channels of axis {layer.axis} "
+            f"{format_shape(tensor.shape)}: Keras splits the channels into equal groups",
+            hint=f"pick groups that divides {channels}, e.g. {largest_divisor(channels, groups)}",
+            argument="groups",
+        )
+    learned = learned_weights(layer)
+    params = len(learned) * channels
+    values = {"axis": layer.axis, "channels": channels, "groups": groups, "size": channels // groups}
+    steps = [Step(
+        "groups", "axis {axis} has {channels} channels in {groups} groups of {channels} / {groups} = {result}; "
+        "each sample is normalized per group, over that group's channels and every other axis",
+        values, channels // groups, formula="channels / groups",
+    )]
+    if learned:
+        steps.append(Step(
+            "params", "params = {weights: and } (one per channel) = {count} * {channels} = {result:,}",
+            {"weights": learned, "count": len(learned), "channels": channels}, params, formula="count * channels",
+        ))
+    else:
+        steps.append(Step("params", "params = nothing (scale and center are false)", {}, 0))
+    return Inferred(tensor.shape, params, steps=tuple(steps))
+
+
+def largest_divisor(n: int, limit: int) -> int:
+    """The largest divisor of n that is at most limit (a groups value that fits n channels)."""
+    return max(d for d in range(1, min(n, limit) + 1) if n % d == 0)

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from typing import Optional
 
-from ...diagnostics import codes
 from ...spec.catalog import sibling_name
 from ...spec.layers import pooling as L
 from ..axes import SPATIAL_NAMES, join_channels, layout, split_channels
-from ..errors import ShapeError
-from ..records import Inferred, Tensor, format_shape
+from ..records import Inferred, Step, Tensor, format_shape
 from ..rules import as_tuple, pool_output_length
 from . import Context, rule
-from .common import require_rank
+from .common import check_positive, require_rank
 
 MODE_WORDS = {"max": "the largest value", "average": "the mean"}
 
@@ -50,32 +48,35 @@ def infer_pooling(layer: L.Pooling, inputs: list[Tensor], ctx: Context) -> Infer
     rank = layer.RANK
     pool = as_tuple(layer.pool_size, rank)
     strides = pool if layer.strides is None else as_tuple(layer.strides, rank)
-    names = SPATIAL_NAMES[rank]
-    window = "x".join(map(str, pool))
-    steps = [
-        f"each {window} window is replaced by {MODE_WORDS[layer.MODE]} in it, moving {'x'.join(map(str, strides))} "
-        f"cells at a time" + (" (strides default to pool_size)" if layer.strides is None else "")
-        + f", padding '{layer.padding}'"
-    ]
-    out = []
-    for i in range(rank):
-        length, formula = pool_output_length(spatial[i], pool[i], strides[i], layer.padding)
-        steps.append(f"{names[i]}: {formula}")
-        if length is not None and length <= 0:
-            # Keras checks this symbolically (compute_pooling_output_shape); eager TF may crash instead.
-            raise ShapeError(
-                codes.NONPOSITIVE_SIZE,
-                f"output {names[i]} would be {length} (zero or negative): {formula}; "
-                f"input shape {format_shape(tensor.shape)}, pool_size {list(pool)}",
-                hint=(
-                    f"the {names[i]} axis ({spatial[i]}) is smaller than the pooling window ({pool[i]}): use padding "
-                    "'same', a smaller pool_size, or remove a downsampling layer before this one"
-                ),
-                argument="pool_size",
-            )
-        out.append(length)
-    steps.append(f"the {channels if channels is not None else 'unknown number of'} channels pass through; params = 0")
+    steps = [window_step(layer, pool, strides)]
+    for i, name in enumerate(SPATIAL_NAMES[rank]):
+        step = pool_output_length(spatial[i], pool[i], strides[i], layer.padding, axis=name)
+        # Keras checks this symbolically (compute_pooling_output_shape); eager TF may crash instead.
+        check_positive(
+            step, tensor, "pool_size", list(pool),
+            hint=(
+                f"the {name} axis ({spatial[i]}) is smaller than the pooling window ({pool[i]}): use padding "
+                "'same', a smaller pool_size, or remove a downsampling layer before this one"
+            ),
+        )
+        steps.append(step)
+    out = tuple(step.result for step in steps[1:])
+    if channels is None:
+        steps.append(Step("channels", "the unknown number of channels pass through; params = 0", {"channels": None}))
+    else:
+        steps.append(Step("channels", "the {channels} channels pass through; params = 0", {"channels": channels}, channels))
     return Inferred(join_channels(out, channels, channels_last), steps=tuple(steps))
+
+
+def window_step(layer: L.Pooling, pool: tuple, strides: tuple) -> Step:
+    """What the pooling window does, and how it moves."""
+    default = " (strides default to pool_size)" if layer.strides is None else ""
+    return Step(
+        "window",
+        "each {pool:x} window is replaced by " + MODE_WORDS[layer.MODE] + " in it, moving {strides:x} cells at a time"
+        + default + ", padding '{padding}'",
+        {"mode": layer.MODE, "pool": pool, "strides": strides, "padding": layer.padding},
+    )
 
 
 @rule(
@@ -85,13 +86,16 @@ def infer_pooling(layer: L.Pooling, inputs: list[Tensor], ctx: Context) -> Infer
 def infer_global_pooling(layer: L.GlobalPooling, inputs: list[Tensor], ctx: Context) -> Inferred:
     (tensor,) = inputs
     spatial, channels, channels_last = pooling_input(layer, tensor, ctx)
-    axes = " x ".join("None" if d is None else str(d) for d in spatial)
-    steps = [f"each channel's {axes} {' x '.join(SPATIAL_NAMES[layer.RANK])} values become {MODE_WORDS[layer.MODE]} of them"]
+    steps = [Step(
+        "pooling",
+        "each channel's {spatial: x } {axes: x } values become " + MODE_WORDS[layer.MODE] + " of them",
+        {"mode": layer.MODE, "spatial": spatial, "axes": SPATIAL_NAMES[layer.RANK]},
+    )]
     if layer.keepdims:
         shape = join_channels((1,) * layer.RANK, channels, channels_last)
-        steps.append(f"keepdims=True keeps the pooled axes with size 1: {format_shape(shape, batch=False)}")
+        steps.append(Step("shape", "keepdims=True keeps the pooled axes with size 1: {result:shape}", {}, shape))
     else:
         shape = (channels,)
-        steps.append(f"the pooled axes disappear: one value per channel, {format_shape(shape, batch=False)}")
-    steps.append("params = 0")
+        steps.append(Step("shape", "the pooled axes disappear: one value per channel, {result:shape}", {}, shape))
+    steps.append(Step("params", "params = 0", {}, 0))
     return Inferred(shape, steps=tuple(steps))

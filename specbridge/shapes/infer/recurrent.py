@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from ...diagnostics import codes
 from ...spec.layers import recurrent as L
+from ..axes import join_channels, split_channels
 from ..errors import ShapeError
-from ..records import Inferred, Tensor, format_shape
-from ..rules import product
+from ..records import Inferred, Step, Tensor, format_shape
+from ..rules import as_tuple, product
 from . import Context, rule
-from .common import fmt, require_rank
+from .common import require_rank
+from .conv import conv_spatial
 from .wrappers import check_wrapped, infer_wrapped, wrapped_trainable
 
 SEQUENCE_LAYOUT = "(batch, timesteps, features)"
@@ -74,13 +76,14 @@ def sequence_features(layer: L.RNN, tensor: Tensor) -> int:
     return features
 
 
-def recurrent_params(layer: L.RNN, features: int) -> tuple[int, str]:
-    """Keras 3's count_params() of one recurrent layer, with the formula filled in.
+def recurrent_params(layer: L.RNN, features: int) -> Step:
+    """Keras 3's count_params() of one recurrent layer (the step's result), with the formula filled in.
 
     >>> from specbridge.spec.layers.recurrent import LSTM, GRU
-    >>> recurrent_params(LSTM(type="LSTM", units=64), 32)[0]
-    24832
-    >>> recurrent_params(GRU(type="GRU", units=16), 8)[0], recurrent_params(GRU(type="GRU", units=16, reset_after=False), 8)[0]
+    >>> step = recurrent_params(LSTM(type="LSTM", units=64), 32)
+    >>> step.result, step.formula
+    (24832, 'gates * ((in + units) * units + units)')
+    >>> recurrent_params(GRU(type="GRU", units=16), 8).result, recurrent_params(GRU(type="GRU", units=16, reset_after=False), 8).result
     (1248, 1200)
     """
     u, n = layer.units, features
@@ -89,35 +92,25 @@ def recurrent_params(layer: L.RNN, features: int) -> tuple[int, str]:
     # GRU reset_after=True keeps two biases per gate (input and recurrent), as cuDNN and PyTorch do.
     bias_per_block = (2 * u if reset_after else u) if layer.use_bias else 0
     total = blocks * ((n + u) * u + bias_per_block)
-    scale = f"{blocks} * " if blocks > 1 else ""
     if not layer.use_bias:
-        formula = f"{scale}((in + units) * units) = {scale}(({n} + {u}) * {u})"
+        symbolic, numbers = "((in + units) * units)", "(({in} + {units}) * {units})"
     elif reset_after:
-        formula = f"{scale}((in + units) * units + 2 * units) = {scale}(({n} + {u}) * {u} + 2 * {u})"
+        symbolic, numbers = "((in + units) * units + 2 * units)", "(({in} + {units}) * {units} + 2 * {units})"
     else:
-        formula = f"{scale}((in + units) * units + units) = {scale}(({n} + {u}) * {u} + {u})"
-    return total, f"{formula} = {fmt(total)}"
-
-
-def torch_count(layer: L.RNN, features: int) -> str:
-    """What PyTorch's module reports for the same layer, which differs when it keeps two biases."""
-    u, n = layer.units, features
-    blocks, _ = GATES[layer.kind]
-    if isinstance(layer, L.GRU) and not layer.reset_after:
-        return "PyTorch's nn.GRU has no reset_after=false variant (it always applies the reset gate after the matmul)"
-    if not layer.use_bias:
-        return f"PyTorch nn.{'RNN' if blocks == 1 else layer.kind}(bias=False) counts the same"
-    total = blocks * (n * u + u * u + 2 * u)
-    return (
-        f"PyTorch nn.{'RNN' if blocks == 1 else layer.kind} keeps two bias vectors (bias_ih and bias_hh): "
-        f"it counts {blocks} * ({n}*{u} + {u}*{u} + 2*{u}) = {fmt(total)}"
+        symbolic, numbers = "((in + units) * units + units)", "(({in} + {units}) * {units} + {units})"
+    scale, scaled = ("gates * ", "{gates} * ") if blocks > 1 else ("", "")
+    shown = f"{blocks} * {symbolic}" if blocks > 1 else symbolic
+    return Step(
+        "params",
+        "{kind} params = " + shown + " = " + scaled + numbers + " = {result:,}: " + weights_in_words(layer),
+        {"kind": layer.kind, "gates": blocks, "in": n, "units": u, "activation": layer.activation}, total,
+        formula=scale + symbolic,
     )
 
 
-def describe_params(layer: L.RNN, features: int) -> tuple[int, list[str]]:
-    params, formula = recurrent_params(layer, features)
+def weights_in_words(layer: L.RNN) -> str:
+    """The gates and weights of the cell, in words (a template: the activation is a value)."""
     blocks, what = GATES[layer.kind]
-    u = layer.units
     if isinstance(layer, L.GRU) and layer.use_bias:
         parts = (
             "a kernel, a recurrent kernel and two biases (input and recurrent: reset_after=true)"
@@ -126,16 +119,46 @@ def describe_params(layer: L.RNN, features: int) -> tuple[int, list[str]]:
         )
     else:
         parts = "a kernel, a recurrent kernel and a bias" if layer.use_bias else "a kernel and a recurrent kernel (no bias)"
-    what = f"{what}, each with {parts}" if blocks > 1 else f"{what} ({layer.activation}) with {parts}"
-    bias_shape = ""
+    return f"{what}, each with {parts}" if blocks > 1 else f"{what} ({{activation}}) with {parts}"
+
+
+def torch_count(layer: L.RNN, features: int) -> Step:
+    """What PyTorch's module reports for the same layer, which differs when it keeps two biases."""
+    u, n = layer.units, features
+    blocks, _ = GATES[layer.kind]
+    module = "RNN" if blocks == 1 else layer.kind
+    if isinstance(layer, L.GRU) and not layer.reset_after:
+        return Step(
+            "params (PyTorch)",
+            "PyTorch's nn.GRU has no reset_after=false variant (it always applies the reset gate after the matmul)",
+        )
+    if not layer.use_bias:
+        return Step("params (PyTorch)", "PyTorch nn.{module}(bias=False) counts the same", {"module": module})
+    return Step(
+        "params (PyTorch)",
+        "PyTorch nn.{module} keeps two bias vectors (bias_ih and bias_hh): "
+        "it counts {gates} * ({in}*{units} + {units}*{units} + 2*{units}) = {result:,}",
+        {"module": module, "gates": blocks, "in": n, "units": u}, blocks * (n * u + u * u + 2 * u),
+        formula="gates * (in * units + units * units + 2 * units)",
+    )
+
+
+def describe_params(layer: L.RNN, features: int) -> tuple[int, list[Step]]:
+    params = recurrent_params(layer, features)
+    blocks, _ = GATES[layer.kind]
+    u = layer.units
+    bias = ""
     if layer.use_bias:
-        bias_shape = f", bias (2, {blocks * u})" if isinstance(layer, L.GRU) and layer.reset_after else f", bias ({blocks * u},)"
+        bias = ", bias (2, {width})" if isinstance(layer, L.GRU) and layer.reset_after else ", bias ({width},)"
     steps = [
-        f"{layer.kind} params = {formula}: {what}",
-        f"weights in Keras: kernel ({features}, {blocks * u}), recurrent_kernel ({u}, {blocks * u}){bias_shape}",
+        params,
+        Step(
+            "kernel shape", "weights in Keras: kernel ({in}, {width}), recurrent_kernel ({units}, {width})" + bias,
+            {"in": features, "units": u, "width": blocks * u},
+        ),
         torch_count(layer, features),
     ]
-    return params, steps
+    return params.result, steps
 
 
 @rule(L.SimpleRNN, L.LSTM, L.GRU)
@@ -144,13 +167,15 @@ def infer_recurrent(layer: L.RNN, inputs: list[Tensor], ctx: Context) -> Inferre
     features = sequence_features(layer, tensor)
     timesteps = tensor.shape[0]
     params, steps = describe_params(layer, features)
+    values = {"units": layer.units, "timesteps": timesteps}
     if layer.return_sequences:
         shape = (timesteps, layer.units)
-        count = f" ({timesteps} steps)" if timesteps is not None else ""
-        steps.insert(0, f"return_sequences=true: one {layer.units}-vector per time step{count}")
+        count = " ({timesteps} steps)" if timesteps is not None else ""
+        text = "return_sequences=true: one {units}-vector per time step" + count
     else:
         shape = (layer.units,)
-        steps.insert(0, f"return_sequences=false: only the last time step's {layer.units}-vector is returned")
+        text = "return_sequences=false: only the last time step's {units}-vector is returned"
+    steps.insert(0, Step("shape", text, values, shape))
     return Inferred(shape, params, steps=tuple(steps))
 
 
@@ -179,19 +204,67 @@ def infer_bidirectional(layer: L.Bidirectional, inputs: list[Tensor], ctx: Conte
     require_rank(layer, tensor, ndim=3, expected=SEQUENCE_LAYOUT, hint=sequence_rank_hint(tensor))
     one = infer_wrapped(layer, inner, tensor, ctx)
     units = one.shape[-1]
+    values = {"units": units, "merge_mode": layer.merge_mode}
     if layer.merge_mode == "concat":
         shape = one.shape[:-1] + (2 * units,)
-        merged = f"concatenated: {units} + {units} = {2 * units} features"
+        merged = Step(
+            "features", "their outputs are concatenated: {units} + {units} = {result} features (merge_mode={merge_mode})",
+            values, 2 * units, formula="2 * units",
+        )
     else:
         shape = one.shape
-        merged = f"{MERGE_WORDS[layer.merge_mode]}: {units} features"
+        merged = Step(
+            "features", "their outputs are " + MERGE_WORDS[layer.merge_mode] + ": {result} features (merge_mode={merge_mode})",
+            values, units,
+        )
     params = 2 * one.params
     trainable = wrapped_trainable(inner, one, copies=2)
     steps = (
-        f"two copies of {inner.kind}: one reads the sequence forward, one backward (go_backwards), "
-        f"with separate weights",
-        f"their outputs are {merged} (merge_mode={layer.merge_mode})",
-        *(f"each direction: {s}" for s in one.steps),
-        f"params = 2 * {fmt(one.params)} = {fmt(params)}",
+        Step(
+            "note",
+            "two copies of {inner}: one reads the sequence forward, one backward (go_backwards), with separate weights",
+            {"inner": inner.kind},
+        ),
+        merged,
+        *(s.inside("each direction") for s in one.steps),
+        Step("params", "params = 2 * {inner_params:,} = {result:,}", {"inner_params": one.params}, params,
+             formula="2 * inner_params"),
     )
     return Inferred(shape, params, trainable, one.dtype, steps)
+
+
+@rule(L.ConvLSTM2D)
+def infer_conv_lstm(layer: L.ConvLSTM2D, inputs: list[Tensor], ctx: Context) -> Inferred:
+    (tensor,) = inputs
+    channels_last = ctx.channels_last(layer)
+    frames = "(batch, time, rows, cols, channels)" if channels_last else "(batch, time, channels, rows, cols)"
+    hint = ("the input is one image per sample: ConvLSTM2D reads a sequence of images, add a time axis "
+            "(e.g. input shape (time, rows, cols, channels))" if tensor.rank == 4 else f"Reshape the input to {frames}")
+    require_rank(layer, tensor, ndim=5, expected=frames, hint=hint)
+    timesteps, frame = tensor.shape[0], tensor.shape[1:]
+    spatial, channels = split_channels(frame, channels_last)
+    if None in spatial or channels is None:
+        raise ShapeError(
+            codes.UNKNOWN_DIMENSION,
+            f"ConvLSTM2D needs known rows, cols and channels (Keras: \"ConvLSTM layers only support static input "
+            f"shapes for the spatial dimension\"), got {format_shape(tensor.shape)}",
+            hint="give every axis but time a size in the input shape (the time axis may stay null)",
+        )
+    out_spatial, steps = conv_spatial(layer, spatial, tensor)
+    out_frame = join_channels(out_spatial, layer.filters, channels_last)
+    shape = (timesteps, *out_frame) if layer.return_sequences else out_frame
+    kernel, f = as_tuple(layer.kernel_size, 2), layer.filters
+    values = {"kernel": kernel, "in": channels, "f": f, "rows": out_spatial[0], "cols": out_spatial[1], "width": 4 * f}
+    params = 4 * (product(kernel) * channels * f + product(kernel) * f * f + (f if layer.use_bias else 0))
+    bias = (" + {f}", " + f", ", bias ({width},)") if layer.use_bias else ("", "", "")
+    sequence = "the {rows}x{cols}x{f} state after every time step" if layer.return_sequences else "only the last state"
+    steps += [
+        Step("shape", f"return_sequences={str(layer.return_sequences).lower()}: {sequence}", values, shape),
+        Step("note", "the recurrent convolution reads the state ({rows}x{cols}x{f}) with 'same' padding and stride 1, "
+             "so the state keeps the output's size", values),
+        Step("params", "params = 4 gates (i, f, c, o) * ({kernel:*}*{in}*{f} + {kernel:*}*{f}*{f}" + bias[0]
+             + ") = {result:,}", values, params, formula="4 * (kh*kw*in*f + kh*kw*f*f" + bias[1] + ")"),
+        Step("kernel shape", "weights in Keras: kernel ({kernel:, }, {in}, {width}), recurrent_kernel ({kernel:, }, {f}, "
+             "{width})" + bias[2], values),
+    ]
+    return Inferred(shape, params, steps=tuple(steps))

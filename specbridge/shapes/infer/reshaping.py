@@ -8,10 +8,10 @@ from ...spec.catalog import sibling_name
 from ...spec.layers import reshaping as L
 from ..axes import SPATIAL_NAMES, join_channels, layout, split_channels
 from ..errors import ShapeError
-from ..records import Inferred, Tensor, format_shape
+from ..records import Inferred, Step, Tensor, format_shape
 from ..rules import as_tuple, axis_pairs, cropped_length, padded_length, product, reshape_output, upsampled_length
 from . import Context, rule
-from .common import fmt, require_rank
+from .common import check_positive, fmt, require_rank
 
 
 def spatial_input(layer, tensor: Tensor, channels_last: bool) -> tuple[tuple, object]:
@@ -30,30 +30,26 @@ def spatial_input(layer, tensor: Tensor, channels_last: bool) -> tuple[tuple, ob
     return split_channels(tensor.shape, channels_last)
 
 
-def per_axis(layer, inputs: list[Tensor], ctx: Context, intro: str, length_of) -> Inferred:
+def per_axis(layer, inputs: list[Tensor], ctx: Context, intro: Step, length_of) -> Inferred:
     """The shared shape of ZeroPadding/Cropping/UpSampling: each spatial axis maps on its own, channels pass.
 
-    `length_of(i, name, length)` returns (new length, formula) for spatial axis i, or raises ShapeError.
+    `length_of(i, name, length)` returns the step (a shapes.rules length) of spatial axis i, or raises ShapeError.
     """
     (tensor,) = inputs
     channels_last = ctx.channels_last(layer)
     spatial, channels = spatial_input(layer, tensor, channels_last)
-    names = SPATIAL_NAMES[layer.RANK]
-    out, steps = [], [intro]
-    for i in range(layer.RANK):
-        length, formula = length_of(i, names[i], spatial[i])
-        steps.append(f"{names[i]}: {formula}")
-        out.append(length)
-    steps.append("params = 0")
-    return Inferred(join_channels(out, channels, channels_last), steps=tuple(steps))
+    axes = [length_of(i, name, spatial[i]) for i, name in enumerate(SPATIAL_NAMES[layer.RANK])]
+    steps = (intro, *axes, Step("params", "params = 0", {}, 0))
+    return Inferred(join_channels([a.result for a in axes], channels, channels_last), steps=steps)
 
 
 @rule(L.ZeroPadding1D, L.ZeroPadding2D, L.ZeroPadding3D)
 def infer_zero_padding(layer, inputs: list[Tensor], ctx: Context) -> Inferred:
     amounts = axis_pairs(layer.padding, layer.RANK)
+    formula = "L + before + after"
+    intro = Step("rule", f"zeros are added before and after each spatial axis: out = {formula}", formula=formula)
     return per_axis(
-        layer, inputs, ctx, "zeros are added before and after each spatial axis: out = L + before + after",
-        lambda i, name, length: padded_length(length, *amounts[i]),
+        layer, inputs, ctx, intro, lambda i, name, length: padded_length(length, *amounts[i], axis=name),
     )
 
 
@@ -61,33 +57,30 @@ def infer_zero_padding(layer, inputs: list[Tensor], ctx: Context) -> Inferred:
 def infer_cropping(layer, inputs: list[Tensor], ctx: Context) -> Inferred:
     amounts = axis_pairs(layer.cropping, layer.RANK)
 
-    def cropped(i: int, name: str, length):
-        before, after = amounts[i]
-        out, formula = cropped_length(length, before, after)
-        if out is not None and out <= 0:
-            raise ShapeError(
-                codes.NONPOSITIVE_SIZE,
-                f"cropping {before} + {after} cells from {name} of size {length} leaves {out}: {formula}; "
-                f"input shape {format_shape(inputs[0].shape)}",
-                hint=f"the cropping on {name} must add up to less than {length}",
-                argument="cropping",
-            )
-        return out, formula
+    def cropped(i: int, name: str, length) -> Step:
+        step = cropped_length(length, *amounts[i], axis=name)
+        check_positive(
+            step, inputs[0], "cropping", layer.cropping,
+            hint=f"the cropping on {name} must add up to less than {length}",
+        )
+        return step
 
-    return per_axis(
-        layer, inputs, ctx, "cells are cut from the start and the end of each spatial axis: out = L - before - after",
-        cropped,
-    )
+    formula = "L - before - after"
+    intro = Step("rule", f"cells are cut from the start and the end of each spatial axis: out = {formula}", formula=formula)
+    return per_axis(layer, inputs, ctx, intro, cropped)
 
 
 @rule(L.UpSampling1D, L.UpSampling2D, L.UpSampling3D)
 def infer_upsampling(layer, inputs: list[Tensor], ctx: Context) -> Inferred:
     sizes = as_tuple(layer.size, layer.RANK)
     how = getattr(layer, "interpolation", "nearest")
-    word = "repeated" if how == "nearest" else f"interpolated ({how})"
+    word = "repeated" if how == "nearest" else "interpolated ({interpolation})"
+    intro = Step(
+        "rule", "each cell is " + word + " size times along each spatial axis: out = L * size",
+        {"interpolation": how}, formula="L * size",
+    )
     return per_axis(
-        layer, inputs, ctx, f"each cell is {word} size times along each spatial axis: out = L * size",
-        lambda i, name, length: upsampled_length(length, sizes[i]),
+        layer, inputs, ctx, intro, lambda i, name, length: upsampled_length(length, sizes[i], axis=name),
     )
 
 
@@ -118,14 +111,31 @@ def infer_reshape(layer: L.Reshape, inputs: list[Tensor], ctx: Context) -> Infer
             ),
             argument="target_shape",
         )
-    steps = [f"the input holds {held} values per sample"]
-    if -1 in target:
-        if size is None:
-            steps.append("the input size is unknown, so the -1 entry is unknown too")
-        else:
-            steps.append(f"-1 = {fmt(size)} / {divisor(known_dims, known)} = {fmt(shape[target.index(-1)])}")
-    steps.append(f"target {format_shape(shape, batch=False)} (the batch axis is kept); params = 0")
-    return Inferred(shape, steps=tuple(steps))
+    steps = (size_step(tensor.shape, size), *minus_one_steps(target, size, known_dims, known, shape), Step(
+        "shape", "target {result:shape} (the batch axis is kept); params = 0", {"target_shape": target}, shape,
+    ))
+    return Inferred(shape, steps=steps)
+
+
+def size_step(dims, size) -> Step:
+    """How many values a sample holds: "4 * 4 * 8 = 128" (the product shown for several dims)."""
+    if len(dims) < 2:
+        return Step("size", "the input holds {result:,} values per sample", {"dims": dims}, size, formula="prod(dims)")
+    return Step(
+        "size", "the input holds {dims: * } = {result:,} values per sample", {"dims": dims}, size, formula="prod(dims)",
+    )
+
+
+def minus_one_steps(target: list, size, known_dims: list, known, shape) -> tuple[Step, ...]:
+    """The entry -1 of target_shape: the input size divided by the product of the other entries."""
+    if -1 not in target:
+        return ()
+    if size is None:
+        return (Step("-1", "the input size is unknown, so the -1 entry is unknown too", {"size": None}),)
+    values = {"size": size, "known_dims": known_dims, "known": known}
+    by = "{known:,}" if len(known_dims) < 2 else "({known_dims: * })"
+    result = shape[target.index(-1)]
+    return (Step("-1", "-1 = {size:,} / " + by + " = {result:,}", values, result, formula="size / prod(known_dims)"),)
 
 
 def divisor(dims, total) -> str:
@@ -157,10 +167,13 @@ def infer_permute(layer: L.Permute, inputs: list[Tensor], ctx: Context) -> Infer
         raise
     shape = tuple(tensor.shape[d - 1] for d in layer.dims)
     steps = [
-        f"output axis {i + 1} is input axis {d} (size {'None' if tensor.shape[d - 1] is None else tensor.shape[d - 1]})"
+        Step(
+            "axis", "output axis {output_axis} is input axis {input_axis} (size {result})",
+            {"output_axis": i + 1, "input_axis": d}, tensor.shape[d - 1],
+        )
         for i, d in enumerate(layer.dims)
     ]
-    steps.append("axes are numbered from 1; the batch axis (0) never moves; params = 0")
+    steps.append(Step("note", "axes are numbered from 1; the batch axis (0) never moves; params = 0"))
     return Inferred(shape, steps=tuple(steps))
 
 
@@ -175,11 +188,12 @@ def infer_repeat_vector(layer: L.RepeatVector, inputs: list[Tensor], ctx: Contex
         )
     require_rank(layer, tensor, ndim=2, expected="(batch, features)", hint=hint)
     (features,) = tensor.shape
-    return Inferred(
-        (layer.n, features),
-        steps=(f"the ({'None' if features is None else features},) vector is repeated n={layer.n} times: "
-               f"{format_shape((layer.n, features), batch=False)}; params = 0",),
+    shape = (layer.n, features)
+    step = Step(
+        "shape", "the ({features},) vector is repeated n={n} times: {result:shape}; params = 0",
+        {"features": features, "n": layer.n}, shape,
     )
+    return Inferred(shape, steps=(step,))
 
 
 @rule(L.Flatten)
@@ -187,8 +201,11 @@ def infer_flatten(layer: L.Flatten, inputs: list[Tensor], ctx: Context) -> Infer
     (tensor,) = inputs
     require_rank(layer, tensor, min_ndim=1)
     if not tensor.shape:
-        return Inferred((1,), steps=("a (batch,) input becomes (batch, 1)",))
+        return Inferred((1,), steps=(Step("shape", "a (batch,) input becomes (batch, 1)", {}, (1,)),))
     total = product(tensor.shape)
+    dims = {"dims": tensor.shape}
     if total is None:
-        return Inferred((None,), steps=(f"{format_shape(tensor.shape)} has an unknown dim, so the flat size is unknown",))
-    return Inferred((total,), steps=(" * ".join(map(str, tensor.shape)) + f" = {fmt(total)} values per sample",))
+        step = Step("size", "{dims:batch} has an unknown dim, so the flat size is unknown", dims, formula="prod(dims)")
+    else:
+        step = Step("size", "{dims: * } = {result:,} values per sample", dims, total, formula="prod(dims)")
+    return Inferred((total,), steps=(step,))

@@ -9,9 +9,8 @@ from __future__ import annotations
 from ...diagnostics import codes
 from ...spec.layers import wrappers as L
 from ..errors import ShapeError
-from ..records import Inferred, Tensor, format_shape
+from ..records import Inferred, Step, Tensor, format_shape
 from . import Context, rule
-from .common import fmt
 
 
 def check_wrapped(wrapper, inner) -> None:
@@ -75,11 +74,18 @@ def infer_time_distributed(layer: L.TimeDistributed, inputs: list[Tensor], ctx: 
     )
     one = infer_wrapped(layer, inner, Tensor(frame, tensor.dtype), ctx, seen, rank_hint)
     shape = (timesteps,) + tuple(one.shape)
+    timesteps_text = "{timesteps}" if timesteps is not None else "unknown number of"
     steps = (
-        f"TimeDistributed folds the {timesteps if timesteps is not None else 'unknown number of'} time steps into "
-        f"the batch: {inner.kind} sees {format_shape(frame)} and returns {format_shape(tuple(one.shape))}, "
-        f"then the time axis is put back: {format_shape(shape)}",
-        *(f"{inner.kind}: {s}" for s in one.steps),
-        f"params = those of one {inner.kind} = {fmt(one.params)} (the same weights at every time step)",
+        Step(
+            "shape",
+            "TimeDistributed folds the " + timesteps_text + " time steps into the batch: {inner} sees {frame:batch} "
+            "and returns {inner_shape:batch}, then the time axis is put back: {result:batch}",
+            {"timesteps": timesteps, "inner": inner.kind, "frame": frame, "inner_shape": tuple(one.shape)}, shape,
+        ),
+        *(s.inside(inner.kind) for s in one.steps),
+        Step(
+            "params", "params = those of one {inner} = {result:,} (the same weights at every time step)",
+            {"inner": inner.kind}, one.params,
+        ),
     )
     return Inferred(shape, one.params, wrapped_trainable(inner, one), one.dtype, steps)

@@ -1,6 +1,6 @@
 """Dense, Embedding, dropout and activation layers."""
 
-from typing import ClassVar, Literal, Optional
+from typing import ClassVar, Literal, Optional, Union
 
 from pydantic import Field, NonNegativeFloat, PositiveInt
 
@@ -85,6 +85,19 @@ class ELU(CoreLayer):
     alpha: float = 1.0
 
 
+class PReLU(CoreLayer):
+    type: Literal["PReLU"]
+    WEIGHTS: ClassVar[tuple[str, ...]] = ("alpha",)
+    shared_axes: Optional[Union[PositiveInt, list[PositiveInt]]] = Field(
+        None, description="Axes (batch counted, from 1) along which alpha is shared: alpha has size 1 there."
+    )
+
+    def alpha_shape(self, shape: tuple) -> tuple:
+        """Keras's alpha shape for an input of `shape` (batch excluded): the same, with 1 on each shared axis."""
+        shared = self.shared_axes if isinstance(self.shared_axes, list) else [self.shared_axes]
+        return tuple(1 if i + 1 in shared else d for i, d in enumerate(shape))
+
+
 class Softmax(CoreLayer):
     type: Literal["Softmax"]
     axis: int = -1
@@ -92,5 +105,5 @@ class Softmax(CoreLayer):
 
 LAYERS = (
     Dense, Embedding, Dropout, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D,
-    ActivationLayer, ReLU, LeakyReLU, ELU, Softmax,
+    ActivationLayer, ReLU, LeakyReLU, ELU, PReLU, Softmax,
 )

@@ -42,11 +42,13 @@ FAMILIES: dict[str, tuple[tuple[str, ...], ...]] = {
         ('ReLU',),
         ('LeakyReLU',),
         ('ELU',),
+        ('PReLU',),
         ('Softmax',),
     ),
     'normalization': (
         ('BatchNormalization',),
         ('LayerNormalization',),
+        ('GroupNormalization',),
     ),
     'reshaping': (
         ('ZeroPadding1D',),
@@ -68,6 +70,7 @@ FAMILIES: dict[str, tuple[tuple[str, ...], ...]] = {
         ('LSTM',),
         ('GRU',),
         ('Bidirectional',),
+        ('ConvLSTM2D',),
     ),
     'merging': (
         ('Concatenate',),

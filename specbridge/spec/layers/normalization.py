@@ -2,7 +2,7 @@
 
 from typing import ClassVar, Literal, Union
 
-from pydantic import PositiveFloat, confloat
+from pydantic import Field, PositiveFloat, confloat, field_validator
 
 from ..base import Layer
 
@@ -30,4 +30,22 @@ class LayerNormalization(Normalization):
     scale: bool = True
 
 
-LAYERS = (BatchNormalization, LayerNormalization)
+class GroupNormalization(Normalization):
+    type: Literal["GroupNormalization"]
+    groups: int = Field(32, description="Channel groups (must divide the channels), or -1 for one per channel.")
+    axis: int = -1
+    epsilon: PositiveFloat = 1e-3
+    center: bool = True
+    scale: bool = True
+
+    @field_validator("groups")
+    @classmethod
+    def _positive_or_instance(cls, value: int) -> int:
+        if value <= 0 and value != -1:  # Keras's constructor check, in its words
+            raise ValueError(
+                f"groups must be a positive integer (or -1 for instance normalization), got {value}"
+            )
+        return value
+
+
+LAYERS = (BatchNormalization, LayerNormalization, GroupNormalization)

@@ -2,9 +2,10 @@
 
 from typing import Annotated, ClassVar, Literal, Optional, Union
 
-from pydantic import Field, PositiveInt, field_validator
+from pydantic import BeforeValidator, Field, PositiveInt, field_validator
 
-from ..base import ActivationName, Layer, Rate
+from ..base import ActivationName, DataFormat, IntOrTuple, Layer, Rate, _lower
+from .conv import check_per_axis
 
 
 class RNN(Layer):
@@ -66,4 +67,31 @@ class Bidirectional(Layer):
         return value
 
 
-LAYERS = (SimpleRNN, LSTM, GRU, Bidirectional)
+class ConvLSTM2D(Layer):
+    """An LSTM whose input and recurrent transformations are 2D convolutions, over (time, rows, cols, channels)."""
+
+    FAMILY: ClassVar[str] = "recurrent"
+    RANK: ClassVar[int] = 2
+    DATA_FORMAT: ClassVar[bool] = True
+    WEIGHTS: ClassVar[tuple[str, ...]] = ("kernel", "recurrent_kernel", "bias")
+    type: Literal["ConvLSTM2D"]
+    filters: PositiveInt
+    kernel_size: IntOrTuple
+    strides: IntOrTuple = 1
+    padding: Annotated[Literal["valid", "same"], BeforeValidator(_lower)] = "valid"
+    data_format: Optional[DataFormat] = None
+    dilation_rate: IntOrTuple = 1
+    activation: ActivationName = "tanh"
+    recurrent_activation: ActivationName = "sigmoid"
+    use_bias: bool = True
+    unit_forget_bias: bool = True
+    dropout: Rate = 0.0
+    recurrent_dropout: Rate = 0.0
+    seed: Optional[int] = None
+    return_sequences: bool = False
+    go_backwards: bool = False
+
+    _per_axis = field_validator("kernel_size", "strides", "dilation_rate")(check_per_axis)
+
+
+LAYERS = (SimpleRNN, LSTM, GRU, Bidirectional, ConvLSTM2D)

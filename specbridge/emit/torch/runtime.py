@@ -1,37 +1,29 @@
-'''Helper nn.Module classes that emitted PyTorch files include when (and only when) they use them.
+"""The helper nn.Modules emitted PyTorch files use: an ordinary module, linted and tested like any other.
 
-Each entry is ruff-clean source. Keys are the class names emitted code refers to; `REQUIRES` lists
-helpers a helper's source uses itself.
-'''
+Emitting never imports this file (emitting imports no framework): specbridge.emit.torch.helpers reads its text and
+copies each class a model uses, with the classes that class refers to, into the emitted file, which has the same
+two imports as this one. So each class must stand on its own with `torch` and `nn` (and the other classes here).
+weights.py finds some of them in a built model by class name: keep the names.
+"""
 
-from __future__ import annotations
-
-HELPERS: dict[str, str] = {}
-REQUIRES: dict[str, tuple[str, ...]] = {}
-
-
-def _helper(name: str, source: str, requires: tuple[str, ...] = ()) -> None:
-    HELPERS[name] = source.strip("\n") + "\n"
-    REQUIRES[name] = requires
+import torch
+from torch import nn
 
 
-_helper("ChannelsLast", '''
 class ChannelsLast(nn.Module):
     """Moves the channel axis from position 1 to the end: PyTorch layout -> Keras channels_last."""
 
     def forward(self, x):
         return x.movedim(1, -1)
-''')
 
-_helper("ChannelsFirst", '''
+
 class ChannelsFirst(nn.Module):
     """Moves the last axis to position 1: Keras channels_last -> PyTorch layout."""
 
     def forward(self, x):
         return x.movedim(-1, 1)
-''')
 
-_helper("AvgPoolSame", '''
+
 class AvgPoolSame(nn.Module):
     """Average pooling with TensorFlow's asymmetric 'same' padding: padded cells are not counted."""
 
@@ -44,9 +36,8 @@ class AvgPoolSame(nn.Module):
 
     def forward(self, x):
         return self.pool(self.pad(x)) * self.scale
-''')
 
-_helper("Crop", '''
+
 class Crop(nn.Module):
     """Keras Cropping: drops (before, after) cells on each of the last len(crops) axes."""
 
@@ -56,9 +47,8 @@ class Crop(nn.Module):
 
     def forward(self, x):
         return x[self.index]
-''')
 
-_helper("Reshape", '''
+
 class Reshape(nn.Module):
     """Keras Reshape: a new shape for each sample; the batch axis is kept."""
 
@@ -68,9 +58,8 @@ class Reshape(nn.Module):
 
     def forward(self, x):
         return x.reshape(x.shape[0], *self.shape)
-''')
 
-_helper("Permute", '''
+
 class Permute(nn.Module):
     """Keras Permute: reorders the axes of each sample (dims are 1-based, the batch axis stays first)."""
 
@@ -80,9 +69,8 @@ class Permute(nn.Module):
 
     def forward(self, x):
         return x.permute(self.dims)
-''')
 
-_helper("RepeatVector", '''
+
 class RepeatVector(nn.Module):
     """Keras RepeatVector: (batch, features) -> (batch, n, features)."""
 
@@ -92,22 +80,9 @@ class RepeatVector(nn.Module):
 
     def forward(self, x):
         return x.unsqueeze(1).expand(-1, self.n, -1)
-''')
 
-_helper("RepeatAxis", '''
-class RepeatAxis(nn.Module):
-    """Keras UpSampling1D: repeats every step `size` times along one axis."""
 
-    def __init__(self, size, dim):
-        super().__init__()
-        self.size = size
-        self.dim = dim
 
-    def forward(self, x):
-        return x.repeat_interleave(self.size, dim=self.dim)
-''')
-
-_helper("KerasReLU", '''
 class KerasReLU(nn.Module):
     """Keras ReLU with threshold, max_value and negative_slope, computed as Keras does."""
 
@@ -123,33 +98,29 @@ class KerasReLU(nn.Module):
         if self.max_value is not None:
             x = x.clamp(0, self.max_value)
         return x - self.negative_slope * negative
-''')
 
-_helper("Exponential", '''
+
 class Exponential(nn.Module):
     """Keras 'exponential' activation."""
 
     def forward(self, x):
         return torch.exp(x)
-''')
 
-_helper("SparsePlus", '''
+
 class SparsePlus(nn.Module):
     """Keras 'sparse_plus': 0 below -1, x above 1, (x + 1)**2 / 4 in between."""
 
     def forward(self, x):
         return torch.where(x <= -1, 0.0, torch.where(x >= 1, x, (x + 1) ** 2 / 4))
-''')
 
-_helper("Squareplus", '''
+
 class Squareplus(nn.Module):
     """Keras 'squareplus' with b=4: (x + sqrt(x**2 + 4)) / 2."""
 
     def forward(self, x):
         return (x + torch.sqrt(x * x + 4)) / 2
-''')
 
-_helper("Sparsemax", '''
+
 class Sparsemax(nn.Module):
     """Keras 'sparsemax' along one axis, computed as Keras's TensorFlow backend does.
 
@@ -170,9 +141,8 @@ class Sparsemax(nn.Module):
         k = support.sum(-1, keepdim=True).to(x.dtype)
         tau = (torch.where(support, cumulative, 0.0).sum(-1, keepdim=True) - 1) / k
         return torch.clamp(x - tau, min=0).movedim(-1, self.dim)
-''')
 
-_helper("Concatenate", '''
+
 class Concatenate(nn.Module):
     """Keras Concatenate along `dim` (already mapped to this tensor layout)."""
 
@@ -182,9 +152,8 @@ class Concatenate(nn.Module):
 
     def forward(self, *xs):
         return torch.cat(xs, dim=self.dim)
-''')
 
-_helper("Add", '''
+
 class Add(nn.Module):
     """Keras Add: element-wise sum, left to right."""
 
@@ -192,17 +161,15 @@ class Add(nn.Module):
         for other in others:
             x = x + other
         return x
-''')
 
-_helper("Subtract", '''
+
 class Subtract(nn.Module):
     """Keras Subtract: first input minus the second."""
 
     def forward(self, x, other):
         return x - other
-''')
 
-_helper("Multiply", '''
+
 class Multiply(nn.Module):
     """Keras Multiply: element-wise product."""
 
@@ -210,9 +177,8 @@ class Multiply(nn.Module):
         for other in others:
             x = x * other
         return x
-''')
 
-_helper("Average", '''
+
 class Average(nn.Module):
     """Keras Average: element-wise mean."""
 
@@ -220,9 +186,8 @@ class Average(nn.Module):
         for other in others:
             x = x + other
         return x / (1 + len(others))
-''')
 
-_helper("Maximum", '''
+
 class Maximum(nn.Module):
     """Keras Maximum: element-wise maximum."""
 
@@ -230,9 +195,8 @@ class Maximum(nn.Module):
         for other in others:
             x = torch.maximum(x, other)
         return x
-''')
 
-_helper("Minimum", '''
+
 class Minimum(nn.Module):
     """Keras Minimum: element-wise minimum."""
 
@@ -240,9 +204,8 @@ class Minimum(nn.Module):
         for other in others:
             x = torch.minimum(x, other)
         return x
-''')
 
-_helper("Recurrent", '''
+
 class Recurrent(nn.Module):
     """A batch-first RNN returning what Keras returns: the whole sequence, or the final state."""
 
@@ -257,9 +220,8 @@ class Recurrent(nn.Module):
             x = x.flip(1)
         out, _ = self.rnn(x)
         return out if self.return_sequences else out[:, -1]
-''')
 
-_helper("Bidirectional", '''
+
 class Bidirectional(nn.Module):
     """Keras Bidirectional over a bidirectional batch-first RNN, merging the directions as Keras does."""
 
@@ -283,9 +245,8 @@ class Bidirectional(nn.Module):
         if self.merge_mode == "mul":
             return forward * backward
         return (forward + backward) / 2
-''')
 
-_helper("GRUResetBefore", '''
+
 class GRUResetBefore(nn.Module):
     """Keras GRU with reset_after=False (reset gate applied before the recurrent product).
 
@@ -325,9 +286,8 @@ class GRUResetBefore(nn.Module):
         if len(self.suffixes) == 2:
             out = torch.cat((out, self._direction(x.flip(1), "_reverse").flip(1)), dim=-1)
         return out, None
-''')
 
-_helper("TimeDistributed", '''
+
 class TimeDistributed(nn.Module):
     """Keras TimeDistributed: applies the layer to every time step by folding time into the batch."""
 
@@ -338,4 +298,52 @@ class TimeDistributed(nn.Module):
     def forward(self, x):
         batch, steps = x.shape[:2]
         return self.layer(x.flatten(0, 1)).unflatten(0, (batch, steps))
-''')
+
+
+class KerasPReLU(nn.Module):
+    """Keras PReLU: `alpha` has Keras's shape (the input's without the batch axis, 1 on shared axes), applied in
+    Keras layout and computed as Keras does: relu(x) - alpha * relu(-x)."""
+
+    def __init__(self, *shape):
+        super().__init__()
+        self.alpha = nn.Parameter(torch.zeros(shape))
+
+    def forward(self, x):
+        return torch.relu(x) + -self.alpha * torch.relu(-x)
+
+
+class ConvLSTM2D(nn.Module):
+    """Keras ConvLSTM2D on (batch, time, rows, cols, channels), or (batch, time, channels, rows, cols) when
+    channels_last is False. Each step: gates i, f, c, o = input_conv(x_t) + recurrent_conv(h), the latter with
+    'same' padding and stride 1; returns the last h or every h (go_backwards reads the frames in reverse and,
+    as in Keras 3, returns the sequence in that reversed order)."""
+
+    def __init__(self, input_conv, recurrent_conv, channels_last, return_sequences, go_backwards=False,
+                 pad=None, activation=None, recurrent_activation=None):
+        super().__init__()
+        self.input_conv = input_conv
+        self.recurrent_conv = recurrent_conv
+        self.pad = pad if pad is not None else nn.Identity()
+        self.activation = activation if activation is not None else nn.Tanh()
+        self.recurrent_activation = recurrent_activation if recurrent_activation is not None else nn.Sigmoid()
+        self.channels_last = channels_last
+        self.return_sequences = return_sequences
+        self.go_backwards = go_backwards
+
+    def forward(self, x):
+        if self.channels_last:
+            x = x.movedim(-1, 2)
+        if self.go_backwards:
+            x = x.flip(1)
+        batch, steps = x.shape[:2]
+        inputs = self.input_conv(self.pad(x.flatten(0, 1))).unflatten(0, (batch, steps))  # every frame at once
+        h = inputs.new_zeros(batch, self.recurrent_conv.in_channels, *inputs.shape[-2:])
+        c = torch.zeros_like(h)
+        outputs = []
+        for frame in inputs.unbind(1):
+            i, f, g, o = (frame + self.recurrent_conv(h)).chunk(4, dim=1)
+            c = self.recurrent_activation(f) * c + self.recurrent_activation(i) * self.activation(g)
+            h = self.recurrent_activation(o) * self.activation(c)
+            outputs.append(h)
+        out = torch.stack(outputs, dim=1) if self.return_sequences else h
+        return out.movedim(-3, -1) if self.channels_last else out

@@ -1,0 +1,54 @@
+"""The helper classes of runtime.py as source text, for copying into emitted files.
+
+runtime.py is read as text and parsed, never imported (that would import torch). Each top-level class is one
+helper; the helpers a class needs are the other helper names its body refers to.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+RUNTIME = Path(__file__).with_name("runtime.py")
+
+
+@dataclass(frozen=True)
+class Helper:
+    name: str
+    source: str  # the class's own text, ending with one newline
+    requires: frozenset[str]  # other helpers its body refers to
+
+
+@cache
+def helpers() -> dict[str, Helper]:
+    """Every helper class of runtime.py, in file order."""
+    text = RUNTIME.read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    classes = [node for node in ast.parse(text).body if isinstance(node, ast.ClassDef)]
+    names = {node.name for node in classes}
+    out = {}
+    for node in classes:
+        start = min([node.lineno] + [d.lineno for d in node.decorator_list])
+        source = "".join(lines[start - 1:node.end_lineno]).rstrip() + "\n"
+        used = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+        out[node.name] = Helper(node.name, source, frozenset(used & names - {node.name}))
+    return out
+
+
+def helper_names() -> frozenset[str]:
+    return frozenset(helpers())
+
+
+def helper_sources(used: set[str]) -> list[str]:
+    """The sources of the `used` helpers and of every helper they need, in runtime.py's order."""
+    table = helpers()
+    needed: set[str] = set()
+    stack = list(used)
+    while stack:
+        name = stack.pop()
+        if name not in needed:
+            needed.add(name)
+            stack.extend(table[name].requires)
+    return [h.source for name, h in table.items() if name in needed]

@@ -1,0 +1,24 @@
+"""Emitters of spec/layers/merging.py: element-wise merges and Concatenate."""
+
+from __future__ import annotations
+
+from ...spec.layers import merging as M
+from .layout import torch_dim
+from .stage import Built, Ctx, emitter
+
+# The runtime.py class of each element-wise merge.
+MERGE_HELPERS = {
+    M.Add: "Add", M.Subtract: "Subtract", M.Multiply: "Multiply", M.Average: "Average",
+    M.Maximum: "Maximum", M.Minimum: "Minimum",
+}
+
+
+@emitter(*MERGE_HELPERS)
+def emit_merge(layer, ctx: Ctx) -> Built:
+    return Built([f"{ctx.helper(MERGE_HELPERS[type(layer)])}()"], ctx.in_layout, ctx.in_layout)
+
+
+@emitter(M.Concatenate)
+def emit_concatenate(layer, ctx: Ctx) -> Built:
+    dim = torch_dim(layer.axis, ctx.in_shape, ctx.in_layout)
+    return Built([f"{ctx.helper('Concatenate')}(dim={dim})"], ctx.in_layout, ctx.in_layout)

@@ -1,0 +1,22 @@
+"""Emitters of spec/layers/wrappers.py: TimeDistributed, folding time into the batch around the inner layer."""
+
+from __future__ import annotations
+
+from ...spec.layers import wrappers as W
+from .layout import KERAS, conversion, normalize_layout
+from .stage import Built, Ctx, emitter, emitter_for, sequential
+
+
+@emitter(W.TimeDistributed)
+def emit_time_distributed(layer, ctx: Ctx) -> Built:
+    inner = layer.layer
+    if inner.WRAPS:
+        raise ctx.fail(f"TimeDistributed({inner.kind}) is not supported")
+    fn = emitter_for(inner, ctx.name)
+    in_shape, out_shape = ctx.in_shape[1:], ctx.out_shape[1:]
+    sub = Ctx(ctx.plan, ctx.name, [in_shape], [KERAS], out_shape, ctx.helpers)
+    built = fn(inner, sub)
+    stages = conversion(KERAS, normalize_layout(built.takes, in_shape), ctx) + built.stages
+    produced = normalize_layout(built.gives or built.takes or KERAS, out_shape)
+    stages += conversion(produced, KERAS, ctx)
+    return Built([f"{ctx.helper('TimeDistributed')}({sequential(stages)})"], KERAS, KERAS)
