@@ -1,75 +1,91 @@
-"""The `specbridge` command: one Typer app, one module per command, one registration line each.
+"""The `specbridge` command: argparse, one module per command.
 
-A command module exposes `command`, a Typer command function (its docstring is the help). Command
-modules import only typer at module level and load the library inside the function, so starting
-the CLI stays cheap: `specbridge check` costs the spec models, not TensorFlow or even rich.
+A command module (cli/<name>.py) exposes `add_arguments(parser)` and `run(args)`; the first line of run's
+docstring is the command's summary in `specbridge --help`, the whole docstring its `--help` description.
+Command modules import only the standard library at module level and load the library inside `run`, so
+starting the CLI costs the spec models, not TensorFlow, rich or even a CLI framework.
 
-`main()` is the console-script entry point. It is the last line of defence: an unexpected
-exception becomes a one-line "internal error" on stderr and exit status 2, never a traceback
-(set SPECBRIDGE_DEBUG=1 to see the traceback).
+`main()` is the console-script entry point. It is the last line of defence: an unexpected exception becomes
+"internal error" on stderr and exit status 3, never a traceback (SPECBRIDGE_DEBUG=1 shows the traceback).
 """
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import os
 import sys
-from typing import Annotated, Optional
-
-import typer
+from typing import NoReturn, Optional
 
 from . import exit_codes
-from .output import use_color
 
-app = typer.Typer(
-    name="specbridge",
-    help="Check model specs statically (shapes, parameter counts, precise errors) and translate them "
-    "to Keras and PyTorch.",
-    add_completion=False,
-    no_args_is_help=True,
-    # Rich help only on a terminal; piped and tested output stays plain (and rich unimported).
-    rich_markup_mode="rich" if use_color(sys.stdout) else None,
-    pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
+COMMANDS = ("check", "summary", "explain", "schema", "codes", "emit", "crosscheck")
+DESCRIPTION = (
+    "Check model specs statically (shapes, parameter counts, precise errors) and translate them to Keras and "
+    "PyTorch."
 )
 
 
-def _add(name: str, module: str, *, hidden: bool = False) -> None:
-    """Register `module.command` as `specbridge NAME`; a module that does not exist yet is skipped."""
+class Parser(argparse.ArgumentParser):
+    """argparse with specbridge's one-line usage errors (exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        print(exit_codes.error_line(f"{message} (see '{self.prog} --help')"), file=sys.stderr)
+        raise exit_codes.Exit(exit_codes.USAGE)
+
+    def exit(self, status: int = 0, message: Optional[str] = None) -> NoReturn:
+        if message:
+            print(message, file=sys.stderr, end="")
+        raise exit_codes.Exit(status)
+
+
+def _formatter(prog: str) -> argparse.HelpFormatter:
+    """Paragraphs kept as written; lines up to 100 columns (or the terminal's width, when narrower)."""
+    import shutil
+
+    width = min(100, shutil.get_terminal_size(fallback=(100, 24)).columns)
+    return argparse.RawDescriptionHelpFormatter(prog, width=width, max_help_position=28)
+
+
+def build_parser(only: Optional[str] = None) -> Parser:
+    """The whole command line; with `only`, just that command's parser (a run needs no other command's module)."""
+    from .. import __version__
+
+    parser = Parser(prog=exit_codes.PROG, description=DESCRIPTION, formatter_class=_formatter)
+    parser.add_argument("--version", action="version", version=f"specbridge {__version__}")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", dest="command")
+    for name in (only,) if only in COMMANDS else COMMANDS:
+        module = importlib.import_module(f".{name}", __package__)
+        doc = (module.run.__doc__ or "").strip()
+        summary = doc.splitlines()[0] if doc else ""
+        sub = commands.add_parser(
+            name, help=summary, description=_dedent(doc), formatter_class=_formatter,
+        )
+        module.add_arguments(sub)
+        sub.set_defaults(run=module.run)
+    return parser
+
+
+def _dedent(doc: str) -> str:
+    import textwrap
+
+    first, _, rest = doc.partition("\n")
+    return first + ("\n" + textwrap.dedent(rest) if rest else "")
+
+
+def dispatch(argv: Optional[list[str]] = None) -> int:
+    """Parse `argv` and run the command; returns the exit status (exceptions other than Exit propagate)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv[0] if argv else None)
     try:
-        mod = importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name == module:
-            return
-        raise
-    app.command(name, hidden=hidden)(mod.command)
-
-
-def _version(value: bool) -> None:
-    if value:
-        from .. import __version__
-
-        print(f"specbridge {__version__}")
-        raise typer.Exit(exit_codes.OK)
-
-
-@app.callback()
-def _root(
-    version: Annotated[
-        Optional[bool],
-        typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit."),
-    ] = None,
-) -> None:
-    """Check model specs statically and translate them to Keras and PyTorch."""
-
-
-_add("check", "specbridge.cli.check")
-_add("summary", "specbridge.cli.summary")
-_add("explain", "specbridge.cli.explain")
-_add("schema", "specbridge.cli.schema")
-_add("codes", "specbridge.cli.codes")
-_add("emit", "specbridge.cli.emit")  # owned by the emitters (issue 3)
-_add("crosscheck", "specbridge.cli.crosscheck")  # owned by the cross-check (issue 3)
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return exit_codes.USAGE
+        args.run(args)
+    except exit_codes.Exit as stop:
+        return stop.code
+    return exit_codes.OK
 
 
 def _describe(exc: BaseException) -> str:
@@ -79,15 +95,15 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def main(argv: Optional[list[str]] = None) -> None:
+def main(argv: Optional[list[str]] = None) -> NoReturn:
     """Run the CLI; always ends with SystemExit carrying the exit status."""
     try:
-        app(args=argv, prog_name="specbridge")
-    except SystemExit:
-        raise
+        code = dispatch(argv)
     except KeyboardInterrupt:
         print(exit_codes.error_line("interrupted"), file=sys.stderr)
         sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(exit_codes.OK)  # `specbridge codes | head`: the reader left, nothing is wrong
     except Exception as exc:
         if os.environ.get("SPECBRIDGE_DEBUG"):
             raise
@@ -98,3 +114,4 @@ def main(argv: Optional[list[str]] = None) -> None:
             file=sys.stderr,
         )
         sys.exit(exit_codes.INTERNAL)
+    sys.exit(code)

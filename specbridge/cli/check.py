@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-import typer
-
-from .options import CheckFormat
+from .options import CHECK_FORMATS, add_format
 
 
 def check_spec(text: str, name: str):
@@ -20,26 +16,23 @@ def check_spec(text: str, name: str):
         raise InternalError(f"while checking {name}") from exc
 
 
-def command(
-    paths: Annotated[
-        list[str],
-        typer.Argument(
-            metavar="PATH",
-            help="Spec files or directories (searched recursively for specs); '-' reads stdin.",
-            show_default=False,
-        ),
-    ],
-    format: Annotated[
-        CheckFormat, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
-    ] = CheckFormat.text,
-    strict: Annotated[bool, typer.Option("--strict", help="Warnings fail the check too (exit 1).")] = False,
-) -> None:
+def add_arguments(parser) -> None:
+    parser.add_argument(
+        "paths", nargs="+", metavar="PATH",
+        help="spec files or directories (searched recursively for specs); '-' reads stdin",
+    )
+    add_format(parser, CHECK_FORMATS)
+    parser.add_argument("--strict", action="store_true", help="warnings fail the check too (exit 1)")
+
+
+def run(args) -> None:
     """Check specs for shape, parameter and schema errors.
 
     Every problem is reported with its file, line and column, and a hint.
 
     Exit status: 0 no errors, 1 errors (or warnings with --strict), 2 usage error or unreadable file.
     """
+    paths, format, strict = args.paths, args.format, args.strict
     import sys
 
     from ..diagnostics.model import Severity
@@ -58,12 +51,12 @@ def command(
         sources[name] = text
         diagnostics.extend(check_spec(text, name).diagnostics)
 
-    write_diagnostics(diagnostics, sources, format.value, files_checked=len(sources), strict=strict)
+    write_diagnostics(diagnostics, sources, format, files_checked=len(sources), strict=strict)
 
     for problem in unreadable:
         print(exit_codes.error_line(problem), file=sys.stderr)
     if unreadable:
-        raise typer.Exit(exit_codes.USAGE)
+        raise exit_codes.Exit(exit_codes.USAGE)
     failing = (Severity.ERROR, Severity.WARNING) if strict else (Severity.ERROR,)
     if any(d.severity in failing for d in diagnostics):
-        raise typer.Exit(exit_codes.FAILED)
+        raise exit_codes.Exit(exit_codes.FAILED)

@@ -2,29 +2,21 @@
 
 from __future__ import annotations
 
-from enum import Enum
-from typing import Annotated, Optional
+from .options import add_format
 
-import typer
-
-
-class CodesFormat(str, Enum):
-    text = "text"
-    json = "json"
-    markdown = "markdown"
+FORMATS = ("text", "json", "markdown")
 
 
-def command(
-    code: Annotated[
-        Optional[str], typer.Argument(metavar="[CODE]", help="Show one code, by code (SB201) or name.")
-    ] = None,
-    format: Annotated[
-        CodesFormat, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
-    ] = CodesFormat.text,
-) -> None:
+def add_arguments(parser) -> None:
+    parser.add_argument("code", nargs="?", metavar="CODE", help="show one code, by code (SB201) or name")
+    add_format(parser, FORMATS)
+
+
+def run(args) -> None:
     """List the diagnostic codes (code, name, severity, meaning)."""
     import json
 
+    code, format = args.code, args.format
     from ..report import codes
     from . import exit_codes, output
 
@@ -37,14 +29,14 @@ def command(
             guess = suggest(wanted, [c["name"] for c in codes.as_json()] + [c["code"] for c in codes.as_json()])
             exit_codes.fail(f"unknown code '{code}'" + (f"; did you mean '{guess[0]}'?" if guess else ""))
         entry = hits[0]
-        if format is CodesFormat.json:
+        if format == "json":
             output.write(json.dumps(entry, indent=2) + "\n")
         else:
             output.write(f"{entry['code']} {entry['name']} ({entry['severity']}): {entry['summary']}\n")
         return
-    if format is CodesFormat.markdown:
+    if format == "markdown":
         output.write(codes.markdown())
-    elif format is CodesFormat.json:
+    elif format == "json":
         output.write(json.dumps(codes.as_json(), indent=2) + "\n")
     else:
         output.write(codes.text())

@@ -2,39 +2,26 @@
 
 from __future__ import annotations
 
-from enum import Enum
-from typing import Annotated, NoReturn, Optional
+from typing import NoReturn
 
-import typer
-
-from .options import ReportFormat
+from .options import add_format, add_spec, at_least
 
 
-class Dtype(str, Enum):
-    float32 = "float32"
-    float64 = "float64"
+def add_arguments(parser) -> None:
+    add_spec(parser)
+    parser.add_argument("--dtype", type=str.lower, choices=("float32", "float64"), default="float32",
+                        help="run both frameworks in this precision (default: float32)")
+    parser.add_argument("--samples", type=at_least(1), default=4, metavar="N",
+                        help="batch size of the random inputs (default: 4)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the random weights and inputs (default: 0)")
+    parser.add_argument("--atol", type=at_least(0.0, float), metavar="X",
+                        help="absolute tolerance (default: 1e-5 in float32, 1e-9 in float64)")
+    parser.add_argument("--rtol", type=at_least(0.0, float), metavar="X",
+                        help="tolerance relative to a layer's max |output| (default: 1e-4 in float32, 1e-9 in float64)")
+    add_format(parser)
 
 
-def command(
-    spec: Annotated[str, typer.Argument(metavar="SPEC", help="A spec file ('-' reads stdin).", show_default=False)],
-    dtype: Annotated[
-        Dtype, typer.Option("--dtype", help="Run both frameworks in this precision.", case_sensitive=False)
-    ] = Dtype.float32,
-    samples: Annotated[int, typer.Option("--samples", min=1, help="Batch size of the random inputs.")] = 4,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the random weights and inputs.")] = 0,
-    atol: Annotated[
-        Optional[float],
-        typer.Option("--atol", min=0.0, help="Absolute tolerance [default: 1e-5 in float32, 1e-9 in float64]."),
-    ] = None,
-    rtol: Annotated[
-        Optional[float],
-        typer.Option("--rtol", min=0.0, help="Tolerance relative to a layer's max |output| "
-                     "[default: 1e-4 in float32, 1e-9 in float64]."),
-    ] = None,
-    format: Annotated[
-        ReportFormat, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
-    ] = ReportFormat.text,
-) -> None:
+def run(args) -> None:
     """Prove that the emitted Keras and PyTorch models compute the same function.
 
     Builds both models, gives every Keras weight (biases and BatchNorm statistics included) a random value,
@@ -44,6 +31,7 @@ def command(
     Exit status: 0 every layer agrees, 1 a layer differs or the spec has errors, 2 usage error or
     TensorFlow/PyTorch not installed.
     """
+    spec, json_output = args.spec, args.format == "json"
     from .. import extras
     from . import exit_codes, files
     from .check import check_spec
@@ -51,7 +39,6 @@ def command(
 
     text = files.read_or_fail(spec)
     result = check_spec(text, files.display_name(spec))
-    json_output = format is ReportFormat.json
     stop_on_errors(result, text, json_output=json_output)
     missing = extras.missing_modules("keras", "torch")
     if missing:
@@ -62,14 +49,14 @@ def command(
     from ..emit.errors import MissingExtra, NotExpressible
 
     try:
-        report = run_crosscheck(result, dtype=dtype.value, samples=samples, seed=seed, atol=atol, rtol=rtol)
+        report = run_crosscheck(result, dtype=args.dtype, samples=args.samples, seed=args.seed, atol=args.atol, rtol=args.rtol)
     except MissingExtra as exc:
         exit_codes.fail(f"crosscheck needs TensorFlow/Keras and PyTorch: {exc}")
     except NotExpressible as exc:
         _not_expressible(result, text, exc, json_output)
 
     _write_report(report, json_output)
-    raise typer.Exit(exit_codes.OK if report.ok else exit_codes.FAILED)
+    raise exit_codes.Exit(exit_codes.OK if report.ok else exit_codes.FAILED)
 
 
 def _write_report(report, json_output: bool) -> None:

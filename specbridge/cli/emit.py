@@ -2,33 +2,28 @@
 
 from __future__ import annotations
 
-import enum
-from typing import Annotated, NoReturn, Optional
+from typing import NoReturn
 
-import typer
+from .options import add_spec
 
-
-class Target(str, enum.Enum):
-    keras = "keras"
-    pytorch = "pytorch"
-
-
+TARGETS = ("keras", "pytorch")
 # The extra (specbridge.extras) running the emitted module needs; writing it needs neither.
-EXTRA = {Target.keras: "keras", Target.pytorch: "torch"}
+EXTRA = {"keras": "keras", "pytorch": "torch"}
 
 
-def command(
-    spec: Annotated[str, typer.Argument(metavar="SPEC", help="A spec file ('-' reads stdin).", show_default=False)],
-    to: Annotated[Target, typer.Option("--to", "-t", help="Target framework.", case_sensitive=False)],
-    output_file: Annotated[
-        Optional[str], typer.Option("--output", "-o", metavar="FILE", help="Write here instead of stdout.")
-    ] = None,
-) -> None:
+def add_arguments(parser) -> None:
+    add_spec(parser)
+    parser.add_argument("-t", "--to", required=True, type=str.lower, choices=TARGETS, help="target framework")
+    parser.add_argument("-o", "--output", metavar="FILE", help="write the module to FILE instead of stdout")
+
+
+def run(args) -> None:
     """Write a spec as a Keras or PyTorch module defining build_model().
 
     The module imports only its framework (and numpy); writing it needs neither. A spec with errors
     prints its diagnostics and exits 1; so does a layer the target cannot compute exactly (SB400).
     """
+    spec, to, output_file = args.spec, args.to, args.output
     from . import files, output
     from .check import check_spec
     from .reporting import stop_on_errors
@@ -41,7 +36,7 @@ def command(
     from ..emit import NotExpressible, keras_source, torch_source
 
     try:
-        code = keras_source(result) if to is Target.keras else torch_source(result)
+        code = keras_source(result) if to == "keras" else torch_source(result)
     except NotExpressible as exc:
         _not_expressible(result, text, exc, to)
     if output_file is None:
@@ -58,13 +53,13 @@ def command(
     _note_missing_framework(to)
 
 
-def _not_expressible(result, text: str, exc, to: Target) -> NoReturn:
+def _not_expressible(result, text: str, exc, to: str) -> NoReturn:
     from ..diagnostics import codes
     from .reporting import fail_with
 
     entry = next((e for e in result.document.entries if e.name == exc.layer), None)
     location = result.document.locate(("layers", entry.index)) if entry is not None else None
-    target = "Keras" if to is Target.keras else "PyTorch"
+    target = "Keras" if to == "keras" else "PyTorch"
     diagnostic = codes.NOT_EXPRESSIBLE(
         f"{target} cannot compute {exc.layer!r} exactly as the spec says: {exc.reason}",
         layer=exc.layer, file=result.file,
@@ -74,7 +69,7 @@ def _not_expressible(result, text: str, exc, to: Target) -> NoReturn:
     fail_with([diagnostic], text, result.file, json_output=False)
 
 
-def _note_missing_framework(to: Target) -> None:
+def _note_missing_framework(to: str) -> None:
     import sys
 
     from .. import extras

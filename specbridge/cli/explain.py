@@ -2,28 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
-
-import typer
-
-from .options import ReportFormat
+from .options import add_format, add_spec
 
 
-def command(
-    spec: Annotated[str, typer.Argument(metavar="SPEC", help="A spec file ('-' reads stdin).", show_default=False)],
-    layer: Annotated[
-        Optional[str], typer.Option("--layer", "-l", help="Explain only this layer (its name in the spec).")
-    ] = None,
-    format: Annotated[
-        ReportFormat, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
-    ] = ReportFormat.text,
-) -> None:
+def add_arguments(parser) -> None:
+    add_spec(parser)
+    parser.add_argument("-l", "--layer", metavar="NAME", help="explain only this layer (its name in the spec)")
+    add_format(parser)
+
+
+def run(args) -> None:
     """Explain the arithmetic behind every shape and param count.
 
     For each layer: its input shape, the computation, its output shape and parameters.
 
     Layers that cannot be computed show the problem in place; the exit status is then 1.
     """
+    spec, layer = args.spec, args.layer
     from . import exit_codes, files, output
     from .check import check_spec
 
@@ -38,7 +33,7 @@ def command(
         known = ", ".join(names) if names else "none (the spec did not load)"
         exit_codes.fail(f"no layer named '{layer}' in {files.display_name(spec)}; {did_you_mean}layers: {known}")
 
-    if format is ReportFormat.json:
+    if args.format == "json":
         import json
 
         from ..report.explain import document
@@ -53,4 +48,4 @@ def command(
 
         output.write_lines(render_text(result, layer, text))
     if not result.ok:
-        raise typer.Exit(exit_codes.FAILED)
+        raise exit_codes.Exit(exit_codes.FAILED)

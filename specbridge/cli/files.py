@@ -12,6 +12,7 @@ import json
 import os
 import re
 import sys
+import tempfile
 from pathlib import Path
 
 from .exit_codes import fail
@@ -34,13 +35,15 @@ def looks_like_spec(path: Path) -> bool:
     if not name.endswith(DATA_SUFFIXES):
         return False
     try:
+        if path.stat().st_size > _max_bytes():
+            return False  # too large to be a spec: not opened (a file named on the command line is refused instead)
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return False
     if name.endswith(".json"):
         try:
             data = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             return False
         return isinstance(data, dict) and "specbridge" in data
     return _YAML_MARKER.search(text) is not None
@@ -77,12 +80,37 @@ def collect(paths: list[str]) -> list[str]:
     return list(dict.fromkeys(out))  # a file named twice is checked once
 
 
+def _max_bytes() -> int:
+    from ..spec.limits import InputRefused, Limits
+
+    try:
+        return Limits.from_env().max_bytes
+    except InputRefused as exc:
+        raise ReadProblem(exc.message) from None
+
+
+def _read_bounded(path: str) -> str:
+    """Read at most the byte limit (SPECBRIDGE_MAX_BYTES): a larger input is refused before it fills memory."""
+    limit = _max_bytes()
+    if path == STDIN:
+        stream = sys.stdin.buffer if hasattr(sys.stdin, "buffer") else None
+        data = stream.read(limit + 1) if stream is not None else sys.stdin.read(limit + 1)
+    else:
+        with open(path, "rb") as f:
+            data = f.read(limit + 1)
+    size = len(data.encode("utf-8") if isinstance(data, str) else data)
+    if size > limit:
+        raise ReadProblem(f"cannot read '{path}': larger than the limit of {limit:,} bytes (SPECBRIDGE_MAX_BYTES)")
+    return data if isinstance(data, str) else data.decode("utf-8")
+
+
 def read(path: str) -> str:
     """The text of a spec (or of stdin for '-'). Raises ReadProblem with a one-line reason."""
     try:
-        if path == STDIN:
-            return sys.stdin.read()
-        return Path(path).read_text(encoding="utf-8")
+        text = _read_bounded(path)
+        if "\r" in text:  # universal newlines, as read_text gives them
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        return text
     except UnicodeDecodeError as exc:
         raise ReadProblem(f"cannot read '{path}': not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except IsADirectoryError:
@@ -107,3 +135,36 @@ def read_or_fail(path: str) -> str:
 
 class ReadProblem(Exception):
     pass
+
+
+def write_atomic(path: str | os.PathLike, text: str, encoding: str = "utf-8") -> None:
+    """Write `text` to `path` so that a reader (or an interrupted run) sees the old file or the new one, never half.
+
+    The text goes to a temporary file in the same directory (same file system), is flushed to disk, gets the old
+    file's permissions (or the usual ones for a new file), and replaces the target with os.replace. On any
+    failure, KeyboardInterrupt included, the temporary file is removed and the target is untouched.
+    """
+    target = Path(os.path.realpath(path))  # through a symlink, as a plain write would
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding=encoding) as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, _mode_for(target))
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _mode_for(target: Path) -> int:
+    try:
+        return target.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask

@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import NoReturn, Optional
 
-import typer
-
 
 def write_diagnostics(
     diagnostics: list, sources: Optional[Mapping[str, str]], format: str = "text", *, files_checked: int = 1,
@@ -48,10 +46,10 @@ def write_diagnostics(
 
 def fail_with(diagnostics: list, text: str, file: Optional[str], *, json_output: bool) -> NoReturn:
     """Report the diagnostics of one spec (its text gives the snippets) and exit 1."""
-    from .exit_codes import FAILED
+    from .exit_codes import FAILED, Exit
 
     write_diagnostics(diagnostics, {file: text}, "json" if json_output else "text")
-    raise typer.Exit(FAILED)
+    raise Exit(FAILED)
 
 
 def stop_on_errors(result, text: str, *, json_output: bool) -> None:

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
 
-import typer
+def add_arguments(parser) -> None:
+    parser.add_argument("-o", "--output", metavar="FILE", help="write the schema to FILE instead of stdout")
 
 
-def command(
-    output_file: Annotated[
-        Optional[str],
-        typer.Option("--output", "-o", metavar="FILE", help="Write the schema to FILE instead of stdout."),
-    ] = None,
-) -> None:
+def run(args) -> None:
     """Print the JSON Schema of the spec format.
 
     schemas/specbridge.schema.json is this output; editors use it for completion (docs/editor-setup.md).
     """
+    output_file = args.output
     from ..spec.schema import schema_text
     from . import exit_codes, output
 

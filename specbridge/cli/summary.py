@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-import typer
-
-from .options import ReportFormat
+from .options import add_format, add_spec
 
 
-def command(
-    spec: Annotated[str, typer.Argument(metavar="SPEC", help="A spec file ('-' reads stdin).", show_default=False)],
-    format: Annotated[
-        ReportFormat, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
-    ] = ReportFormat.text,
-) -> None:
+def add_arguments(parser) -> None:
+    add_spec(parser)
+    add_format(parser)
+
+
+def run(args) -> None:
     """Show the Keras model.summary() table of a spec.
 
     Each layer's output shape and parameter count, with totals, computed without building the model.
 
     A spec with errors prints its diagnostics instead and exits 1.
     """
+    spec, json_output = args.spec, args.format == "json"
     from . import files, output
     from .check import check_spec
     from .reporting import stop_on_errors, write_warnings
@@ -28,8 +25,8 @@ def command(
     text = files.read_or_fail(spec)
     name = files.display_name(spec)
     result = check_spec(text, name)
-    stop_on_errors(result, text, json_output=format is ReportFormat.json)
-    if format is ReportFormat.json:
+    stop_on_errors(result, text, json_output=json_output)
+    if json_output:
         import json
 
         from ..report.summary import document

@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 SPECS = Path(__file__).resolve().parent / "specs"
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
@@ -32,13 +31,8 @@ def in_specs(monkeypatch) -> Path:
 
 @pytest.fixture
 def run():
-    """run("check", "x.spec.yaml") -> click Result with .exit_code, .stdout, .stderr."""
-    from specbridge.cli.app import app
-
-    runner = CliRunner()
-
-    def invoke(*args: str, input: str | None = None):
-        return runner.invoke(app, list(args), input=input)
+    """run("check", "x.spec.yaml") -> Result with .exit_code, .stdout, .stderr (the CLI run in-process)."""
+    from specbridge.cli.testing import invoke
 
     return invoke
 

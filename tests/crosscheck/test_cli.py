@@ -6,7 +6,6 @@ import json
 
 import pytest
 from crosscheck_helpers import spec_text
-from typer.testing import CliRunner
 
 import specbridge.emit
 
@@ -20,13 +19,12 @@ CONV_BN = [
 
 @pytest.fixture
 def run(monkeypatch):
-    """run(*args) -> click Result with exit_code, stdout, stderr; output is plain (no colours)."""
-    from specbridge.cli.app import app
+    """run(*args) -> Result with exit_code, stdout, stderr; output is plain (no colours)."""
+    from specbridge.cli.testing import invoke
 
     monkeypatch.delenv("FORCE_COLOR", raising=False)
     monkeypatch.delenv("SPECBRIDGE_DEBUG", raising=False)
-    runner = CliRunner()
-    return lambda *args: runner.invoke(app, list(args))
+    return invoke
 
 
 @pytest.fixture

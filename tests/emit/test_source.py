@@ -11,7 +11,6 @@ import tokenize
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from specbridge.check import check_text
 from specbridge.emit import NotExpressible, keras_source, to_keras, to_torch, torch_source
@@ -145,10 +144,9 @@ def test_to_keras_and_to_torch_run_the_emitted_source():
 
 @pytest.fixture
 def run():
-    from specbridge.cli.app import app
+    from specbridge.cli.testing import invoke
 
-    runner = CliRunner()
-    return lambda *args: runner.invoke(app, list(args))
+    return invoke
 
 
 def test_cli_emit_writes_a_module(run, tmp_path):
