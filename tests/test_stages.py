@@ -65,3 +65,19 @@ def test_layer_types_page_is_current(project_root, update_golden):
     assert page.exists() and page.read_text(encoding="utf-8") == text, (
         "docs/layers.md is stale: run `pytest tests/test_stages.py --update-golden`"
     )
+
+
+def test_weight_transfer_refuses_a_layer_with_weights_and_no_mapping(monkeypatch):
+    """Silently skipping it would leave the target's random weights in place."""
+    from types import SimpleNamespace
+
+    from specbridge.check import check_text
+    from specbridge.emit import NotExpressible, weights
+    from specbridge.spec.layers.core import Dense
+
+    result = check_text("specbridge: 1\nname: t\ninput: {shape: [4]}\nlayers:\n  - {type: Dense, units: 2, name: head}\n")
+    keras_model = SimpleNamespace(layers=[SimpleNamespace(name="head")], get_layer=lambda name: None)
+    torch_model = type("M", (), {"SPEC_LAYERS": {"head": "head"}, "get_submodule": lambda self, name: None})()
+    monkeypatch.delitem(weights.WEIGHT_CONVERTERS.entries, Dense)
+    with pytest.raises(NotExpressible, match="head.*weights cannot be transferred"):
+        weights.torch_to_keras(torch_model, keras_model, result)
