@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Optional
 
 from .diagnostics.model import Diagnostic, Severity
 from .shapes.records import LayerRecord
+from .spec.limits import Limits
 from .spec.loader import Document, document_from_spec, load_text
 
 if TYPE_CHECKING:
@@ -63,14 +64,20 @@ class CheckResult:
         return sum(r.trainable_params for r in self.records)
 
 
-def check_text(text: str, file: Optional[str] = None, *, lint: bool = True) -> CheckResult:
-    """Validate, infer every shape, and lint one spec. Never raises for bad input."""
+def check_text(
+    text: str, file: Optional[str] = None, *, lint: bool = True, limits: Optional[Limits] = None
+) -> CheckResult:
+    """Validate, infer every shape, and lint one spec. Never raises for bad input.
+
+    A file named *.json is parsed strictly as JSON. `limits` (spec.limits.Limits) default to the SPECBRIDGE_MAX_*
+    environment variables; input over a limit gets the diagnostic SB004 (diagnostics.codes.refused()).
+    """
     # A check allocates many small, acyclic objects (nodes, models, records): the cyclic garbage collector only
     # burns time on them (about a quarter of a 10,000-layer check), so it is paused for the duration.
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _check_text(text, file, lint)
+        return _check_document(load_text(text, file, limits=limits), file, lint)
     finally:
         if was_enabled:
             gc.enable()
@@ -79,10 +86,6 @@ def check_text(text: str, file: Optional[str] = None, *, lint: bool = True) -> C
 def check_spec(spec: Spec, *, lint: bool = True) -> CheckResult:
     """Check a Spec object (already validated by pydantic) directly: no text, so no source positions."""
     return _check_document(document_from_spec(spec), None, lint)
-
-
-def _check_text(text: str, file: Optional[str], lint: bool) -> CheckResult:
-    return _check_document(load_text(text, file), file, lint)
 
 
 def _check_document(doc: Document, file: Optional[str], lint: bool) -> CheckResult:

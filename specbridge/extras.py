@@ -49,3 +49,34 @@ def install_hint(*extras: str) -> str:
 
 def _extras(names: tuple[str, ...]) -> list[Extra]:
     return [EXTRAS[name] for name in names] if names else list(EXTRAS.values())
+
+
+# TensorFlow's C++ log threshold: 3 keeps FATAL only, which hides its INFO/WARNING lines on stderr (the oneDNN
+# notice "oneDNN custom operations are on ... TF_ENABLE_ONEDNN_OPTS=0", cpu_feature_guard, and absl's "All log
+# messages before absl::InitializeLog() is called are written to STDERR"). Read once, when TensorFlow loads.
+QUIET_TF_LOG_LEVEL = "3"
+
+
+def quiet_tensorflow(*, force: bool = False) -> None:
+    """Before TensorFlow's first import: silence its C++ and Python (absl) logging, and pick Keras's TF backend.
+
+    The library only sets defaults (a user's TF_CPP_MIN_LOG_LEVEL wins); the CLI passes force=True, since its
+    report is its output, unless SPECBRIDGE_DEBUG is set. TF_ENABLE_ONEDNN_OPTS is left alone: turning oneDNN off
+    would change the kernels under test, not just the message. Python-side warnings (absl, the 'tensorflow' logger)
+    are raised to ERROR.
+    """
+    import logging
+    import os
+
+    if force and not os.environ.get("SPECBRIDGE_DEBUG"):
+        os.environ["TF_CPP_MIN_LOG_LEVEL"] = QUIET_TF_LOG_LEVEL
+    else:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", QUIET_TF_LOG_LEVEL)
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    if os.environ.get("TF_CPP_MIN_LOG_LEVEL") != QUIET_TF_LOG_LEVEL:
+        return  # the user asked for TensorFlow's logs
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    if installed("absl"):
+        from absl import logging as absl_logging
+
+        absl_logging.set_verbosity(absl_logging.ERROR)

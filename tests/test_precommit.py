@@ -200,3 +200,54 @@ def test_the_hook_environment_has_no_framework(committing_repo, pre_commit_home)
         installed = set(proc.stdout.split())
         assert "specbridge" in installed, proc.stdout + proc.stderr
         assert installed.isdisjoint(FRAMEWORK_DISTRIBUTIONS), sorted(installed & set(FRAMEWORK_DISTRIBUTIONS))
+
+
+def readme_precommit_config() -> str:
+    """The `.pre-commit-config.yaml` block of the README's "As a pre-commit hook" section, exactly as written."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## As a pre-commit hook\n", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```yaml\n(.*?)```", section, flags=re.DOTALL)
+    configs = [block for block in blocks if block.startswith("# .pre-commit-config.yaml\n")]
+    assert len(configs) == 1, "the README's pre-commit section should show one `# .pre-commit-config.yaml` block"
+    return configs[0]
+
+
+def test_the_readme_config_is_the_local_hook_over_the_installed_command():
+    import yaml
+
+    (repo,) = yaml.safe_load(readme_precommit_config())["repos"]
+    (hook,) = repo["hooks"]
+    assert repo["repo"] == "local" and "rev" not in repo  # nothing to resolve: no tag that does not exist
+    assert hook["entry"] == "specbridge check" and hook["language"] == "system"
+    (manifest,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert hook["files"] == manifest["files"] and hook["id"] == manifest["id"]
+
+
+def test_the_readme_config_as_written_blocks_a_broken_spec_and_passes_the_fix(tmp_path, pre_commit_home):
+    """A fresh repository, the README's YAML verbatim, and specbridge installed (this venv's console script)."""
+    env = _env(pre_commit_home)
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    assert shutil.which("specbridge", path=env["PATH"]), "the installed specbridge command is needed on PATH"
+    user = _user_repo(tmp_path / "fresh", env)
+    (user / ".pre-commit-config.yaml").write_text(readme_precommit_config())
+    for args in (["install"], ["install-hooks"]):
+        proc = _pre_commit(user, env, *args)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    _git(user, env, "add", ".pre-commit-config.yaml")
+    assert _git(user, env, "commit", "-q", "-m", "config").returncode == 0
+
+    (user / "model.spec.yaml").write_text(BAD)
+    (user / "notes.yaml").write_text(NOT_A_SPEC)  # not a spec name: the hook must not open it
+    _git(user, env, "add", "-A")
+    blocked = _git(user, env, "commit", "-m", "a broken model")
+    out = blocked.stdout + blocked.stderr
+    first = check_text(BAD, "model.spec.yaml").errors[0]
+    assert blocked.returncode != 0, out
+    assert f"model.spec.yaml:{first.line}:{first.column}: {first.code}" in out, out
+    assert _commit_count(user, env) == 1
+
+    (user / "model.spec.yaml").write_text(GOOD)
+    _git(user, env, "add", "-A")
+    passed = _git(user, env, "commit", "-m", "the fixed model")
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert "specbridge check" in passed.stdout + passed.stderr and _commit_count(user, env) == 2

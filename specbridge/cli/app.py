@@ -30,8 +30,7 @@ class Parser(argparse.ArgumentParser):
     """argparse with specbridge's one-line usage errors (exit 2)."""
 
     def error(self, message: str) -> NoReturn:
-        print(exit_codes.error_line(f"{message} (see '{self.prog} --help')"), file=sys.stderr)
-        raise exit_codes.Exit(exit_codes.USAGE)
+        exit_codes.fail(f"{message} (see '{self.prog} --help')")
 
     def exit(self, status: int = 0, message: Optional[str] = None) -> NoReturn:
         if message:
@@ -76,9 +75,11 @@ def _dedent(doc: str) -> str:
 def dispatch(argv: Optional[list[str]] = None) -> int:
     """Parse `argv` and run the command; returns the exit status (exceptions other than Exit propagate)."""
     argv = sys.argv[1:] if argv is None else list(argv)
+    exit_codes.use_json_errors(wants_json(argv))  # before parsing: a usage error is JSON too
     parser = build_parser(argv[0] if argv else None)
     try:
         args = parser.parse_args(argv)
+        exit_codes.use_json_errors(getattr(args, "format", None) == "json")
         if args.command is None:
             parser.print_help()
             return exit_codes.USAGE
@@ -88,11 +89,28 @@ def dispatch(argv: Optional[list[str]] = None) -> int:
     return exit_codes.OK
 
 
+def wants_json(argv: list[str]) -> bool:
+    """True when the command line asks for --format json (-f json, --format=json, -fjson)."""
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            break
+        value = None
+        if arg in ("-f", "--format") and i + 1 < len(argv):
+            value = argv[i + 1]
+        elif arg.startswith("--format="):
+            value = arg.partition("=")[2]
+        elif arg.startswith("-f") and not arg.startswith("--") and len(arg) > 2:
+            value = arg[2:].lstrip("=")
+        if value is not None and value.lower() == "json":
+            return True
+    return False
+
+
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, exit_codes.InternalError) and exc.__cause__ is not None:
         cause = exc.__cause__
-        return f"{exc} ({type(cause).__name__}: {cause})"
-    return f"{type(exc).__name__}: {exc}"
+        return exit_codes.strip_ansi(f"{exc} ({type(cause).__name__}: {cause})")
+    return exit_codes.strip_ansi(f"{type(exc).__name__}: {exc}")
 
 
 def main(argv: Optional[list[str]] = None) -> NoReturn:
@@ -107,11 +125,13 @@ def main(argv: Optional[list[str]] = None) -> NoReturn:
     except Exception as exc:
         if os.environ.get("SPECBRIDGE_DEBUG"):
             raise
+        description = _describe(exc)
         print(
-            f"specbridge: internal error {_describe(exc)}\n"
+            f"specbridge: internal error {description}\n"
             "This is a bug in specbridge, please report it with the spec that triggered it "
             "(SPECBRIDGE_DEBUG=1 shows the traceback).",
             file=sys.stderr,
         )
+        exit_codes.write_json_error(f"internal error {description}", exit_codes.INTERNAL)
         sys.exit(exit_codes.INTERNAL)
     sys.exit(code)

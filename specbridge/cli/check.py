@@ -55,7 +55,9 @@ def run(args) -> None:
 
     for problem in unreadable:
         print(exit_codes.error_line(problem), file=sys.stderr)
-    if unreadable:
+    from ..diagnostics.codes import refused
+
+    if unreadable or refused(diagnostics):  # unreadable, or over a limit (SB004): not a verdict on the spec
         raise exit_codes.Exit(exit_codes.USAGE)
     failing = (Severity.ERROR, Severity.WARNING) if strict else (Severity.ERROR,)
     if any(d.severity in failing for d in diagnostics):

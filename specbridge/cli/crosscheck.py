@@ -18,6 +18,12 @@ def add_arguments(parser) -> None:
                         help="absolute tolerance (default: 1e-5 in float32, 1e-9 in float64)")
     parser.add_argument("--rtol", type=at_least(0.0, float), metavar="X",
                         help="tolerance relative to a layer's max |output| (default: 1e-4 in float32, 1e-9 in float64)")
+    parser.add_argument(
+        "--dims", action="append", default=[], metavar="SIZES",
+        help="sizes of the inputs' unknown (null) axes: SIZE (every one), AXIS=SIZE (an axis of the only input) "
+             "or INPUT:AXIS=SIZE; AXIS counts as in Keras (1 is the first axis after the batch); comma-separated "
+             "or repeated. Default: the smallest size from 8 up that every layer accepts (below 8 only when nothing larger fits)",
+    )
     add_format(parser)
 
 
@@ -27,9 +33,12 @@ def run(args) -> None:
     Builds both models, gives every Keras weight (biases and BatchNorm statistics included) a random value,
     copies the weights to PyTorch, runs the same random inputs through both in inference mode and compares
     every layer's output. A layer agrees when max|keras - torch| <= atol + rtol * max|keras output|.
+    An unknown (null) input axis gets the smallest size from 8 up that every layer accepts by specbridge's shape
+    rules (below 8 only when nothing larger fits), or the size --dims gives; the report prints the sizes used.
 
-    Exit status: 0 every layer agrees, 1 a layer differs or the spec has errors, 2 usage error or
-    TensorFlow/PyTorch not installed.
+    Exit status: 0 every layer agrees, 1 a layer differs or the spec has errors, 2 usage error (bad --dims
+    included) or TensorFlow/PyTorch not installed, 3 internal error. With --format json every outcome is JSON on
+    stdout: the report, the diagnostics, or {"ok": false, "exit_code": N, "error": "..."}.
     """
     spec, json_output = args.spec, args.format == "json"
     from .. import extras
@@ -44,19 +53,37 @@ def run(args) -> None:
     if missing:
         exit_codes.fail(f"crosscheck needs TensorFlow/Keras and PyTorch; not installed: {', '.join(missing)}. "
                         f"Install them with: {extras.install_hint('keras', 'torch')}")
+    dims = _dims(result, args.dims)
+    extras.quiet_tensorflow(force=True)  # before TensorFlow loads: its log lines are not part of the report
 
     from ..crosscheck import run_crosscheck
+    from ..emit.budget import ModelTooLarge
     from ..emit.errors import MissingExtra, NotExpressible
+    from .reporting import fail_with
 
     try:
-        report = run_crosscheck(result, dtype=args.dtype, samples=args.samples, seed=args.seed, atol=args.atol, rtol=args.rtol)
+        report = run_crosscheck(result, dtype=args.dtype, samples=args.samples, seed=args.seed, atol=args.atol,
+                                rtol=args.rtol, dims=dims)
     except MissingExtra as exc:
         exit_codes.fail(f"crosscheck needs TensorFlow/Keras and PyTorch: {exc}")
     except NotExpressible as exc:
         _not_expressible(result, text, exc, json_output)
+    except ModelTooLarge as exc:  # SB403, exit 2, before either framework allocates
+        fail_with([exc.diagnostic(result)], text, result.file, json_output=json_output)
 
     _write_report(report, json_output)
     raise exit_codes.Exit(exit_codes.OK if report.ok else exit_codes.FAILED)
+
+
+def _dims(result, items: list[str]) -> list:
+    """The sizes of the unknown input axes: --dims, the rest searched with the shape rules (exit 2 if none fit)."""
+    from ..crosscheck.dims import DimsError, choose_dims, parse_dims
+    from .exit_codes import fail
+
+    try:
+        return choose_dims(result, parse_dims(items, result))
+    except DimsError as exc:
+        fail(str(exc))
 
 
 def _write_report(report, json_output: bool) -> None:

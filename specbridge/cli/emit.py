@@ -33,21 +33,22 @@ def run(args) -> None:
     result = check_spec(text, name)
     stop_on_errors(result, text, json_output=False)
 
-    from ..emit import NotExpressible, keras_source, torch_source
+    from ..emit import ModelTooLarge, NotExpressible, keras_source, torch_source
+    from .reporting import fail_with
 
     try:
         code = keras_source(result) if to == "keras" else torch_source(result)
     except NotExpressible as exc:
         _not_expressible(result, text, exc, to)
+    except ModelTooLarge as exc:  # SB403, exit 2
+        fail_with([exc.diagnostic(result)], text, result.file, json_output=False)
     if output_file is None:
         output.write(code)
     else:
-        from pathlib import Path
-
         from .exit_codes import fail
 
         try:
-            Path(output_file).write_text(code, encoding="utf-8")
+            files.write_atomic(output_file, code)
         except OSError as exc:
             fail(f"cannot write {output_file}: {exc.strerror or exc}")
     _note_missing_framework(to)

@@ -48,4 +48,6 @@ def run(args) -> None:
 
         output.write_lines(render_text(result, layer, text))
     if not result.ok:
-        raise exit_codes.Exit(exit_codes.FAILED)
+        from ..diagnostics.codes import refused
+
+        raise exit_codes.Exit(exit_codes.USAGE if refused(result.diagnostics) else exit_codes.FAILED)

@@ -45,11 +45,12 @@ def write_diagnostics(
 
 
 def fail_with(diagnostics: list, text: str, file: Optional[str], *, json_output: bool) -> NoReturn:
-    """Report the diagnostics of one spec (its text gives the snippets) and exit 1."""
-    from .exit_codes import FAILED, Exit
+    """Report the diagnostics of one spec (its text gives the snippets) and exit 1 (2 when the input was refused)."""
+    from ..diagnostics.codes import refused
+    from .exit_codes import FAILED, USAGE, Exit
 
     write_diagnostics(diagnostics, {file: text}, "json" if json_output else "text")
-    raise Exit(FAILED)
+    raise Exit(USAGE if refused(diagnostics) else FAILED)
 
 
 def stop_on_errors(result, text: str, *, json_output: bool) -> None:

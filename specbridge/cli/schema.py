@@ -20,9 +20,9 @@ def run(args) -> None:
     if output_file is None:
         output.write(text)
         return
-    from pathlib import Path
+    from .files import write_atomic
 
     try:
-        Path(output_file).write_text(text, encoding="utf-8")
+        write_atomic(output_file, text)
     except OSError as exc:
         exit_codes.fail(f"cannot write '{output_file}': {exc.strerror or exc}")

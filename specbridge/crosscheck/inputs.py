@@ -13,7 +13,8 @@ import numpy as np
 from ..check import CheckResult
 from ..spec.model import INTEGER_DTYPES
 
-# The size given to an unknown (null) input dimension: a small sequence length or image side.
+# The size given to an unknown (null) input dimension when no size is passed: a small sequence length or image side.
+# run_crosscheck passes the sizes crosscheck.dims.choose_dims finds (the smallest >= this that the spec accepts).
 UNKNOWN_DIM_SIZE = 8
 # Integer inputs not read by an Embedding get small non-negative values.
 DEFAULT_INTEGER_HIGH = 10
@@ -33,12 +34,19 @@ def embedding_vocabulary(result: CheckResult, input_name: str) -> Optional[int]:
     return min(vocabularies) if vocabularies else None
 
 
-def random_inputs(result: CheckResult, samples: int, seed: int, float_dtype: str) -> list[np.ndarray]:
-    """One array per spec input, in named_inputs() order, with the batch axis first (Keras layout)."""
+def random_inputs(result: CheckResult, samples: int, seed: int, float_dtype: str,
+                  shapes: Optional[dict[str, tuple[int, ...]]] = None) -> list[np.ndarray]:
+    """One array per spec input, in named_inputs() order, with the batch axis first (Keras layout).
+
+    `shapes` gives an input's concrete shape (crosscheck.dims.concrete_shapes); else unknown axes get UNKNOWN_DIM_SIZE.
+    """
     rng = np.random.default_rng([seed, 1])  # a stream apart from the weights'
     arrays = []
     for spec_input in result.document.spec().named_inputs():
-        shape = (samples, *(UNKNOWN_DIM_SIZE if d is None else d for d in spec_input.shape))
+        concrete = (shapes or {}).get(spec_input.name)
+        if concrete is None:
+            concrete = tuple(UNKNOWN_DIM_SIZE if d is None else d for d in spec_input.shape)
+        shape = (samples, *concrete)
         if spec_input.dtype in INTEGER_DTYPES:
             high = embedding_vocabulary(result, spec_input.name) or DEFAULT_INTEGER_HIGH
             arrays.append(rng.integers(0, high, shape).astype(spec_input.dtype))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .dims import DEFAULT_SIZE
 from .report import TORCH_TO_KERAS, CrosscheckReport, LayerComparison
 
 _HEADER = ("layer", "type", "max abs err", "max rel err", "max |out|", "")
@@ -16,6 +17,7 @@ def render_text(report: CrosscheckReport) -> str:
     lines = [
         f"crosscheck {report.spec}: {models}, {report.dtype}, {report.samples} samples, seed {report.seed}",
         f"a layer agrees when max|keras - torch| <= {report.atol:g} + {report.rtol:g} * max|{reference} output|",
+        *_dims(report),
         "",
     ]
     lines += ["  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
@@ -23,6 +25,17 @@ def render_text(report: CrosscheckReport) -> str:
         lines += ["", f"not compared (reach no model output, so neither model computes them): {', '.join(report.skipped)}"]
     lines += ["", verdict(report)]
     return "\n".join(lines) + "\n"
+
+
+def _dims(report: CrosscheckReport) -> list[str]:
+    """The sizes the inputs' unknown axes were given (none when every size is in the spec)."""
+    if not report.dims:
+        return []
+    sizes = ", ".join(f"{d.input} axis {d.axis} = {d.size}{' (--dims)' if d.given else ''}" for d in report.dims)
+    searched = any(not d.given for d in report.dims)
+    why = (f"; searched: the smallest size from {DEFAULT_SIZE} up that every layer accepts (below it only when "
+           "nothing larger fits), --dims sets it") if searched else ""
+    return [f"unknown axes: {sizes}{why}"]
 
 
 def verdict(report: CrosscheckReport) -> str:
@@ -38,12 +51,28 @@ def verdict(report: CrosscheckReport) -> str:
         why = (f"max abs error {first.max_abs_error:.3g} > {report.atol:g} + {report.rtol:g} * "
                f"{first.max_abs_output:.3g} = {limit:.3g}")
     return (f"FAILED: the models diverge first at layer '{first.name}' ({first.kind}): {why}; "
-            f"{failed} of {len(report.layers)} layers differ")
+            f"{failed} of {len(report.layers)} layers differ{_reference(first.reference)}")
+
+
+REFERENCE_WORDS = {
+    "keras": "Keras agrees with it: the PyTorch translation is wrong",
+    "pytorch": "PyTorch agrees with it: the difference is Keras's (a framework bug, not the translation)",
+    "both": "both agree with it within the tolerance",
+    "neither": "neither agrees with it",
+}
+
+
+def _reference(reference) -> str:
+    """What the independent NumPy evaluation of the layer says (crosscheck/reference.py)."""
+    if reference is None:
+        return ""
+    return f"; a NumPy reference of the layer: {REFERENCE_WORDS.get(reference, reference)}"
 
 
 def _row(layer: LayerComparison) -> tuple[str, ...]:
     return (layer.name, layer.kind, _num(layer.max_abs_error), _num(layer.max_rel_error),
-            f"{layer.max_abs_output:.3g}", "ok" if layer.ok else f"DIFFERS{': ' + layer.note if layer.note else ''}")
+            f"{layer.max_abs_output:.3g}", "ok" if layer.ok else f"DIFFERS{': ' + layer.note if layer.note else ''}"
+            + (f" (NumPy reference: {layer.reference})" if layer.reference else ""))
 
 
 def _num(value: float) -> str:

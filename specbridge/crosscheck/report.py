@@ -27,6 +27,9 @@ class LayerComparison:
     max_abs_output: float  # the largest |reference output| of the layer: the scale tolerances are relative to
     ok: bool
     note: Optional[str] = None  # why the layer could not be compared numerically (shape mismatch, NaN...)
+    # For a layer that differs: which side agrees with an independent NumPy evaluation of the layer (reference.py):
+    # "keras", "pytorch", "both", "neither" or "no reference available". None when the layer agrees.
+    reference: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,8 @@ class CrosscheckReport:
     layers: list[LayerComparison] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # spec layers reaching no output: in neither model
     direction: str = KERAS_TO_TORCH
+    # The sizes given to the inputs' unknown (null) axes: crosscheck.dims.ChosenDim, searched or from --dims.
+    dims: list = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -77,6 +82,7 @@ class CrosscheckReport:
             "layers": [{k: _finite(v) for k, v in asdict(layer).items()} for layer in self.layers],
             "skipped": list(self.skipped),
             "direction": self.direction,
+            "dims": [dim.to_dict() for dim in self.dims],
         }
 
 

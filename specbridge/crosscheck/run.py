@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import os
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Optional
 
 import numpy as np
@@ -12,8 +12,10 @@ from ..check import CheckResult
 from ..emit.errors import SpecHasErrors
 from .capture import keras_layer_outputs, torch_layer_outputs
 from .compare import compare_outputs, keras_to_torch_layout, torch_to_keras_layout
+from .dims import choose_dims, concrete_shapes
 from .inputs import random_inputs
 from .randomize import poison_keras_weights, poison_torch_weights, randomize_keras_weights, randomize_torch_weights
+from .reference import judge
 from .report import DIRECTIONS, KERAS_TO_TORCH, TORCH_TO_KERAS, CrosscheckReport, LayerComparison
 
 DTYPES = ("float32", "float64")
@@ -35,6 +37,7 @@ def run_crosscheck(
     atol: Optional[float] = None,
     rtol: Optional[float] = None,
     direction: str = KERAS_TO_TORCH,
+    dims: Optional[list] = None,
 ) -> CrosscheckReport:
     """Cross-check the Keras and PyTorch models emitted for a valid spec.
 
@@ -43,7 +46,8 @@ def run_crosscheck(
     max|keras - torch| <= atol + rtol * max|reference output|, the reference being the model the weights come
     from; atol/rtol default per dtype (DEFAULT_TOLERANCES). Raises SpecHasErrors for a spec with errors,
     specbridge.emit.NotExpressible for a layer a framework cannot express, specbridge.emit.MissingExtra when
-    Keras or torch is not installed.
+    Keras or torch is not installed, specbridge.emit.budget.ModelTooLarge over SPECBRIDGE_MAX_MODEL_BYTES.
+    `dims` (ChosenDim list) sizes unknown input axes; default: crosscheck.dims.choose_dims (DimsError: none fit).
     """
     if dtype not in DTYPES:
         raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
@@ -52,13 +56,17 @@ def run_crosscheck(
     if not result.ok or not result.document.valid:
         raise SpecHasErrors(result)
     atol, rtol = tolerances(dtype, atol, rtol)
+    dims = choose_dims(result) if dims is None else dims  # DimsError before either framework loads
+    from ..emit.budget import check_budget
+
+    check_budget(result, dtype=dtype, samples=samples)  # ModelTooLarge before either framework allocates
     keras_model, torch_model = build_pair(result, dtype, seed, direction)
     # A layer whose output reaches no model output (warning SB103) is not part of the functional Keras model.
     built = {layer.name for layer in keras_model.layers}
     spec_layers = [(e.name, e.layer.kind) for e in result.document.entries if e.name in built]
     skipped = [e.name for e in result.document.entries if e.name not in built]
 
-    inputs = random_inputs(result, samples, seed, dtype)
+    inputs = random_inputs(result, samples, seed, dtype, concrete_shapes(result, dims))
     keras_outputs = keras_layer_outputs(keras_model, [name for name, _ in spec_layers], inputs)
     torch_inputs = [keras_to_torch_layout(x, torch_model.INPUT_LAYOUT[spec_input.name])
                     for x, spec_input in zip(inputs, result.document.spec().named_inputs(), strict=True)]
@@ -73,8 +81,14 @@ def run_crosscheck(
             layers.append(LayerComparison(name, kind, float("inf"), float("inf"), 0.0, ok=False, note=note))
             continue
         torch_out = torch_to_keras_layout(torch_outputs[name], torch_model.OUTPUT_LAYOUT[name])
-        layers.append(compare_outputs(name, kind, keras_outputs[name], torch_out, atol, rtol, direction))
-    return CrosscheckReport(result.document.spec().name, dtype, samples, seed, atol, rtol, layers, skipped, direction)
+        compared = compare_outputs(name, kind, keras_outputs[name], torch_out, atol, rtol, direction)
+        if not compared.ok and compared.note is None:
+            known = dict(zip([i.name for i in result.document.spec().named_inputs()], inputs, strict=True))
+            verdict = judge(result, keras_model, name, {**known, **keras_outputs}, keras_outputs[name], torch_out,
+                            atol, rtol)
+            compared = replace(compared, reference=verdict)
+        layers.append(compared)
+    return CrosscheckReport(result.document.spec().name, dtype, samples, seed, atol, rtol, layers, skipped, direction, list(dims))
 
 
 def output_names(result: CheckResult) -> list[str]:
@@ -109,9 +123,8 @@ def build_pair(result: CheckResult, dtype: str, seed: int, direction: str = KERA
 
     for absent in extras.missing("keras", "torch"):
         raise MissingExtra(absent.framework, absent.name)
-    # Before TensorFlow loads: quiet its C++ logging, and use the backend the emitted Keras code is checked on.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    # Before TensorFlow loads: quiet its logging, and use the backend the emitted Keras code is checked on.
+    extras.quiet_tensorflow()
     import keras
     import torch
 

@@ -51,6 +51,7 @@ def _code(code: str, name: str, severity: Severity, summary: str) -> Code:
 INVALID_SYNTAX = _code("SB001", "invalid-syntax", E, "The file is not valid YAML or JSON.")
 NOT_A_SPEC = _code("SB002", "not-a-spec", E, "The document is not a mapping with a `specbridge:` version key.")
 UNSUPPORTED_VERSION = _code("SB003", "unsupported-version", E, "The `specbridge:` format version is not supported.")
+INPUT_REFUSED = _code("SB004", "input-refused", E, "The input is over a limit (size, alias expansion, nesting depth): refused, exit 2.")
 UNKNOWN_LAYER_TYPE = _code("SB010", "unknown-layer-type", E, "A layer `type` that specbridge does not support.")
 UNKNOWN_ARGUMENT = _code("SB011", "unknown-argument", E, "An argument the layer (or the spec) does not accept.")
 INVALID_VALUE = _code("SB012", "invalid-value", E, "An argument has the wrong type or is out of range.")
@@ -74,6 +75,8 @@ EMBEDDING_DTYPE = _code("SB207", "embedding-input-dtype", E, "Embedding reads a 
 EXPECT_SHAPE = _code("SB208", "expect-shape-mismatch", E, "`expect.shape` differs from the inferred output shape.")
 EXPECT_PARAMS = _code("SB209", "expect-params-mismatch", E, "`expect` parameter counts differ from the inferred ones.")
 INVALID_ARGUMENT = _code("SB210", "invalid-argument", E, "An argument is invalid for this input (axis, padding mode, groups...).")
+SIZE_OVERFLOW = _code("SB211", "size-overflow", E, "An inferred size or parameter count exceeds the int64 range.")
+FLOAT_INPUT = _code("SB212", "float-input-required", E, "A layer that computes in floating point reads an integer or bool input.")
 # --- lint warnings
 POOL_NO_DOWNSAMPLE = _code("SB300", "pooling-no-downsample", W, "Pooling with stride 1 and 'same' padding keeps the size.")
 DENSE_DOMINATES = _code("SB301", "dense-dominates-params", W, "A Dense after Flatten holds most of the model's weights.")
@@ -84,3 +87,12 @@ SOFTMAX_NOT_LAST = _code("SB304", "softmax-not-last", W, "A softmax before the l
 NOT_EXPRESSIBLE = _code("SB400", "not-expressible", E, "A layer that the target framework cannot express exactly.")
 MISSING_EXTRA = _code("SB401", "missing-extra", E, "An optional dependency (TensorFlow, torch, onnx) is not installed.")
 CROSSCHECK_MISMATCH = _code("SB402", "crosscheck-mismatch", E, "The emitted models compute different functions.")
+MODEL_TOO_LARGE = _code("SB403", "model-too-large", E, "The model would need more memory than the limit: refused, exit 2.")
+
+# Codes that mean "specbridge refused the input" (a limit), not "the spec is wrong": the CLI exits 2 on them.
+REFUSALS = frozenset({INPUT_REFUSED.code, MODEL_TOO_LARGE.code})
+
+
+def refused(diagnostics) -> bool:
+    """True when one of `diagnostics` is a refusal (exit status 2 in the CLI)."""
+    return any(d.code in REFUSALS for d in diagnostics)

@@ -10,11 +10,12 @@ import types
 from itertools import count
 from typing import Any
 
+from .budget import ModelTooLarge
 from .errors import MissingExtra, NotExpressible, SpecHasErrors
 from .plan import as_result, make_plan
 
 __all__ = [
-    "MissingExtra", "NotExpressible", "SpecHasErrors", "keras_source", "load_module", "to_keras", "to_torch",
+    "MissingExtra", "ModelTooLarge", "NotExpressible", "SpecHasErrors", "keras_source", "load_module", "to_keras", "to_torch",
     "torch_source",
 ]
 
@@ -55,10 +56,9 @@ def to_keras(source: Any):
     code = keras_source(source)
     require("keras", "TensorFlow/Keras", "keras")
     require("tensorflow", "TensorFlow/Keras", "keras")
-    import os
+    from ..extras import quiet_tensorflow
 
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    quiet_tensorflow()
     return load_module(code, "keras").build_model()
 
 

@@ -40,7 +40,7 @@ class Plan:
             return False
         previous = self.inputs[0].name
         for step in self.steps:
-            if step.inputs != (previous,):
+            if step.inputs != (previous,) or step.layer.INPUT_COUNT != (1, 1):  # a merge is called on a list
                 return False
             previous = step.name
         return True
@@ -62,7 +62,10 @@ def as_result(source: Any) -> CheckResult:
 
 
 def make_plan(result: CheckResult) -> Plan:
-    """The layers to emit in the order inference visited them (CheckResult keeps it: no second sort)."""
+    """The layers to emit in the order inference visited them (CheckResult keeps it: no second sort).
+
+    Raises SpecHasErrors for a spec with errors, emit.budget.ModelTooLarge for weights over SPECBRIDGE_MAX_MODEL_BYTES.
+    """
     if not result.ok or not result.document.valid or result.graph is None:
         raise SpecHasErrors(result)
     spec = result.document.spec()
@@ -75,4 +78,7 @@ def make_plan(result: CheckResult) -> Plan:
         steps.append(Step(entry.name, entry.layer, record))
     if len(steps) != len(result.document.entries):
         raise SpecHasErrors(result)
+    from .budget import check_budget
+
+    check_budget(result)  # ModelTooLarge before the emitted code can allocate anything
     return Plan(spec, spec.named_inputs(), steps, list(result.graph.outputs))

@@ -138,6 +138,8 @@ def batch_norm(klayer, tmod, layer) -> list[Pair]:
 
 @converter(N.LayerNormalization)
 def layer_norm(klayer, tmod, layer) -> list[Pair]:
+    if not (layer.scale or layer.center):
+        return []  # nothing to copy (and maybe no nn.LayerNorm: see LayerNormUnsized)
     (ln,) = find(tmod, "LayerNorm")
     pairs = []
     if layer.scale:

@@ -39,6 +39,39 @@ def markdown() -> str:
     if others:
         out.append("\n## Other\n\n| Code | Name | Severity | Meaning |\n|---|---|---|---|\n")
         out.extend(f"| `{c.code}` | `{c.name}` | {c.severity.value} | {c.summary} |\n" for c in others)
+    out.append(EXAMPLES_INTRO)
+    out.extend(example_markdown(c) for c in ordered())
+    return "".join(out)
+
+
+EXAMPLES_INTRO = """
+## Examples and fixes
+
+For each code, a spec (or a command) that triggers it and how to fix it. They come from
+`specbridge/report/code_examples.py` and are run by `tests/cli/test_code_examples.py`: each spec, checked,
+reports exactly its code, and with the fix applied it no longer does.
+"""
+
+
+def example_markdown(code: Code) -> str:
+    """The example of one code as a markdown section (none yet: says so)."""
+    from .code_examples import EXAMPLES
+
+    out = [f"\n### `{code.code}` {code.name}\n\n{code.summary}\n\n"]
+    example = EXAMPLES.get(code.code)
+    if example is None:
+        return out[0] + "No example yet.\n"
+    if example.command:
+        out.append(f"Triggered by `{example.command}`" + (" on:\n\n" if example.spec else ".\n\n"))
+    if example.spec:
+        if not example.command:
+            out.append("Triggered by:\n\n")
+        out.append(f"```yaml\n{example.text()}```\n\n")
+    fix = example.fix[0].upper() + example.fix[1:]
+    edit = f": `{example.before.strip()}` becomes `{example.after.strip()}`" if example.before else ""
+    if example.before and not (example.after or "").strip():
+        edit = f": delete `{example.before.strip()}`"
+    out.append(f"Fix: {fix}{edit}.\n")
     return "".join(out)
 
 

@@ -175,6 +175,7 @@ def infer(doc: Document) -> Inference:
     ctx = Context(doc.header.data_format)
     tensors: dict[str, Tensor] = dict(graph.inputs)
     records: list[LayerRecord] = []
+    total_params = 0
     for index in graph.order:
         entry = doc.entries[index]
         layer = entry.layer
@@ -198,6 +199,12 @@ def infer(doc: Document) -> Inference:
             loc = _entry_loc(doc, entry, arg) if arg else _entry_loc(doc, entry)
             diags.append(exc.code(exc.message, hint=exc.hint, layer=entry.name, location=loc))
             continue
+        overflow = _overflow(result, total_params)
+        if overflow:
+            diags.append(codes.SIZE_OVERFLOW(overflow, layer=entry.name, location=_entry_loc(doc, entry),
+                                             hint="no framework can allocate this: check the sizes upstream"))
+            continue
+        total_params += result.params
         trainable = result.params if result.trainable_params is None else result.trainable_params
         if not layer.trainable:
             trainable = 0
@@ -215,6 +222,23 @@ def infer(doc: Document) -> Inference:
         diags.extend(_unused(doc, graph))
     records.sort(key=lambda r: r.index)
     return Inference(graph, records, tensors, diags)
+
+
+# Sizes and parameter counts are int64 in every framework (and in specbridge's JSON output consumers).
+INT64_MAX = 2**63 - 1
+
+
+def _overflow(result: Inferred, total_before: int) -> Optional[str]:
+    """Why the inferred layer is beyond int64 (an output size, its parameters, the model's total), or None."""
+    big = [d for d in result.shape if d is not None and d > INT64_MAX]
+    if big:
+        return f"an output size of {big[0]:,} exceeds the int64 range ({INT64_MAX:,})"
+    if result.params > INT64_MAX:
+        return f"the layer's {result.params:,} parameters exceed the int64 range ({INT64_MAX:,})"
+    if total_before + result.params > INT64_MAX:
+        return (f"the model's parameter count reaches {total_before + result.params:,} here, beyond the int64 range "
+                f"({INT64_MAX:,})")
+    return None
 
 
 def _check_expect(doc: Document, entry: LayerEntry, record: LayerRecord) -> list[Diagnostic]:

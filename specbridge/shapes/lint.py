@@ -213,6 +213,8 @@ def _input_path(view: View, position: int) -> tuple:
 def _other_layout(shape: Shape, channels_last: bool) -> Optional[str]:
     """The data_format a (spatial..., channels) shape looks laid out for, when it is not the one in use."""
     first, last = shape[0], shape[-1]
+    if first is None or last is None:  # an unknown end says nothing about the layout
+        return None
     if channels_last and first <= SMALL_CHANNELS and last >= LARGE_SPATIAL:
         return "channels_first"
     if not channels_last and last <= SMALL_CHANNELS and first >= LARGE_SPATIAL:

@@ -32,16 +32,32 @@ ACTIVATIONS = (
     "linear", "relu", "relu6", "sigmoid", "hard_sigmoid", "softmax", "log_softmax", "tanh", "elu",
     "selu", "softplus", "softsign", "swish", "silu", "hard_silu", "hard_swish", "gelu",
     "exponential", "leaky_relu", "mish", "celu", "glu", "tanh_shrink", "hard_tanh", "sparse_plus",
-    "soft_shrink", "hard_shrink", "squareplus", "sparsemax", "threshold",
+    "soft_shrink", "hard_shrink", "squareplus", "sparsemax",
 )
+# Names keras.activations.get resolves to a function that cannot run with the tensor alone: the built model fails
+# when it is called ("threshold() missing 2 required positional arguments"), so a spec may not name them.
+NEEDS_ARGUMENTS = {"threshold": "use a ReLU layer with `threshold` (and `max_value`) instead"}
+
+
+def _activation_name(value: Any) -> Any:
+    value = _lower(value)
+    if isinstance(value, str) and value in NEEDS_ARGUMENTS:  # a list or mapping is unhashable: pydantic reports it
+        raise ValueError(
+            f"activation {value!r} needs arguments that Keras cannot get from a name (the model fails when it runs): "
+            + NEEDS_ARGUMENTS[value]
+        )
+    return value
+
+
 ActivationName = Annotated[
     Literal[ACTIVATIONS],  # type: ignore[valid-type]
-    BeforeValidator(_lower),
+    BeforeValidator(_activation_name),
 ]
 Activation = Optional[ActivationName]
 
-# A dropout rate, as Keras's Dropout and RNN layers accept it.
-Rate = confloat(ge=0.0, lt=1.0)
+# A dropout rate, as Keras's Dropout and RNN layers accept it: 0 <= rate <= 1 (Dropout checks exactly that, and
+# rate 1 drops everything in training; RNNs clip to [0, 1]).
+Rate = confloat(ge=0.0, le=1.0)
 
 
 class Expect(BaseModel):
@@ -88,6 +104,13 @@ class Layer(BaseModel):
     INPUT_COUNT: ClassVar[tuple[int, Optional[int]]] = (1, 1)
     # Arguments that are specbridge assertions, not Keras arguments (the emitters drop them).
     ASSERTIONS: ClassVar[tuple[str, ...]] = ()
+    # The layer computes in floating point: float weights (a kernel multiplies the input), or a float-only op
+    # (averages, softmax, exponentials). An integer or bool input is refused (SB211): Keras builds such a model but
+    # its call fails for most of them (Conv, Softmax, ELU, sigmoid, AveragePooling), and the PyTorch translation
+    # fails for all of them (Linear, BatchNorm, ... refuse integer tensors). See docs/reliability.md.
+    FLOAT_INPUT: ClassVar[bool] = False
+    # Fields every layer accepts (see above) that this type's Keras constructor refuses: a spec writing one gets SB011.
+    KERAS_REFUSES: ClassVar[tuple[str, ...]] = ()
     # Fields that are not Keras constructor arguments.
     SPEC_ONLY: ClassVar[tuple[str, ...]] = ("type", "name", "inputs", "expect")
 
@@ -108,6 +131,10 @@ class Layer(BaseModel):
     def has_weights(cls) -> bool:
         """True when the type owns Keras variables itself or through the layer it wraps."""
         return bool(cls.WEIGHTS) or cls.WRAPS
+
+    def needs_float_input(self) -> bool:
+        """FLOAT_INPUT, of the wrapped layer for a wrapper; Activation decides by its function (core.py)."""
+        return self.FLOAT_INPUT or (self.WRAPS and self.layer.needs_float_input())
 
     def data_format_in(self, spec_format: str) -> str:
         """The data_format this layer reads with: its own argument, else the spec's when it applies to the layer.

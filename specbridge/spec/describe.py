@@ -23,7 +23,10 @@ def describe(annotation: Any, plural: bool = False) -> str:
             if isinstance(m, annotated_types.Ge) and m.ge == 0:
                 return text.replace("an integer", "a non-negative integer").replace("integers", "non-negative integers") \
                     .replace("a number", "a non-negative number").replace("numbers", "non-negative numbers")
-            if isinstance(m, annotated_types.Interval) or hasattr(m, "metadata"):
+            if isinstance(m, annotated_types.Interval):
+                bounds = _bounds(m)
+                return f"{text} {bounds}" if bounds else text
+            if hasattr(m, "metadata"):
                 continue
         return text
     if origin is Union or str(origin) == "types.UnionType":
@@ -39,6 +42,12 @@ def describe(annotation: Any, plural: bool = False) -> str:
         return _NAMES[annotation][1 if plural else 0]
     name = getattr(annotation, "__name__", str(annotation))
     return name
+
+
+def _bounds(interval: Any) -> str:
+    """'>= 0.0 and <= 1.0': the bounds of an Interval (confloat/conint), so that a bound error says the bound."""
+    signs = (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<"))
+    return " and ".join(f"{sign} {getattr(interval, k)}" for k, sign in signs if getattr(interval, k) is not None)
 
 
 def describe_field(field_info: Any) -> str:

@@ -14,6 +14,7 @@ from ..diagnostics.suggest import suggest
 from .base import Layer
 from .catalog import CANONICAL_NAMES, TYPE_NAMES, layer_class
 from .describe import describe_field, literal_values
+from .limits import LARGE_INT_KEYS, MAX_INT, MAX_INT64, InputRefused, Limits
 from .model import SpecHeader
 from .naming import Namer
 from .source import SourceMap, SyntaxProblem, parse
@@ -188,9 +189,9 @@ class _Mapper:
     def _accepted(self, owner: Optional[type[Layer]]) -> list[str]:
         if owner is None:
             return [f for f in self.fields if f != "type"]
-        common = [f for f in Layer.model_fields if f != "type"]
+        common = [f for f in Layer.model_fields if f != "type" and f not in owner.KERAS_REFUSES]
         # The layer's own (Keras) arguments first, then the fields every layer accepts.
-        return [f for f in owner.model_fields if f not in common and f != "type"] + common
+        return [f for f in owner.model_fields if f not in Layer.model_fields] + common
 
 
 def _unknown_type(doc: Document, tag: Any, path: tuple, layer_name: Optional[str]) -> Diagnostic:
@@ -241,10 +242,46 @@ def _assign_names(entries_raw: list[Any]) -> list[str]:
     return names
 
 
-def load_text(text: str, file: Optional[str] = None) -> Document:
-    """Parse and validate one spec. Never raises for bad input: problems become diagnostics."""
+def syntax_of(file: Optional[str]) -> str:
+    """'json' for a *.json file (parsed strictly), else 'yaml' (which reads JSON too)."""
+    return "json" if file is not None and file.lower().endswith(".json") else "yaml"
+
+
+def _refused(exc: InputRefused) -> Diagnostic:
+    hint = f"raise the limit with {exc.setting} if this input is legitimate" if exc.setting else None
+    if exc.setting and exc.message.startswith(exc.setting):
+        hint = "see `Limits` in docs/cli.md"
+    return codes.INPUT_REFUSED(f"input refused: {exc.message}", location=Location(exc.line, exc.column), hint=hint)
+
+
+def _oversized(doc: Document, data: Any) -> None:
+    """Integers beyond what any framework takes for their place (limits.MAX_INT, MAX_INT64 for parameter counts)."""
+    for path in doc.source.oversized:
+        node = data
+        for part in path:
+            node = node[part]
+        large = path[-1] in LARGE_INT_KEYS
+        bound = MAX_INT64 if large else MAX_INT
+        what = "a parameter count" if large else "an integer in a spec (a size, count, axis or padding)"
+        doc.diagnostics.append(codes.INVALID_VALUE(
+            f"`{'.'.join(map(str, path))}` is {node:,}: {what} must lie within ±{bound:,}",
+            location=doc.locate(path), hint=f"no framework builds a layer with a size beyond {MAX_INT:,}",
+        ))
+
+
+def load_text(text: str, file: Optional[str] = None, *, syntax: Optional[str] = None,
+              limits: Optional[Limits] = None) -> Document:
+    """Parse and validate one spec. Never raises for bad input: problems become diagnostics.
+
+    `syntax` is 'yaml' or 'json' (default: from the file name, see syntax_of); `limits` default to Limits.from_env().
+    Input over a limit gets the single diagnostic SB004 input-refused.
+    """
     try:
-        data, smap = parse(text)
+        data, smap = parse(text, syntax=syntax or syntax_of(file), limits=limits)
+    except InputRefused as exc:
+        doc = Document(file=file, source=SourceMap())
+        doc.diagnostics.append(_refused(exc))
+        return doc
     except SyntaxProblem as exc:
         doc = Document(file=file, source=SourceMap())
         doc.diagnostics.append(
@@ -270,12 +307,21 @@ def load_text(text: str, file: Optional[str] = None) -> Document:
             )
         )
         return doc
+    _validate(doc, data)
+    return doc
 
+
+def _validate(doc: Document, data: dict) -> None:
+    """The header, then each layer on its own; an integer out of bounds invalidates its header or layer."""
+    _oversized(doc, data)
+    out_of_bounds = {p[1] if p[0] == "layers" and len(p) > 1 else None for p in doc.source.oversized}
     header_data = {k: v for k, v in data.items() if k != "layers"}
     try:
         doc.header = SpecHeader.model_validate(header_data)
     except ValidationError as exc:
         _Mapper(doc, header_data, (), None, SpecHeader.model_fields).add(exc)
+    if None in out_of_bounds:
+        doc.header = None
 
     raw_layers = data.get("layers")
     if raw_layers is None:
@@ -283,16 +329,18 @@ def load_text(text: str, file: Optional[str] = None) -> Document:
             codes.MISSING_ARGUMENT("the spec has no `layers:` list", hint="add `layers:` with at least one layer",
                                    location=Location(1, 1))
         )
-        return doc
+        return
     if not isinstance(raw_layers, list) or not raw_layers:
         doc.diagnostics.append(
             codes.INVALID_SPEC("`layers` must be a non-empty list of layer mappings", location=doc.locate(("layers",)))
         )
-        return doc
+        return
 
     for index, (name, raw) in enumerate(zip(_assign_names(raw_layers), raw_layers, strict=True)):
-        doc.entries.append(_load_layer(doc, index, name, raw))
-    return doc
+        entry = _load_layer(doc, index, name, raw)
+        if index in out_of_bounds:
+            entry.layer = None
+        doc.entries.append(entry)
 
 
 def _load_layer(doc: Document, index: int, name: str, raw: Any) -> LayerEntry:
@@ -327,11 +375,11 @@ def document_from_spec(spec: Spec) -> Document:
     return doc
 
 
-def load_file(path: str | Path) -> Document:
+def load_file(path: str | Path, *, limits: Optional[Limits] = None) -> Document:
     """Read and validate a spec file. OSError / UnicodeDecodeError propagate (the CLI exits 2)."""
     path = Path(path)
     text = path.read_text(encoding="utf-8")
-    return load_text(text, file=str(path))
+    return load_text(text, file=str(path), limits=limits)
 
 
 def load_spec(path_or_text: str | Path) -> Spec:

@@ -68,8 +68,9 @@ def test_version(run):
     assert result.exit_code == 0 and result.stdout == f"specbridge {__version__}\n"
 
 
-def test_every_command_module_is_registered():
+def test_every_command_module_is_registered(monkeypatch):
     """Each cli/<name>.py with a run() is a command, and each command module has its arguments and its help."""
+    monkeypatch.setenv("COLUMNS", "100")  # pytest-xdist workers get COLUMNS=80; help is laid out for <= 100
     import importlib
     import pkgutil
 

@@ -73,6 +73,8 @@ CASES: dict[str, tuple[str, list]] = {
     "spatial_dropout1d": ("{type: SpatialDropout1D, rate: 0.3}\n{type: Dense, units: 2}", [5, 3]),
     "spatial_dropout3d": ("{type: SpatialDropout3D, rate: 0.3}", [2, 3, 4, 2]),
     "relu_max": ("{type: ReLU, max_value: 0.5}", [6]),
+    # Found by the differential campaign: max_value 0 gives zeros in Keras; PyTorch's Hardtanh(0, 0) refuses it.
+    "relu_max_zero": ("{type: ReLU, max_value: 0.0}", [6]),
     "relu6": ("{type: ReLU, max_value: 6}", [6]),
     "relu_slope": ("{type: ReLU, negative_slope: 0.1}", [6]),
     "relu_threshold": ("{type: ReLU, threshold: 0.3, negative_slope: 0.2, max_value: 1.0}", [6]),
@@ -126,6 +128,11 @@ CASES: dict[str, tuple[str, list]] = {
     "gru_reset_before": ("{type: GRU, units: 4, reset_after: false, return_sequences: true}", [6, 3]),
     "gru_reset_before_last": ("{type: GRU, units: 4, reset_after: false}", [6, 3]),
     "gru_reset_before_relu": ("{type: GRU, units: 4, reset_after: false, activation: relu}", [6, 3]),
+    # Found by the differential campaign: an axis activation must see each gate on its own, over (batch, units).
+    "gru_reset_before_sparsemax": (
+        "{type: GRU, units: 3, reset_after: false, recurrent_activation: sparsemax, return_sequences: true}", [5, 2]),
+    "gru_reset_before_softmax": (
+        "{type: GRU, units: 3, reset_after: false, recurrent_activation: softmax, activation: softmax}", [5, 2]),
     "gru_go_backwards": ("{type: GRU, units: 4, go_backwards: true}", [6, 3]),
     "rnn_unknown_steps": ("{type: LSTM, units: 4}", [None, 3]),
     "conv_lstm2d": ("{type: ConvLSTM2D, filters: 3, kernel_size: 3}", [4, 7, 6, 2]),

@@ -30,7 +30,6 @@ MATCHES_KERAS = [
     ("Conv1DTranspose", {"filters": 3, "kernel_size": 4, "strides": 3}, (5, 2)),
     ("Conv1DTranspose", {"filters": 3, "kernel_size": 2, "strides": 3}, (5, 2)),
     ("Conv1DTranspose", {"filters": 3, "kernel_size": 4, "strides": 3, "padding": "same", "output_padding": 2}, (5, 2)),
-    ("Conv1DTranspose", {"filters": 3, "kernel_size": 2, "dilation_rate": 3, "padding": "same", "output_padding": 0}, (5, 2)),
     ("Conv1DTranspose", {"filters": 2, "kernel_size": 3, "strides": 2, "output_padding": 1, "data_format": "channels_first"}, (3, 5)),
     ("Conv2DTranspose", {"filters": 4, "kernel_size": 3, "strides": 2}, (9, 9, 3)),
     ("Conv2DTranspose", {"filters": 4, "kernel_size": 3, "strides": 2, "output_padding": 1}, (9, 9, 3)),
@@ -113,14 +112,22 @@ def test_rejected_by_specbridge_and_keras(layer_type, args, shape, code, assert_
     assert diagnostic.hint, "every error carries a hint with the fix"
 
 
-def test_transpose_same_with_output_padding_can_reach_zero(keras_layer_result, specbridge_result):
-    # Keras does not raise here: it returns an empty axis, which fails only when data runs.
-    args = {"filters": 2, "kernel_size": 2, "padding": "same", "output_padding": 0}
-    shape, _, _ = keras_layer_result("Conv1DTranspose", args, (1, 3))
-    assert shape[0] == 0
-    result = specbridge_result("Conv1DTranspose", args, (1, 3))
-    assert [d.code for d in result.errors] == ["SB201"]
-    assert "(1 - 1) * 1 + (2 % 2) + 0 = 0" in result.errors[0].message
+@pytest.mark.parametrize("args,shape", [
+    ({"filters": 2, "kernel_size": 2, "padding": "same", "output_padding": 0}, (1, 3)),  # an empty axis
+    # Keras's symbolic 4; TF cannot run it (no dilated transposed conv on CPU, and ceil(4 / 1) != 5).
+    ({"filters": 3, "kernel_size": 2, "dilation_rate": 3, "padding": "same", "output_padding": 0}, (5, 2)),
+], ids=["empty", "dilated"])
+def test_transpose_same_with_output_padding_that_tf_cannot_run(args, shape, keras, specbridge_result):
+    # Keras builds these (the first with an axis of length 0); the call fails (docs/reliability.md).
+    import numpy as np
+
+    x = keras.Input(shape)
+    model = keras.Model(x, keras.layers.Conv1DTranspose(**args)(x))
+    with pytest.raises(Exception):  # noqa: B017 - TF's InvalidArgumentError / UnimplementedError
+        model(np.ones((2, *shape), "float32"))
+    result = specbridge_result("Conv1DTranspose", args, shape)
+    assert [d.code for d in result.errors] == ["SB210"]
+    assert "ceil(out / strides) = input length" in result.errors[0].message
 
 
 # Explicit integer padding is a PyTorch-style extension: Keras's equivalent is ZeroPadding + a 'valid' conv.

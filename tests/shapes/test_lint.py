@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import textwrap
 
+import pytest
+from _keras_multi import assert_matches_keras
+
 from specbridge.check import check_text
 from specbridge.diagnostics.model import Severity
 from specbridge.shapes import lint as lint_rules
@@ -128,6 +131,20 @@ def test_layouts_that_match_their_data_format_are_not_flagged():
     assert not warnings(spec(conv, input_shape="[3, 32, 32]", header="data_format: channels_first\n"), "SB302")
     # Not read by a convolution: a (3, 64) sequence with 64 features is ordinary.
     assert not warnings(spec("- {type: Dense, units: 4}", input_shape="[3, 64]"), "SB302")
+
+
+@pytest.mark.parametrize(
+    "inner", ["{type: MaxPooling1D}", "{type: Conv1D, filters: 2, kernel_size: 1}"], ids=["pool", "conv"]
+)
+def test_time_distributed_step_with_an_unknown_axis_is_not_a_layout_question(keras, inner):
+    # Issue 6.8: [2, null, 1] through TimeDistributed gives each step (null, 1); SB302 compared null with 4
+    # and crashed the check (exit 2). Keras builds it; specbridge checks it without a warning.
+    import yaml
+
+    layer = yaml.safe_load(f"{{type: TimeDistributed, layer: {inner}}}")
+    assert_matches_keras(keras, layer, [(2, None, 1)])
+    result = check_text(spec(f"- {{type: TimeDistributed, layer: {inner}}}", input_shape="[2, null, 1]"))
+    assert result.ok and not result.warnings, result.diagnostics
 
 
 # --- SB303 asymmetric-same-padding --------------------------------------------------------------

@@ -63,7 +63,7 @@ REJECTED_BY_BOTH = [
     ("MaxPooling1D", {}, (10,), "SB200"),
     ("MaxPooling2D", {}, (28, 28), "SB200"),
     ("MaxPooling1D", {}, (28, 28, 1), "SB200"),
-    ("AveragePooling3D", {}, (8, 8, 3), "SB200"),
+    ("AveragePooling3D", {"pool_size": 2}, (8, 8, 3), "SB200"),
     ("GlobalMaxPooling2D", {}, (2, 3, 4, 5), "SB200"),
     ("GlobalAveragePooling1D", {}, (10,), "SB200"),
 ]
@@ -81,7 +81,7 @@ def test_wrong_rank_hint_names_the_pooling_that_fits(specbridge_result):
     assert "MaxPooling1D" in error.hint
     (error,) = specbridge_result("GlobalAveragePooling1D", {}, (5, 5, 8)).errors
     assert "GlobalAveragePooling2D" in error.hint
-    (error,) = specbridge_result("AveragePooling2D", {}, (28, 28)).errors
+    (error,) = specbridge_result("AveragePooling2D", {"pool_size": 2}, (28, 28)).errors
     assert "(28, 28, 1)" in error.hint  # the missing channel axis
 
 
@@ -124,7 +124,7 @@ def test_pool_argument_errors_point_at_the_argument():
     result = check_text(
         "specbridge: 1\nname: t\ninput: {shape: [8, 8, 3]}\nlayers:\n"
         "  - type: MaxPooling2D\n    pool_size: [2, 2, 2]\n    padding: causal\n"
-        "  - type: AveragePooling1D\n    padding: 1\n", lint=False,
+        "  - type: AveragePooling1D\n    pool_size: 2\n    padding: 1\n", lint=False,
     )
     found = sorted((d.code, d.line) for d in result.errors)
-    assert found == [("SB012", 6), ("SB012", 7), ("SB012", 9)]
+    assert found == [("SB012", 6), ("SB012", 7), ("SB012", 10)]

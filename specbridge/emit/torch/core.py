@@ -36,7 +36,7 @@ def emit_activation(layer, ctx: Ctx) -> Built:
 @emitter(K.ReLU)
 def emit_relu(layer, ctx: Ctx) -> Built:
     m, slope, t = layer.max_value, layer.negative_slope, layer.threshold
-    if t == 0 and slope == 0:
+    if t == 0 and slope == 0 and m != 0:  # Hardtanh needs max > min: max_value 0 takes the general path
         if m is None:
             return Built(["nn.ReLU()"])
         return Built(["nn.ReLU6()" if m == 6 else f"nn.Hardtanh(0.0, {literal(float(m))})"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...spec.layers import merging as M
-from .layout import torch_dim
+from .layout import KERAS, torch_dim
 from .stage import Built, Ctx, emitter
 
 # The runtime.py class of each element-wise merge.
@@ -15,7 +15,9 @@ MERGE_HELPERS = {
 
 @emitter(*MERGE_HELPERS)
 def emit_merge(layer, ctx: Ctx) -> Built:
-    return Built([f"{ctx.helper(MERGE_HELPERS[type(layer)])}()"], ctx.in_layout, ctx.in_layout)
+    # Inputs of different ranks broadcast as in Keras (runtime.KerasBroadcast), which needs the Keras axis order.
+    layout = KERAS if len({len(s) for s in ctx.in_shapes}) > 1 else ctx.in_layout
+    return Built([f"{ctx.helper(MERGE_HELPERS[type(layer)])}()"], layout, layout)
 
 
 @emitter(M.Concatenate)

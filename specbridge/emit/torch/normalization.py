@@ -43,6 +43,8 @@ def emit_layer_norm(layer, ctx: Ctx) -> Built:
     if layer.center and not layer.scale:
         raise ctx.fail("center without scale: PyTorch LayerNorm has no bias-only form")
     normalized = tuple(shape[a - 1] for a in axes)
+    if None in normalized:  # no weights to size (inference refuses it otherwise): sizes taken when it runs
+        return Built([call(ctx.helper("LayerNormUnsized"), str(len(axes)), eps=layer.epsilon)], KERAS, KERAS)
     kwargs: dict = {"eps": layer.epsilon}
     if not layer.scale:
         kwargs["elementwise_affine"] = False

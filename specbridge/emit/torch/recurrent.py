@@ -21,7 +21,8 @@ def _gru_reset_before(layer: RC.GRU, input_size: int, kwargs: dict, ctx: Ctx) ->
     for arg in ("activation", "recurrent_activation"):
         name = getattr(layer, arg)
         if name != type(layer).model_fields[arg].default:
-            stage = activation_stage(name, (None, layer.units), KERAS, ctx)
+            # Applied to one (batch, units) gate at a time: the per-sample shape is (units,).
+            stage = activation_stage(name, (layer.units,), KERAS, ctx)
             args.append(f"{arg}={stage or 'nn.Identity()'}")
     return f"{ctx.helper('GRUResetBefore')}({', '.join(args)})"
 

@@ -154,10 +154,34 @@ class Concatenate(nn.Module):
         return torch.cat(xs, dim=self.dim)
 
 
+class LayerNormUnsized(nn.Module):
+    """Keras LayerNormalization without center and scale over trailing axes whose sizes are only known at run time."""
+
+    def __init__(self, axes, eps):
+        super().__init__()
+        self.axes = axes
+        self.eps = eps
+
+    def forward(self, x):
+        return nn.functional.layer_norm(x, x.shape[-self.axes:], eps=self.eps)
+
+
+class KerasBroadcast:
+    """How Keras's element-wise merges line up inputs of different ranks: the lower-rank ones get size-1 axes
+    right after the batch axis (Merge.call's expand_dims(x, axis=1)), not before it as PyTorch's broadcasting
+    would. The emitter passes such inputs in the Keras layout."""
+
+    @staticmethod
+    def align(*xs):
+        rank = max(x.dim() for x in xs)
+        return [x.reshape(x.shape[:1] + (1,) * (rank - x.dim()) + x.shape[1:]) for x in xs]
+
+
 class Add(nn.Module):
     """Keras Add: element-wise sum, left to right."""
 
     def forward(self, x, *others):
+        x, *others = KerasBroadcast.align(x, *others)
         for other in others:
             x = x + other
         return x
@@ -167,6 +191,7 @@ class Subtract(nn.Module):
     """Keras Subtract: first input minus the second."""
 
     def forward(self, x, other):
+        x, other = KerasBroadcast.align(x, other)
         return x - other
 
 
@@ -174,6 +199,7 @@ class Multiply(nn.Module):
     """Keras Multiply: element-wise product."""
 
     def forward(self, x, *others):
+        x, *others = KerasBroadcast.align(x, *others)
         for other in others:
             x = x * other
         return x
@@ -183,6 +209,7 @@ class Average(nn.Module):
     """Keras Average: element-wise mean."""
 
     def forward(self, x, *others):
+        x, *others = KerasBroadcast.align(x, *others)
         for other in others:
             x = x + other
         return x / (1 + len(others))
@@ -192,6 +219,7 @@ class Maximum(nn.Module):
     """Keras Maximum: element-wise maximum."""
 
     def forward(self, x, *others):
+        x, *others = KerasBroadcast.align(x, *others)
         for other in others:
             x = torch.maximum(x, other)
         return x
@@ -201,6 +229,7 @@ class Minimum(nn.Module):
     """Keras Minimum: element-wise minimum."""
 
     def forward(self, x, *others):
+        x, *others = KerasBroadcast.align(x, *others)
         for other in others:
             x = torch.minimum(x, other)
         return x
@@ -275,7 +304,9 @@ class GRUResetBefore(nn.Module):
         outputs = []
         for step in inputs.unbind(1):
             x_zr, x_h = step.split((2 * units, units), dim=-1)
-            z, r = self.recurrent_activation(x_zr + h @ w_zr.T).split(units, dim=-1)
+            # Each gate on its own, as Keras computes them: an activation over an axis (softmax, sparsemax)
+            # must not see z and r side by side.
+            z, r = (self.recurrent_activation(gate) for gate in (x_zr + h @ w_zr.T).split(units, dim=-1))
             candidate = self.activation(x_h + (r * h) @ w_h.T)
             h = z * h + (1 - z) * candidate
             outputs.append(h)

@@ -9,6 +9,7 @@ from ..errors import ShapeError
 from ..records import Inferred, Step, Tensor, format_shape
 from ..rules import (
     as_tuple,
+    ceil_div,
     conv_output_length,
     deconv_output_length,
     explicit_deconv_length,
@@ -16,7 +17,7 @@ from ..rules import (
     product,
 )
 from . import Context, rule
-from .common import check_positive, require_rank
+from .common import arithmetic, check_positive, require_rank
 
 
 def conv_input(layer: L.ConvBase, tensor: Tensor, ctx: Context) -> tuple[tuple, int, bool]:
@@ -191,9 +192,31 @@ def transpose_spatial(layer: L.ConvTranspose, spatial: tuple, tensor: Tensor) ->
             step = explicit_deconv_length(spatial[i], kernel[i], strides[i], pads[i], op or 0, dilation[i], axis=name)
         else:
             step = deconv_output_length(spatial[i], kernel[i], strides[i], padding, op, dilation[i], axis=name)
+            if padding == "same" and op is not None:
+                check_same_round_trip(step, spatial[i], strides[i], tensor)
         check_kernel_fits(step, tensor, kernel, spatial[i])
         steps.append(step)
     return tuple(step.result for step in steps), steps
+
+
+def check_same_round_trip(step: Step, length, stride: int, tensor: Tensor) -> None:
+    """TensorFlow runs a 'same' transposed conv only when the 'same' conv of its output gives back its input:
+    ceil(out / s) == L. Keras's symbolic shape does not check it (the model builds, then fails when called:
+    "Conv2DCustomBackpropInput: Size of out_backprop doesn't match computed"); an output_padding that breaks it,
+    or an output of length 0, is refused here."""
+    out = step.result
+    if length is None or out is None or (out > 0 and ceil_div(out, stride) == length):
+        return
+    raise ShapeError(
+        codes.INVALID_ARGUMENT,
+        f"padding 'same' with output_padding gives {step.topic} {arithmetic(step)}, but TensorFlow runs a 'same' "
+        f"transposed conv only when ceil(out / strides) = input length: ceil({out} / {stride}) = "
+        f"{ceil_div(max(out, 0), stride)}, not {length} (Keras builds the model, which then fails when called); "
+        f"input shape {format_shape(tensor.shape)}",
+        hint=f"drop output_padding ('same' then gives L * s = {length * stride}), or choose the output_padding "
+             "(or kernel_size) so that the output rounds back to the input length",
+        argument="output_padding",
+    )
 
 
 def transpose_rule(layer: L.ConvTranspose) -> Step:

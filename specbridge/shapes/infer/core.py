@@ -68,7 +68,31 @@ def dense_steps(shape, layer: L.Dense) -> tuple[Step, ...]:
 @rule(L.Dropout, L.ActivationLayer, L.ReLU, L.LeakyReLU, L.ELU)
 def infer_elementwise(layer, inputs: list[Tensor], ctx: Context) -> Inferred:
     (tensor,) = inputs
+    if getattr(layer, "noise_shape", None) is not None:
+        check_noise_shape(layer, tensor)
     return Inferred(tensor.shape, steps=(Step("shape", "element-wise: the shape is unchanged", {}, tensor.shape),))
+
+
+def check_noise_shape(layer: L.Dropout, tensor: Tensor) -> None:
+    """Keras's noise_shape counts the batch axis; the mask it draws must broadcast to the input when training.
+
+    Keras does not check it when building: the model fails in training ("condition [2,3], then [2,4] ... must be
+    broadcastable"). specbridge asks for one entry per axis, batch included, each null (the input's size), 1
+    (shared along that axis) or the input's size; a fixed batch size other than 1 is refused too.
+    """
+    noise, full = tuple(layer.noise_shape), (None,) + tuple(tensor.shape)
+    bad = [i for i, (n, d) in enumerate(zip(noise, full, strict=False)) if n not in (None, 1) and (i == 0 or d not in (None, n))]
+    if len(noise) == len(full) and not bad:
+        return
+    where = (f"it has {len(noise)} entries for an input of rank {len(full)}" if len(noise) != len(full)
+             else f"axis {bad[0]} has {noise[bad[0]]} against {full[bad[0]]}")
+    raise ShapeError(
+        codes.INVALID_ARGUMENT,
+        f"Dropout noise_shape={list(noise)} does not broadcast to the input {format_shape(tensor.shape)}: {where} "
+        "(Keras builds it; training fails)",
+        hint=f"one entry per axis, batch included, each null, 1 or the input's size: e.g. {[None] * len(full)}",
+        argument="noise_shape",
+    )
 
 
 @rule(L.Softmax)

@@ -113,10 +113,11 @@ def infer_layer_norm(layer: L.LayerNormalization, inputs: list[Tensor], ctx: Con
         )
     # Keras sorts the axes and gives gamma/beta the shape of the normalized axes.
     order = sorted(range(len(axes)), key=lambda i: indices[i])
-    sizes = tuple(known_size(layer, tensor, indices[i], axes[i]) for i in order)
-    per_weight = product(sizes)
     learned = learned_weights(layer)
-    params = len(learned) * per_weight
+    # Without gamma and beta nothing is sized by the normalized axes: Keras builds and runs it on unknown sizes.
+    sizes = tuple(known_size(layer, tensor, indices[i], axes[i]) if learned else tensor.shape[indices[i]] for i in order)
+    per_weight = None if None in sizes else product(sizes)
+    params = len(learned) * per_weight if learned else 0
     axis = "axis {axis}" if isinstance(layer.axis, int) else "axis [{axis:, }]"
     steps = [Step(
         "axes", "each sample is normalized over " + axis + " ({sizes:x} values)",

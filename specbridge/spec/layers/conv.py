@@ -22,6 +22,7 @@ class ConvBase(Layer):
     """Arguments shared by every convolution; `RANK` is the number of spatial axes."""
 
     FAMILY: ClassVar[str] = "conv"
+    FLOAT_INPUT: ClassVar[bool] = True
     RANK: ClassVar[int]
     DATA_FORMAT: ClassVar[bool] = True
     WEIGHTS: ClassVar[tuple[str, ...]] = ("kernel", "bias")

@@ -2,9 +2,13 @@
 
 from typing import ClassVar, Literal, Optional, Union
 
-from pydantic import Field, NonNegativeFloat, PositiveInt
+from pydantic import Field, NonNegativeFloat, PositiveInt, field_validator
+from pydantic_core import PydanticCustomError
 
 from ..base import Activation, ActivationName, DataFormat, Layer, Rate
+
+# Activations that both Keras and PyTorch compute on an integer tensor (the others need a float input).
+INTEGER_ACTIVATIONS = ("linear", "relu")
 
 
 class CoreLayer(Layer):
@@ -13,6 +17,7 @@ class CoreLayer(Layer):
 
 class Dense(CoreLayer):
     type: Literal["Dense"]
+    FLOAT_INPUT: ClassVar[bool] = True
     WEIGHTS: ClassVar[tuple[str, ...]] = ("kernel", "bias")
     ASSERTIONS: ClassVar[tuple[str, ...]] = ("in_features",)
     units: PositiveInt
@@ -34,59 +39,88 @@ class Embedding(CoreLayer):
 class Dropout(CoreLayer):
     type: Literal["Dropout"]
     rate: Rate
-    noise_shape: Optional[list[Optional[PositiveInt]]] = None
+    noise_shape: Optional[list[Optional[PositiveInt]]] = Field(
+        None,
+        description=(
+            "Shape of the dropout mask, as Keras's: it INCLUDES the batch axis (unlike the spec's shapes), one entry "
+            "per axis, each null (the input's size), 1 (one mask value shared along that axis) or the input's size; "
+            "e.g. [null, 1, null] on a (steps, features) input drops the same features at every step."
+        ),
+    )
     seed: Optional[int] = None
+
+
+def _no_trainable(cls, value):  # the validator of the fields in KERAS_REFUSES
+    # Runs only when the spec writes `trainable` (pydantic does not validate defaults): Keras 3's SpatialDropout
+    # constructors take no **kwargs and refuse it ("unexpected keyword argument 'trainable'").
+    raise PydanticCustomError("extra_forbidden", "Keras's SpatialDropout layers take no `trainable` argument")
 
 
 class SpatialDropout1D(CoreLayer):
     type: Literal["SpatialDropout1D"]
+    KERAS_REFUSES: ClassVar[tuple[str, ...]] = ("trainable",)
     RANK: ClassVar[int] = 1
     rate: Rate
     seed: Optional[int] = None
 
+    _trainable = field_validator("trainable")(_no_trainable)
+
 
 class SpatialDropout2D(CoreLayer):
     type: Literal["SpatialDropout2D"]
+    KERAS_REFUSES: ClassVar[tuple[str, ...]] = ("trainable",)
     RANK: ClassVar[int] = 2
     DATA_FORMAT: ClassVar[bool] = True
     rate: Rate
     data_format: Optional[DataFormat] = None
     seed: Optional[int] = None
 
+    _trainable = field_validator("trainable")(_no_trainable)
+
 
 class SpatialDropout3D(CoreLayer):
     type: Literal["SpatialDropout3D"]
+    KERAS_REFUSES: ClassVar[tuple[str, ...]] = ("trainable",)
     RANK: ClassVar[int] = 3
     DATA_FORMAT: ClassVar[bool] = True
     rate: Rate
     data_format: Optional[DataFormat] = None
     seed: Optional[int] = None
 
+    _trainable = field_validator("trainable")(_no_trainable)
+
 
 class ActivationLayer(CoreLayer):
     type: Literal["Activation"]
     activation: ActivationName
+
+    def needs_float_input(self) -> bool:
+        # relu and linear run on integers in Keras and in PyTorch; every other activation is a float function.
+        return self.activation not in INTEGER_ACTIVATIONS
 
 
 class ReLU(CoreLayer):
     type: Literal["ReLU"]
     max_value: Optional[NonNegativeFloat] = None
     negative_slope: NonNegativeFloat = 0.0
-    threshold: float = 0.0
+    threshold: NonNegativeFloat = 0.0  # Keras: 'threshold of a ReLU layer cannot be a negative value'
 
 
 class LeakyReLU(CoreLayer):
     type: Literal["LeakyReLU"]
+    FLOAT_INPUT: ClassVar[bool] = True
     negative_slope: NonNegativeFloat = 0.3
 
 
 class ELU(CoreLayer):
     type: Literal["ELU"]
+    FLOAT_INPUT: ClassVar[bool] = True
     alpha: float = 1.0
 
 
 class PReLU(CoreLayer):
     type: Literal["PReLU"]
+    FLOAT_INPUT: ClassVar[bool] = True
     WEIGHTS: ClassVar[tuple[str, ...]] = ("alpha",)
     shared_axes: Optional[Union[PositiveInt, list[PositiveInt]]] = Field(
         None, description="Axes (batch counted, from 1) along which alpha is shared: alpha has size 1 there."
@@ -100,6 +134,7 @@ class PReLU(CoreLayer):
 
 class Softmax(CoreLayer):
     type: Literal["Softmax"]
+    FLOAT_INPUT: ClassVar[bool] = True
     axis: int = -1
 
 

@@ -7,7 +7,8 @@ from ..base import Layer
 
 class Merge(Layer):
     FAMILY: ClassVar[str] = "merging"
-    INPUT_COUNT: ClassVar[tuple[int, int | None]] = (2, None)
+    # Keras 3 calls a merge on a list of one tensor and returns it (the identity); only Subtract needs two.
+    INPUT_COUNT: ClassVar[tuple[int, int | None]] = (1, None)
     OP: ClassVar[str]
 
 

@@ -9,6 +9,7 @@ from ..base import Layer
 
 class Normalization(Layer):
     FAMILY: ClassVar[str] = "normalization"
+    FLOAT_INPUT: ClassVar[bool] = True
     WEIGHTS: ClassVar[tuple[str, ...]] = ("gamma", "beta")
 
 

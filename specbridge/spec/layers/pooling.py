@@ -50,18 +50,21 @@ class MaxPooling3D(Pooling):
 
 
 class AveragePooling1D(Pooling):
-    RANK, MODE = 1, "average"
+    RANK, MODE, FLOAT_INPUT = 1, "average", True
     type: Literal["AveragePooling1D", "AvgPool1D"]
+    pool_size: IntOrTuple  # required: Keras 3's AveragePooling has no default (MaxPooling's is 2)
 
 
 class AveragePooling2D(Pooling):
-    RANK, MODE = 2, "average"
+    RANK, MODE, FLOAT_INPUT = 2, "average", True
     type: Literal["AveragePooling2D", "AvgPool2D"]
+    pool_size: IntOrTuple  # required: Keras 3's AveragePooling has no default (MaxPooling's is 2)
 
 
 class AveragePooling3D(Pooling):
-    RANK, MODE = 3, "average"
+    RANK, MODE, FLOAT_INPUT = 3, "average", True
     type: Literal["AveragePooling3D", "AvgPool3D"]
+    pool_size: IntOrTuple  # required: Keras 3's AveragePooling has no default (MaxPooling's is 2)
 
 
 class GlobalPooling(Layer):
@@ -90,17 +93,17 @@ class GlobalMaxPooling3D(GlobalPooling):
 
 
 class GlobalAveragePooling1D(GlobalPooling):
-    RANK, MODE = 1, "average"
+    RANK, MODE, FLOAT_INPUT = 1, "average", True
     type: Literal["GlobalAveragePooling1D", "GlobalAvgPool1D"]
 
 
 class GlobalAveragePooling2D(GlobalPooling):
-    RANK, MODE = 2, "average"
+    RANK, MODE, FLOAT_INPUT = 2, "average", True
     type: Literal["GlobalAveragePooling2D", "GlobalAvgPool2D"]
 
 
 class GlobalAveragePooling3D(GlobalPooling):
-    RANK, MODE = 3, "average"
+    RANK, MODE, FLOAT_INPUT = 3, "average", True
     type: Literal["GlobalAveragePooling3D", "GlobalAvgPool3D"]
 
 

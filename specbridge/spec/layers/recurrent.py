@@ -10,6 +10,7 @@ from .conv import check_per_axis
 
 class RNN(Layer):
     FAMILY: ClassVar[str] = "recurrent"
+    FLOAT_INPUT: ClassVar[bool] = True
     WEIGHTS: ClassVar[tuple[str, ...]] = ("kernel", "recurrent_kernel", "bias")
     ASSERTIONS: ClassVar[tuple[str, ...]] = ("input_size",)
     units: PositiveInt
@@ -66,11 +67,24 @@ class Bidirectional(Layer):
             )
         return value
 
+    @field_validator("layer")
+    @classmethod
+    def _forward_layer(cls, value):
+        # Keras builds the backward copy with the opposite go_backwards and refuses two backward layers:
+        # "Forward layer and backward layer should have different `go_backwards` value".
+        if value.go_backwards:
+            raise ValueError(
+                "the wrapped layer must read forwards (go_backwards: false): Bidirectional adds the backward copy "
+                "itself, and Keras refuses a forward layer with go_backwards true"
+            )
+        return value
+
 
 class ConvLSTM2D(Layer):
     """An LSTM whose input and recurrent transformations are 2D convolutions, over (time, rows, cols, channels)."""
 
     FAMILY: ClassVar[str] = "recurrent"
+    FLOAT_INPUT: ClassVar[bool] = True
     RANK: ClassVar[int] = 2
     DATA_FORMAT: ClassVar[bool] = True
     WEIGHTS: ClassVar[tuple[str, ...]] = ("kernel", "recurrent_kernel", "bias")

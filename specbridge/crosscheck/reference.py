@@ -1,0 +1,130 @@
+"""An independent NumPy evaluation of one layer, to say which framework is right when Keras and PyTorch differ.
+
+A cross-check difference is usually a translation bug, but not always: Keras 3.15 on TensorFlow 2.21 CPU adds a
+channels_first Conv1D's bias along the wrong axis when the output length equals the number of filters (see
+docs/reliability.md). So for a layer that differs, the layer alone is evaluated here in NumPy, from the same input
+(the Keras outputs of the layers it reads, which agree with PyTorch's since the layers before agree) and the same
+weights (the Keras layer's), and the report names the side that agrees with this reference.
+
+Only the layer types whose arithmetic is short enough to be obviously right have a reference: Dense, the forward
+convolutions (no groups) and Max/AveragePooling; other types get "no reference available".
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Optional
+
+import numpy as np
+
+from ..shapes.rules import as_tuple, same_padding
+
+NO_REFERENCE = "no reference available"
+ACTIVATIONS = {
+    None: lambda x: x, "linear": lambda x: x, "relu": lambda x: np.maximum(x, 0),
+    "sigmoid": lambda x: 1 / (1 + np.exp(-x)), "tanh": np.tanh,
+}
+
+
+def verdict(reference: np.ndarray, keras_out: np.ndarray, torch_out: np.ndarray, atol: float, rtol: float) -> str:
+    """Which side agrees with the reference: 'keras', 'pytorch', 'both' or 'neither'."""
+    scale = float(np.max(np.abs(reference), initial=0.0))
+
+    def close(out: np.ndarray) -> bool:
+        return out.shape == reference.shape and float(np.max(np.abs(out - reference), initial=0.0)) <= atol + rtol * scale
+
+    agree = [side for side, out in (("keras", keras_out), ("pytorch", torch_out)) if close(out)]
+    return "both" if len(agree) == 2 else (agree[0] if agree else "neither")
+
+
+def evaluate(layer, weights: list[np.ndarray], inputs: list[np.ndarray], data_format: str) -> Optional[np.ndarray]:
+    """The layer's output computed in NumPy (float64), or None when there is no reference for it."""
+    from ..spec.layers import conv, core, pooling
+
+    activation = ACTIVATIONS.get(getattr(layer, "activation", None), None)
+    (x,) = inputs if len(inputs) == 1 else (None,)
+    if x is None:
+        return None
+    x = x.astype(np.float64)
+    channels_first = layer.data_format_in(data_format) == "channels_first"
+    if isinstance(layer, core.Dense) and activation is not None:
+        out = x @ weights[0] + (weights[1] if layer.use_bias else 0)
+        return activation(out)
+    if isinstance(layer, conv.Conv) and activation is not None and layer.groups == 1:
+        if channels_first:
+            x = np.moveaxis(x, 1, -1)
+        out = activation(_conv(layer, x, weights))
+        return np.moveaxis(out, -1, 1) if channels_first else out
+    if isinstance(layer, pooling.Pooling):
+        if channels_first:
+            x = np.moveaxis(x, 1, -1)
+        out = _pool(layer, x)
+        return np.moveaxis(out, -1, 1) if channels_first else out
+    return None
+
+
+def _windows(layer, spatial: tuple, kernel: tuple, strides: tuple, dilation: tuple):
+    """(per-axis padding before, output size) of a windowed op, as TensorFlow pads 'valid' and 'same'."""
+    pads, sizes = [], []
+    for n, k, s, d in zip(spatial, kernel, strides, dilation, strict=True):
+        before, after = same_padding(n, k, s, d) if layer.padding == "same" else (0, 0)
+        pads.append((before, after))
+        sizes.append((n + before + after - (k - 1) * d - 1) // s + 1)
+    return pads, sizes
+
+
+def _conv(layer, x: np.ndarray, weights: list[np.ndarray]) -> np.ndarray:
+    rank = layer.RANK
+    kernel, strides = as_tuple(layer.kernel_size, rank), as_tuple(layer.strides, rank)
+    dilation = as_tuple(layer.dilation_rate, rank)
+    if isinstance(layer.padding, str) and layer.padding == "causal":
+        pads, sizes = [((kernel[0] - 1) * dilation[0], 0)], [-(-x.shape[1] // strides[0])]
+    elif isinstance(layer.padding, str):
+        pads, sizes = _windows(layer, x.shape[1:-1], kernel, strides, dilation)
+    else:
+        explicit = as_tuple(layer.padding, rank)
+        pads = [(p, p) for p in explicit]
+        sizes = [(n + 2 * p - (k - 1) * d - 1) // s + 1
+                 for n, p, k, s, d in zip(x.shape[1:-1], explicit, kernel, strides, dilation, strict=True)]
+    x = np.pad(x, [(0, 0), *pads, (0, 0)])
+    w = weights[0].astype(np.float64)
+    out = np.zeros((x.shape[0], *sizes, w.shape[-1]))
+    for pos in itertools.product(*(range(k) for k in kernel)):
+        index = tuple(slice(p * d, p * d + (o - 1) * s + 1, s)
+                      for p, d, o, s in zip(pos, dilation, sizes, strides, strict=True))
+        out += np.tensordot(x[(slice(None), *index)], w[pos], axes=([-1], [0]))
+    if layer.use_bias:
+        out += weights[1]
+    return out
+
+
+def _pool(layer, x: np.ndarray) -> np.ndarray:
+    rank = layer.RANK
+    kernel = as_tuple(layer.pool_size, rank)
+    strides = as_tuple(layer.strides if layer.strides is not None else layer.pool_size, rank)
+    pads, sizes = _windows(layer, x.shape[1:-1], kernel, strides, (1,) * rank)
+    average = layer.MODE == "average"
+    padded = np.pad(x, [(0, 0), *pads, (0, 0)], constant_values=0.0 if average else -np.inf)
+    real = np.pad(np.ones(x.shape[1:-1]), pads)  # TF averages over the real cells only
+    out = np.full((x.shape[0], *sizes, x.shape[-1]), 0.0 if average else -np.inf)
+    count = np.zeros(sizes)
+    for pos in itertools.product(*(range(k) for k in kernel)):
+        index = tuple(slice(p, p + (o - 1) * s + 1, s) for p, o, s in zip(pos, sizes, strides, strict=True))
+        window = padded[(slice(None), *index)]
+        out = out + window if average else np.maximum(out, window)
+        count += real[index]
+    return out / count[None, ..., None] if average else out
+
+
+def judge(result, keras_model, name: str, outputs: dict, keras_out: np.ndarray, torch_out: np.ndarray,
+          atol: float, rtol: float) -> str:
+    """The reference verdict for layer `name`; `outputs` maps layer and input names to their Keras values."""
+    entry = next(e for e in result.document.entries if e.name == name)
+    record = next(r for r in result.records if r.name == name)
+    if any(n not in outputs for n in record.inputs):
+        return NO_REFERENCE
+    weights = [np.asarray(w, np.float64) for w in keras_model.get_layer(name).get_weights()]
+    reference = evaluate(entry.layer, weights, [outputs[n] for n in record.inputs], result.document.spec().data_format)
+    if reference is None:
+        return NO_REFERENCE
+    return verdict(reference, keras_out.astype(np.float64), torch_out.astype(np.float64), atol, rtol)
