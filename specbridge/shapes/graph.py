@@ -197,7 +197,8 @@ def infer(doc: Document) -> Inference:
         except ShapeError as exc:
             arg = exc.argument if exc.argument and exc.argument in layer.model_fields_set else None
             loc = _entry_loc(doc, entry, arg) if arg else _entry_loc(doc, entry)
-            diags.append(exc.code(exc.message, hint=exc.hint, layer=entry.name, location=loc))
+            hint = _batch_axis_hint(ctx, layer, names, ins, graph) if exc.code is codes.NDIM_MISMATCH else None
+            diags.append(exc.code(exc.message, hint=hint or exc.hint, layer=entry.name, location=loc))
             continue
         overflow = _overflow(result, total_params)
         if overflow:
@@ -239,6 +240,19 @@ def _overflow(result: Inferred, total_before: int) -> Optional[str]:
         return (f"the model's parameter count reaches {total_before + result.params:,} here, beyond the int64 range "
                 f"({INT64_MAX:,})")
     return None
+
+
+def _batch_axis_hint(ctx: Context, layer, names: list, ins: list[Tensor], graph: Graph) -> Optional[str]:
+    """When a spec input starts with null and the layer would take it without that axis, the batch axis was
+    written: say so (a rank hint such as "wrap it in TimeDistributed" would send the user the wrong way)."""
+    if not all(n in graph.inputs for n in names) or not all(t.shape and t.shape[0] is None for t in ins):
+        return None
+    try:
+        ctx.infer(layer, [Tensor(t.shape[1:], t.dtype) for t in ins])
+    except ShapeError:
+        return None
+    fixed = ", ".join("null" if d is None else str(d) for d in ins[0].shape[1:])
+    return f"the batch axis is never written in a spec: drop the leading null, e.g. input shape [{fixed}]"
 
 
 def _check_expect(doc: Document, entry: LayerEntry, record: LayerRecord) -> list[Diagnostic]:

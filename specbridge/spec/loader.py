@@ -10,13 +10,12 @@ from pydantic import ValidationError
 
 from ..diagnostics import codes
 from ..diagnostics.model import Diagnostic, Location
-from ..diagnostics.suggest import suggest
 from .base import Layer
-from .catalog import CANONICAL_NAMES, TYPE_NAMES, layer_class
-from .describe import describe_field, literal_values
+from .catalog import layer_class
 from .limits import LARGE_INT_KEYS, MAX_INT, MAX_INT64, InputRefused, Limits
 from .model import SpecHeader
 from .naming import Namer
+from .pydantic_errors import Mapper, unknown_type
 from .source import SourceMap, SyntaxProblem, parse
 
 if TYPE_CHECKING:
@@ -63,149 +62,6 @@ class Document:
 
     def locate(self, path: tuple, *, key: bool = False) -> Location:
         return Location(*self.source.locate(path, key=key))
-
-
-def _data_path(data: Any, loc: tuple, error_type: str) -> tuple:
-    """Drop pydantic's union-branch labels from an error location, keeping real keys and indices."""
-    out, node = [], data
-    for i, part in enumerate(loc):
-        if isinstance(node, dict) and part in node:
-            out.append(part)
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            out.append(part)
-            node = node[part]
-        elif i == len(loc) - 1 and error_type == "missing":
-            out.append(part)
-    return tuple(out)
-
-
-def _expectation(err: dict) -> str:
-    msg = err["msg"]
-    for prefix in ("Input should be ", "Value error, "):
-        if msg.startswith(prefix):
-            return msg[len(prefix):]
-    return msg
-
-
-def _owner_class(data: Any, path: tuple) -> tuple[Optional[type[Layer]], int]:
-    """The layer class owning the argument at `path` (innermost layer mapping), and how deep it sits."""
-    node, owner, depth = data, None, 0
-    for i, part in enumerate(path):
-        if isinstance(node, dict) and isinstance(node.get("type"), str) and node["type"] in TYPE_NAMES:
-            owner, depth = layer_class(node["type"]), i
-        try:
-            node = node[part]
-        except (KeyError, IndexError, TypeError):
-            break
-    return owner, depth
-
-
-class _Mapper:
-    """Turns a pydantic ValidationError into diagnostics, one per offending location."""
-
-    def __init__(self, doc: Document, data: Any, prefix: tuple, layer_name: Optional[str], fields: Any):
-        self.doc, self.data, self.prefix, self.layer_name, self.fields = doc, data, prefix, layer_name, fields
-
-    def add(self, exc: ValidationError) -> None:
-        groups: dict[tuple, list[dict]] = {}
-        for err in exc.errors(include_url=False):
-            path = _data_path(self.data, tuple(err["loc"]), err["type"])
-            groups.setdefault(path, []).append(err)
-        for path, errs in groups.items():
-            # A union tried as a scalar and as a list reports both; when the list branch pinpoints an
-            # element, the scalar branch's "should be an integer" is noise.
-            deeper = any(other[: len(path)] == path and len(other) > len(path) for other in groups)
-            if deeper and all(e["type"].endswith(("_type", "_parsing")) for e in errs):
-                continue
-            self.doc.diagnostics.append(self._one(path, errs))
-
-    def _one(self, path: tuple, errs: list[dict]) -> Diagnostic:
-        full = self.prefix + path
-        types = {e["type"] for e in errs}
-        where = ".".join(str(p) for p in full)
-        arg = next((p for p in reversed(path) if isinstance(p, str)), None)
-        owner, depth = _owner_class(self.data, path)
-        owner_name = owner.type_names()[0] if owner else "the spec"
-        accepted = self._accepted(owner)
-        if "extra_forbidden" in types:
-            guess = suggest(str(arg), accepted)
-            hint = f"did you mean `{guess[0]}`? " if guess else ""
-            hint += f"{owner_name} accepts: {', '.join(accepted)}"
-            return codes.UNKNOWN_ARGUMENT(
-                f"{owner_name} does not accept the argument `{arg}`", hint=hint, layer=self.layer_name,
-                location=self.doc.locate(full, key=True),
-            )
-        if "union_tag_invalid" in types or "union_tag_not_found" in types:
-            err = errs[0]
-            tag = err.get("ctx", {}).get("tag")
-            return _unknown_type(self.doc, tag, full + ("type",), self.layer_name)
-        if types == {"missing"}:
-            return codes.MISSING_ARGUMENT(
-                f"{owner_name} requires the argument `{arg}`", layer=self.layer_name,
-                hint=f"add `{arg}: ...` ({owner_name} accepts: {', '.join(accepted)})",
-                location=self.doc.locate(full),
-            )
-        got = errs[0].get("input")
-        subject = f"{owner_name} `{self._arg_label(path[depth:])}`" if owner else f"`{where}`"
-        if any(e["type"] == "value_error" for e in errs):
-            detail = "; ".join(_expectation(e) for e in errs if e["type"] == "value_error")
-            return codes.INVALID_VALUE(f"{subject}: {detail}", layer=self.layer_name, location=self.doc.locate(full),
-                                       hint=self._takes(owner, arg))
-        field_info = self._field(owner, arg)
-        if field_info is not None and path and path[-1] == arg:
-            expected = describe_field(field_info)
-        else:
-            expected = " or ".join(dict.fromkeys(_expectation(e) for e in errs))
-        shown = "" if isinstance(got, (dict, list)) and len(repr(got)) > 60 else f", got {got!r}"
-        hint = None
-        if isinstance(got, str) and field_info is not None:
-            choices = [v for v in literal_values(field_info.annotation) if isinstance(v, str)]
-            guess = suggest(got, choices)
-            if guess:
-                hint = f"did you mean {guess[0]!r}?"
-        if hint is None and "shape" in path:
-            hint = "a shape lists positive sizes, or null for an unknown size; the batch axis is never written"
-        return codes.INVALID_VALUE(
-            f"{subject} must be {expected}{shown}", layer=self.layer_name, location=self.doc.locate(full), hint=hint,
-        )
-
-    def _field(self, owner: Optional[type[Layer]], arg: Optional[str]):
-        fields = owner.model_fields if owner is not None else self.fields
-        return fields.get(arg) if arg is not None and hasattr(fields, "get") else None
-
-    def _takes(self, owner: Optional[type[Layer]], arg: Optional[str]) -> Optional[str]:
-        field_info = self._field(owner, arg)
-        return f"`{arg}` takes {describe_field(field_info)}" if field_info is not None else None
-
-    @staticmethod
-    def _arg_label(path: tuple) -> str:
-        """kernel_size, kernel_size[1]: the argument as written inside its layer."""
-        label = ""
-        for p in path:
-            label += f"[{p}]" if isinstance(p, int) else (f".{p}" if label else p)
-        return label or "?"
-
-    def _accepted(self, owner: Optional[type[Layer]]) -> list[str]:
-        if owner is None:
-            return [f for f in self.fields if f != "type"]
-        common = [f for f in Layer.model_fields if f != "type" and f not in owner.KERAS_REFUSES]
-        # The layer's own (Keras) arguments first, then the fields every layer accepts.
-        return [f for f in owner.model_fields if f not in Layer.model_fields] + common
-
-
-def _unknown_type(doc: Document, tag: Any, path: tuple, layer_name: Optional[str]) -> Diagnostic:
-    if tag is None:
-        return codes.MISSING_ARGUMENT(
-            "a layer needs a `type` (its Keras class name, e.g. Conv2D or Dense)", layer=layer_name,
-            location=doc.locate(path[:-1]),
-        )
-    guess = suggest(str(tag), TYPE_NAMES, n=1)
-    hint = f"did you mean `{guess[0]}`? " if guess else ""
-    hint += "Supported types: " + ", ".join(CANONICAL_NAMES)
-    return codes.UNKNOWN_LAYER_TYPE(
-        f"unknown layer type {tag!r}", hint=hint, layer=layer_name, location=doc.locate(path),
-    )
 
 
 def _raw_names(raw: Any) -> list[str] | None:
@@ -269,6 +125,19 @@ def _oversized(doc: Document, data: Any) -> None:
         ))
 
 
+def _syntax_problem(text: str, exc: SyntaxProblem) -> Diagnostic:
+    """SB001 at the parser's position; a tab there gets named (PyYAML only says "cannot start any token")."""
+    lines = text.splitlines()
+    line = lines[exc.line - 1] if 0 < exc.line <= len(lines) else ""
+    if exc.column - 1 < len(line) and line[exc.column - 1] == "\t" or "\t" in line[: exc.column]:
+        return codes.INVALID_SYNTAX(
+            "a tab character: YAML indents with spaces only, and a tab cannot start a token",
+            location=Location(exc.line, exc.column), hint="replace the tab with spaces (2 per level, as above)",
+        )
+    return codes.INVALID_SYNTAX(exc.message, location=Location(exc.line, exc.column),
+                                hint="fix the YAML/JSON syntax at this position")
+
+
 def load_text(text: str, file: Optional[str] = None, *, syntax: Optional[str] = None,
               limits: Optional[Limits] = None) -> Document:
     """Parse and validate one spec. Never raises for bad input: problems become diagnostics.
@@ -284,15 +153,14 @@ def load_text(text: str, file: Optional[str] = None, *, syntax: Optional[str] = 
         return doc
     except SyntaxProblem as exc:
         doc = Document(file=file, source=SourceMap())
-        doc.diagnostics.append(
-            codes.INVALID_SYNTAX(exc.message, location=Location(exc.line, exc.column),
-                                 hint="fix the YAML/JSON syntax at this position")
-        )
+        doc.diagnostics.append(_syntax_problem(text, exc))
         return doc
     doc = Document(file=file, source=smap)
     if not isinstance(data, dict) or "specbridge" not in data:
+        empty = data is None and not text.strip(" \t\r\n\ufeff")
         doc.diagnostics.append(
             codes.NOT_A_SPEC(
+                "the file is empty" if empty else
                 "not a specbridge spec: the document must be a mapping with a top-level `specbridge: 1` key",
                 hint="start the file with `specbridge: 1` and `name: ...`", location=Location(1, 1),
             )
@@ -319,7 +187,7 @@ def _validate(doc: Document, data: dict) -> None:
     try:
         doc.header = SpecHeader.model_validate(header_data)
     except ValidationError as exc:
-        _Mapper(doc, header_data, (), None, SpecHeader.model_fields).add(exc)
+        Mapper(doc, header_data, (), None, SpecHeader.model_fields).add(exc)
     if None in out_of_bounds:
         doc.header = None
 
@@ -355,12 +223,12 @@ def _load_layer(doc: Document, index: int, name: str, raw: Any) -> LayerEntry:
     cls = layer_class(type_name) if isinstance(type_name, str) else None
     layer = None
     if cls is None:
-        doc.diagnostics.append(_unknown_type(doc, type_name, path + ("type",), name))
+        doc.diagnostics.append(unknown_type(doc, type_name, path + ("type",), name))
     else:
         try:
             layer = cls.model_validate(raw)
         except ValidationError as exc:
-            _Mapper(doc, raw, path, name, cls.model_fields).add(exc)
+            Mapper(doc, raw, path, name, cls.model_fields).add(exc)
     inputs = _raw_names(raw.get("inputs")) if "inputs" in raw else None
     return LayerEntry(index, name, layer, inputs, cls.type_names()[0] if cls else None)
 

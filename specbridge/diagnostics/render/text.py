@@ -28,10 +28,11 @@ def location(d: Diagnostic) -> str:
 
 
 def snippet(source_line: str, line_no: int, column: int) -> list[Line]:
-    """The offending source line with a caret under the column."""
+    """The offending source line with a caret under the column. A tab is shown as one visible arrow: as a blank it
+    would hide the very character a YAML error is often about, and one character keeps the caret in place."""
     gutter = f"  {line_no}"
     pad = " " * len(gutter)
-    text = source_line.rstrip("\r\n").expandtabs(1)
+    text = source_line.rstrip("\r\n").replace("\t", "→")
     return [
         line((f"{gutter} | ", "dim"), text),
         line((f"{pad} | ", "dim"), " " * max(column - 1, 0), ("^", "bold red")),
