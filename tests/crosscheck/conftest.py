@@ -19,3 +19,13 @@ def keras():
 @pytest.fixture(scope="session")
 def torch():
     return import_framework("torch")
+
+
+@pytest.fixture
+def run(monkeypatch):
+    """run(*args) -> Result with exit_code, stdout, stderr; output is plain (no colours)."""
+    from specbridge.cli.testing import invoke
+
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.delenv("SPECBRIDGE_DEBUG", raising=False)
+    return invoke

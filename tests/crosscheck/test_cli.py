@@ -18,16 +18,6 @@ CONV_BN = [
 
 
 @pytest.fixture
-def run(monkeypatch):
-    """run(*args) -> Result with exit_code, stdout, stderr; output is plain (no colours)."""
-    from specbridge.cli.testing import invoke
-
-    monkeypatch.delenv("FORCE_COLOR", raising=False)
-    monkeypatch.delenv("SPECBRIDGE_DEBUG", raising=False)
-    return invoke
-
-
-@pytest.fixture
 def conv_spec(tmp_path):
     path = tmp_path / "conv.spec.json"
     path.write_text(spec_text([6, 6, 2], CONV_BN, name="conv_bn"))

@@ -34,15 +34,6 @@ ANSI = re.compile(r"\x1b[\[\]]")
 
 
 @pytest.fixture
-def run(monkeypatch):
-    from specbridge.cli.testing import invoke
-
-    monkeypatch.delenv("FORCE_COLOR", raising=False)
-    monkeypatch.delenv("SPECBRIDGE_DEBUG", raising=False)
-    return invoke
-
-
-@pytest.fixture
 def spec_file(tmp_path):
     def write(text: str, name: str = "model.spec.json") -> str:
         path = tmp_path / name
