@@ -25,9 +25,10 @@ demo: setup
 	@echo "== specbridge explain $(DEMO_SPEC)"
 	$(SPECBRIDGE) explain $(DEMO_SPEC)
 	@echo
-	@echo "== specbridge check fixtures/invalid  (deliberately broken specs: expect errors and exit code 1)"
+	@echo "== specbridge check fixtures/invalid  (deliberately broken specs: expect errors, and exit code 2 because one"
+	@echo "   of them, alias_bomb.spec.yaml, is hostile input that is refused outright)"
 	@status=0; $(SPECBRIDGE) check fixtures/invalid || status=$$?; \
-	if [ $$status -eq 1 ]; then echo "(exit 1, as expected: the broken fixtures are rejected; tests/fixtures/ checks each one's exact diagnostics)"; \
+	if [ $$status -eq 2 ]; then echo "(exit 2, as expected: every broken fixture is reported, and the refused one makes it 2; tests/fixtures/ checks each one's exact diagnostics)"; \
 	else echo "unexpected exit code $$status from checking fixtures/invalid" >&2; exit 1; fi
 
 test: setup
