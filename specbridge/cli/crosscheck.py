@@ -101,15 +101,10 @@ def _write_report(report, json_output: bool) -> None:
 
 def _not_expressible(result, text: str, exc, json_output: bool) -> NoReturn:
     """A layer one framework cannot compute exactly: diagnostic SB400 at that layer, exit 1."""
-    from ..diagnostics import codes
-    from ..diagnostics.model import Location
-    from .reporting import fail_with
+    from .reporting import fail_not_expressible
 
-    entry = next((e for e in result.document.entries if e.name == exc.layer), None)
-    location = result.document.locate(("layers", entry.index)) if entry is not None else Location()
-    diagnostic = codes.NOT_EXPRESSIBLE(
-        f"layer '{exc.layer}' cannot be cross-checked: {exc.reason}" if exc.layer else exc.reason,
-        layer=exc.layer, location=location, file=result.file,
-        hint="the emitters refuse this layer rather than translate it approximately; see `specbridge emit`",
+    fail_not_expressible(
+        result, text, exc, f"layer '{exc.layer}' cannot be cross-checked: {exc.reason}" if exc.layer else exc.reason,
+        "the emitters refuse this layer rather than translate it approximately; see `specbridge emit`",
+        json_output=json_output,
     )
-    fail_with([diagnostic], text, result.file, json_output=json_output)

@@ -55,19 +55,13 @@ def run(args) -> None:
 
 
 def _not_expressible(result, text: str, exc, to: str) -> NoReturn:
-    from ..diagnostics import codes
-    from .reporting import fail_with
+    from .reporting import fail_not_expressible
 
-    entry = next((e for e in result.document.entries if e.name == exc.layer), None)
-    location = result.document.locate(("layers", entry.index)) if entry is not None else None
     target = "Keras" if to == "keras" else "PyTorch"
-    diagnostic = codes.NOT_EXPRESSIBLE(
-        f"{target} cannot compute {exc.layer!r} exactly as the spec says: {exc.reason}",
-        layer=exc.layer, file=result.file,
-        hint="change this layer's arguments as the message suggests, or emit for the other framework",
-        **({"location": location} if location is not None else {}),
+    fail_not_expressible(
+        result, text, exc, f"{target} cannot compute {exc.layer!r} exactly as the spec says: {exc.reason}",
+        "change this layer's arguments as the message suggests, or emit for the other framework", json_output=False,
     )
-    fail_with([diagnostic], text, result.file, json_output=False)
 
 
 def _note_missing_framework(to: str) -> None:

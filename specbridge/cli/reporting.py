@@ -53,6 +53,17 @@ def fail_with(diagnostics: list, text: str, file: Optional[str], *, json_output:
     raise Exit(USAGE if refused(diagnostics) else FAILED)
 
 
+def fail_not_expressible(result, text: str, exc, message: str, hint: str, *, json_output: bool) -> NoReturn:
+    """SB400 at the layer a framework cannot compute exactly (exc: specbridge.emit.NotExpressible), exit 1."""
+    from ..diagnostics import codes
+    from ..diagnostics.model import Location
+
+    entry = next((e for e in result.document.entries if e.name == exc.layer), None)
+    location = result.document.locate(("layers", entry.index)) if entry is not None else Location()
+    diagnostic = codes.NOT_EXPRESSIBLE(message, hint=hint, layer=exc.layer, location=location, file=result.file)
+    fail_with([diagnostic], text, result.file, json_output=json_output)
+
+
 def stop_on_errors(result, text: str, *, json_output: bool) -> None:
     """A spec with errors has no complete table or model: print its diagnostics as `check` would, exit 1."""
     if not result.ok:

@@ -17,7 +17,7 @@ from typing import Optional
 
 import numpy as np
 
-from ..shapes.rules import as_tuple, same_padding
+from ..shapes.rules import as_tuple, effective_kernel, same_padding
 
 NO_REFERENCE = "no reference available"
 ACTIVATIONS = {
@@ -63,30 +63,34 @@ def evaluate(layer, weights: list[np.ndarray], inputs: list[np.ndarray], data_fo
     return None
 
 
-def _windows(layer, spatial: tuple, kernel: tuple, strides: tuple, dilation: tuple):
-    """(per-axis padding before, output size) of a windowed op, as TensorFlow pads 'valid' and 'same'."""
-    pads, sizes = [], []
-    for n, k, s, d in zip(spatial, kernel, strides, dilation, strict=True):
-        before, after = same_padding(n, k, s, d) if layer.padding == "same" else (0, 0)
-        pads.append((before, after))
-        sizes.append((n + before + after - (k - 1) * d - 1) // s + 1)
-    return pads, sizes
+def _pads(layer, spatial: tuple, kernel: tuple, strides: tuple, dilation: tuple) -> list[tuple[int, int]]:
+    """Per-axis (before, after) padding of a windowed op, as TensorFlow pads 'valid', 'same' and 'causal' (and as
+    PyTorch pads an explicit integer padding)."""
+    padding = layer.padding
+    if not isinstance(padding, str):
+        return [(p, p) for p in as_tuple(padding, layer.RANK)]
+    if padding == "causal":
+        return [(effective_kernel(kernel[0], dilation[0]) - 1, 0)]
+    if padding == "same":
+        return [same_padding(n, k, s, d) for n, k, s, d in zip(spatial, kernel, strides, dilation, strict=True)]
+    return [(0, 0)] * len(spatial)
+
+
+def _padded_windows(layer, x: np.ndarray, kernel: tuple, strides: tuple, dilation: tuple, value: float = 0.0):
+    """x padded as the layer pads it, the padding, and the output size of each spatial axis: every mode is a
+    'valid' window over the padded input."""
+    pads = _pads(layer, x.shape[1:-1], kernel, strides, dilation)
+    padded = np.pad(x, [(0, 0), *pads, (0, 0)], constant_values=value)
+    sizes = [(n - effective_kernel(k, d)) // s + 1
+             for n, k, s, d in zip(padded.shape[1:-1], kernel, strides, dilation, strict=True)]
+    return padded, pads, sizes
 
 
 def _conv(layer, x: np.ndarray, weights: list[np.ndarray]) -> np.ndarray:
     rank = layer.RANK
     kernel, strides = as_tuple(layer.kernel_size, rank), as_tuple(layer.strides, rank)
     dilation = as_tuple(layer.dilation_rate, rank)
-    if isinstance(layer.padding, str) and layer.padding == "causal":
-        pads, sizes = [((kernel[0] - 1) * dilation[0], 0)], [-(-x.shape[1] // strides[0])]
-    elif isinstance(layer.padding, str):
-        pads, sizes = _windows(layer, x.shape[1:-1], kernel, strides, dilation)
-    else:
-        explicit = as_tuple(layer.padding, rank)
-        pads = [(p, p) for p in explicit]
-        sizes = [(n + 2 * p - (k - 1) * d - 1) // s + 1
-                 for n, p, k, s, d in zip(x.shape[1:-1], explicit, kernel, strides, dilation, strict=True)]
-    x = np.pad(x, [(0, 0), *pads, (0, 0)])
+    x, _, sizes = _padded_windows(layer, x, kernel, strides, dilation)
     w = weights[0].astype(np.float64)
     out = np.zeros((x.shape[0], *sizes, w.shape[-1]))
     for pos in itertools.product(*(range(k) for k in kernel)):
@@ -102,9 +106,8 @@ def _pool(layer, x: np.ndarray) -> np.ndarray:
     rank = layer.RANK
     kernel = as_tuple(layer.pool_size, rank)
     strides = as_tuple(layer.strides if layer.strides is not None else layer.pool_size, rank)
-    pads, sizes = _windows(layer, x.shape[1:-1], kernel, strides, (1,) * rank)
     average = layer.MODE == "average"
-    padded = np.pad(x, [(0, 0), *pads, (0, 0)], constant_values=0.0 if average else -np.inf)
+    padded, pads, sizes = _padded_windows(layer, x, kernel, strides, (1,) * rank, 0.0 if average else -np.inf)
     real = np.pad(np.ones(x.shape[1:-1]), pads)  # TF averages over the real cells only
     out = np.full((x.shape[0], *sizes, x.shape[-1]), 0.0 if average else -np.inf)
     count = np.zeros(sizes)

@@ -105,7 +105,7 @@ class Layer(BaseModel):
     # Arguments that are specbridge assertions, not Keras arguments (the emitters drop them).
     ASSERTIONS: ClassVar[tuple[str, ...]] = ()
     # The layer computes in floating point: float weights (a kernel multiplies the input), or a float-only op
-    # (averages, softmax, exponentials). An integer or bool input is refused (SB211): Keras builds such a model but
+    # (averages, softmax, exponentials). An integer or bool input is refused (SB212): Keras builds such a model but
     # its call fails for most of them (Conv, Softmax, ELU, sigmoid, AveragePooling), and the PyTorch translation
     # fails for all of them (Linear, BatchNorm, ... refuse integer tensors). See docs/reliability.md.
     FLOAT_INPUT: ClassVar[bool] = False
@@ -133,8 +133,9 @@ class Layer(BaseModel):
         return bool(cls.WEIGHTS) or cls.WRAPS
 
     def needs_float_input(self) -> bool:
-        """FLOAT_INPUT, of the wrapped layer for a wrapper; Activation decides by its function (core.py)."""
-        return self.FLOAT_INPUT or (self.WRAPS and self.layer.needs_float_input())
+        """FLOAT_INPUT; Activation decides by its function (core.py). A wrapper needs no answer of its own: its
+        layer is inferred through the same Context.infer, which asks that layer."""
+        return self.FLOAT_INPUT
 
     def data_format_in(self, spec_format: str) -> str:
         """The data_format this layer reads with: its own argument, else the spec's when it applies to the layer.
