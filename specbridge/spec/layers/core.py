@@ -50,44 +50,38 @@ class Dropout(CoreLayer):
     seed: Optional[int] = None
 
 
-def _no_trainable(cls, value):  # the validator of the fields in KERAS_REFUSES
-    # Runs only when the spec writes `trainable` (pydantic does not validate defaults): Keras 3's SpatialDropout
-    # constructors take no **kwargs and refuse it ("unexpected keyword argument 'trainable'").
-    raise PydanticCustomError("extra_forbidden", "Keras's SpatialDropout layers take no `trainable` argument")
+class SpatialDropout(CoreLayer):
+    """SpatialDropout1D/2D/3D: drops whole channels. Keras 3's constructors take no **kwargs, so they refuse
+    `trainable` ("unexpected keyword argument 'trainable'"), which every other layer accepts."""
 
-
-class SpatialDropout1D(CoreLayer):
-    type: Literal["SpatialDropout1D"]
     KERAS_REFUSES: ClassVar[tuple[str, ...]] = ("trainable",)
-    RANK: ClassVar[int] = 1
     rate: Rate
     seed: Optional[int] = None
 
-    _trainable = field_validator("trainable")(_no_trainable)
+    @field_validator("trainable")
+    @classmethod
+    def _keras_refuses(cls, value):
+        # Runs only when the spec writes `trainable` (pydantic does not validate defaults).
+        raise PydanticCustomError("extra_forbidden", "Keras's SpatialDropout layers take no `trainable` argument")
 
 
-class SpatialDropout2D(CoreLayer):
+class SpatialDropout1D(SpatialDropout):
+    type: Literal["SpatialDropout1D"]
+    RANK: ClassVar[int] = 1
+
+
+class SpatialDropout2D(SpatialDropout):
     type: Literal["SpatialDropout2D"]
-    KERAS_REFUSES: ClassVar[tuple[str, ...]] = ("trainable",)
     RANK: ClassVar[int] = 2
     DATA_FORMAT: ClassVar[bool] = True
-    rate: Rate
     data_format: Optional[DataFormat] = None
-    seed: Optional[int] = None
-
-    _trainable = field_validator("trainable")(_no_trainable)
 
 
-class SpatialDropout3D(CoreLayer):
+class SpatialDropout3D(SpatialDropout):
     type: Literal["SpatialDropout3D"]
-    KERAS_REFUSES: ClassVar[tuple[str, ...]] = ("trainable",)
     RANK: ClassVar[int] = 3
     DATA_FORMAT: ClassVar[bool] = True
-    rate: Rate
     data_format: Optional[DataFormat] = None
-    seed: Optional[int] = None
-
-    _trainable = field_validator("trainable")(_no_trainable)
 
 
 class ActivationLayer(CoreLayer):
