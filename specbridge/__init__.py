@@ -8,7 +8,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 __all__ = [
-    "__version__", "check_file", "check_text", "keras_to_torch", "load_spec", "to_keras", "to_torch",
+    "__version__", "check_file", "check_text", "keras_to_torch", "load_spec", "to_keras", "to_onnx", "to_torch",
     "torch_to_keras",
 ]
 
@@ -23,7 +23,7 @@ def __getattr__(name: str):
         from .spec.loader import load_spec
 
         return load_spec
-    if name in ("to_keras", "to_torch"):
+    if name in ("to_keras", "to_onnx", "to_torch"):
         from . import emit
 
         return getattr(emit, name)

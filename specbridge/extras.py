@@ -21,6 +21,7 @@ class Extra:
 EXTRAS: dict[str, Extra] = {
     "keras": Extra("keras", "TensorFlow/Keras", {"tensorflow": "TensorFlow", "keras": "Keras"}),
     "torch": Extra("torch", "PyTorch", {"torch": "PyTorch"}),
+    "onnx": Extra("onnx", "ONNX", {"onnx": "onnx", "onnxruntime": "onnxruntime"}),
 }
 
 

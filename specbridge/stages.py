@@ -1,12 +1,12 @@
 """Every stage table, checked against the layer catalog.
 
-A stage is a table keyed by layer class (specbridge.spec.catalog.Stage): the shape rules, the Keras and PyTorch
-emitters, the weight mapping. Each stage module exposes `load_stage()`, which imports every module that adds
+A stage is a table keyed by layer class (specbridge.spec.catalog.Stage): the shape rules, the Keras, PyTorch and
+ONNX emitters, the weight mapping. Each stage module exposes `load_stage()`, which imports every module that adds
 entries and returns the table. `gaps()` names every (stage, type) pair with neither an entry nor a declared
 reason; tests/test_stages.py fails on any. `coverage()` is the table docs/layers.md shows.
 
-Loading the emitter stages imports no framework: emitters write source code, and weight mappings import
-numpy only.
+Loading the emitter stages imports no framework: emitters write source code or ONNX nodes (onnx itself is
+imported only when a graph is built), and weight mappings import numpy only.
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ import importlib
 
 from .spec.catalog import Stage, all_classes
 
-# Stage name -> the module whose load_stage() returns it. A new stage (the ONNX emitter) is one more line here.
+# Stage name -> the module whose load_stage() returns it. A new stage is one more line here.
 STAGE_MODULES: dict[str, str] = {
     "shape rule": "specbridge.shapes.infer",
     "Keras emitter": "specbridge.emit.keras",
     "PyTorch emitter": "specbridge.emit.torch",
+    "ONNX emitter": "specbridge.emit.onnx.stage",
     "weight mapping": "specbridge.emit.weights",
 }
 

@@ -24,15 +24,32 @@ def add_arguments(parser) -> None:
              "or INPUT:AXIS=SIZE; AXIS counts as in Keras (1 is the first axis after the batch); comma-separated "
              "or repeated. Default: the smallest size from 8 up that every layer accepts (below 8 only when nothing larger fits)",
     )
+    parser.add_argument(
+        "--backends", type=_backend_list, metavar="LIST",
+        help="comma-separated, at least two of keras, pytorch, onnx (default: every installed one; ONNX runs "
+             "under onnxruntime)",
+    )
     add_format(parser)
 
 
-def run(args) -> None:
-    """Prove that the emitted Keras and PyTorch models compute the same function.
+def _backend_list(value: str) -> list[str]:
+    import argparse
 
-    Builds both models, gives every Keras weight (biases and BatchNorm statistics included) a random value,
-    copies the weights to PyTorch, runs the same random inputs through both in inference mode and compares
-    every layer's output. A layer agrees when max|keras - torch| <= atol + rtol * max|keras output|.
+    from ..crosscheck.backends import BackendError, choose_backends
+
+    names = [v.strip().lower() for v in value.split(",") if v.strip()]
+    try:
+        return choose_backends(names)
+    except BackendError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def run(args) -> None:
+    """Prove that the emitted Keras, PyTorch and ONNX models compute the same function.
+
+    Builds the models, gives every Keras weight (biases and BatchNorm statistics included) a random value,
+    copies the weights to PyTorch and ONNX, runs the same random inputs through all of them in inference mode
+    and compares every layer's output, for every pair. A layer agrees when max|a - b| <= atol + rtol * max|a output|.
     An unknown (null) input axis gets the smallest size from 8 up that every layer accepts by specbridge's shape
     rules (below 8 only when nothing larger fits), or the size --dims gives; the report prints the sizes used.
 
@@ -49,23 +66,23 @@ def run(args) -> None:
     text = files.read_or_fail(spec)
     result = check_spec(text, files.display_name(spec))
     stop_on_errors(result, text, json_output=json_output)
-    missing = extras.missing_modules("keras", "torch")
-    if missing:
-        exit_codes.fail(f"crosscheck needs TensorFlow/Keras and PyTorch; not installed: {', '.join(missing)}. "
-                        f"Install them with: {extras.install_hint('keras', 'torch')}")
+    _require_backends(args.backends)
     dims = _dims(result, args.dims)
     extras.quiet_tensorflow(force=True)  # before TensorFlow loads: its log lines are not part of the report
 
     from ..crosscheck import run_crosscheck
+    from ..crosscheck.backends import BackendError
     from ..emit.budget import ModelTooLarge
     from ..emit.errors import MissingExtra, NotExpressible
     from .reporting import fail_with
 
     try:
         report = run_crosscheck(result, dtype=args.dtype, samples=args.samples, seed=args.seed, atol=args.atol,
-                                rtol=args.rtol, dims=dims)
+                                rtol=args.rtol, dims=dims, backends=args.backends)
     except MissingExtra as exc:
-        exit_codes.fail(f"crosscheck needs TensorFlow/Keras and PyTorch: {exc}")
+        exit_codes.fail(f"crosscheck needs {exc.framework}: {exc}")
+    except BackendError as exc:
+        exit_codes.fail(str(exc))
     except NotExpressible as exc:
         _not_expressible(result, text, exc, json_output)
     except ModelTooLarge as exc:  # SB403, exit 2, before either framework allocates
@@ -73,6 +90,24 @@ def run(args) -> None:
 
     _write_report(report, json_output)
     raise exit_codes.Exit(exit_codes.OK if report.ok else exit_codes.FAILED)
+
+
+def _require_backends(backends) -> None:
+    """Exit 2 naming what to install: the backends asked for, or two frameworks at least by default."""
+    from .. import extras
+    from ..crosscheck.backends import EXTRA_OF, installed_backends
+    from .exit_codes import fail
+
+    if backends is None:
+        if len(installed_backends()) >= 2:
+            return
+        wanted = ["keras", "torch"]
+    else:
+        wanted = [EXTRA_OF[b] for b in backends]
+    missing = extras.missing_modules(*wanted)
+    if missing:
+        fail(f"crosscheck needs {', '.join(extras.EXTRAS[w].framework for w in wanted)}; not installed: "
+             f"{', '.join(missing)}. Install them with: {extras.install_hint(*wanted)}")
 
 
 def _dims(result, items: list[str]) -> list:

@@ -1,4 +1,5 @@
-"""`specbridge emit SPEC --to keras|pytorch [-o FILE]`: write the model as a standalone Python module."""
+"""`specbridge emit SPEC --to keras|pytorch|onnx [-o FILE]`: write the model as a standalone Python module, or
+as an ONNX file."""
 
 from __future__ import annotations
 
@@ -6,38 +7,50 @@ from typing import NoReturn
 
 from .options import add_spec
 
-TARGETS = ("keras", "pytorch")
-# The extra (specbridge.extras) running the emitted module needs; writing it needs neither.
-EXTRA = {"keras": "keras", "pytorch": "torch"}
+TARGETS = ("keras", "pytorch", "onnx")
+# The extra (specbridge.extras) running the emitted model needs; writing a module needs neither, an ONNX file onnx.
+EXTRA = {"keras": "keras", "pytorch": "torch", "onnx": "onnx"}
+NAMES = {"keras": "Keras", "pytorch": "PyTorch", "onnx": "ONNX"}
 
 
 def add_arguments(parser) -> None:
     add_spec(parser)
     parser.add_argument("-t", "--to", required=True, type=str.lower, choices=TARGETS, help="target framework")
-    parser.add_argument("-o", "--output", metavar="FILE", help="write the module to FILE instead of stdout")
+    parser.add_argument("-o", "--output", metavar="FILE",
+                        help="write the module to FILE instead of stdout (required for onnx, a binary file)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="onnx: seed of the random weights stored in the file (default: 0)")
 
 
 def run(args) -> None:
-    """Write a spec as a Keras or PyTorch module defining build_model().
+    """Write a spec as a Keras or PyTorch module defining build_model(), or as an ONNX file.
 
-    The module imports only its framework (and numpy); writing it needs neither. A spec with errors
-    prints its diagnostics and exits 1; so does a layer the target cannot compute exactly (SB400).
+    The module imports only its framework (and numpy); writing it needs neither. The ONNX file holds seeded
+    random weights (use specbridge.to_onnx(spec, weights=model) for trained ones); writing it needs the onnx
+    package only. A spec with errors prints its diagnostics and exits 1; so does a layer the target cannot
+    compute exactly (SB400).
     """
     spec, to, output_file = args.spec, args.to, args.output
     from . import files, output
     from .check import check_spec
+    from .exit_codes import fail
     from .reporting import stop_on_errors
+
+    if to == "onnx" and output_file is None:
+        fail("ONNX is a binary format: give the file to write with -o, e.g. -o model.onnx")
 
     text = files.read_or_fail(spec)
     name = files.display_name(spec)
     result = check_spec(text, name)
     stop_on_errors(result, text, json_output=False)
 
-    from ..emit import ModelTooLarge, NotExpressible, keras_source, torch_source
+    from ..emit import MissingExtra, ModelTooLarge, NotExpressible
     from .reporting import fail_with
 
     try:
-        code = keras_source(result) if to == "keras" else torch_source(result)
+        code = _emit(result, to, args.seed)
+    except MissingExtra as exc:
+        fail(f"emitting ONNX needs the onnx package: {exc}")
     except NotExpressible as exc:
         _not_expressible(result, text, exc, to)
     except ModelTooLarge as exc:  # SB403, exit 2
@@ -45,8 +58,6 @@ def run(args) -> None:
     if output_file is None:
         output.write(code)
     else:
-        from .exit_codes import fail
-
         try:
             files.write_atomic(output_file, code)
         except OSError as exc:
@@ -54,13 +65,21 @@ def run(args) -> None:
     _note_missing_framework(to)
 
 
+def _emit(result, to: str, seed: int):
+    """The module's source, or the ONNX file's bytes."""
+    from ..emit import keras_source, to_onnx, torch_source
+
+    if to == "onnx":
+        return to_onnx(result, seed=seed).SerializeToString()
+    return keras_source(result) if to == "keras" else torch_source(result)
+
+
 def _not_expressible(result, text: str, exc, to: str) -> NoReturn:
     from .reporting import fail_not_expressible
 
-    target = "Keras" if to == "keras" else "PyTorch"
     fail_not_expressible(
-        result, text, exc, f"{target} cannot compute {exc.layer!r} exactly as the spec says: {exc.reason}",
-        "change this layer's arguments as the message suggests, or emit for the other framework", json_output=False,
+        result, text, exc, f"{NAMES[to]} cannot compute {exc.layer!r} exactly as the spec says: {exc.reason}",
+        "change this layer's arguments as the message suggests, or emit for another target", json_output=False,
     )
 
 

@@ -137,17 +137,19 @@ class ReadProblem(Exception):
     pass
 
 
-def write_atomic(path: str | os.PathLike, text: str, encoding: str = "utf-8") -> None:
+def write_atomic(path: str | os.PathLike, text: str | bytes, encoding: str = "utf-8") -> None:
     """Write `text` to `path` so that a reader (or an interrupted run) sees the old file or the new one, never half.
 
     The text goes to a temporary file in the same directory (same file system), is flushed to disk, gets the old
     file's permissions (or the usual ones for a new file), and replaces the target with os.replace. On any
-    failure, KeyboardInterrupt included, the temporary file is removed and the target is untouched.
+    failure, KeyboardInterrupt included, the temporary file is removed and the target is untouched. Bytes are
+    written as they are (an ONNX file).
     """
     target = Path(os.path.realpath(path))  # through a symlink, as a plain write would
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
-        with os.fdopen(fd, "w", encoding=encoding) as f:
+        binary = isinstance(text, bytes)
+        with os.fdopen(fd, "wb" if binary else "w", encoding=None if binary else encoding) as f:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())

@@ -32,19 +32,24 @@ def compare_outputs(
     name: str, kind: str, keras_out: np.ndarray, torch_out: np.ndarray, atol: float, rtol: float,
     direction: str = KERAS_TO_TORCH,
 ) -> LayerComparison:
-    """ok when max|keras - torch| <= atol + rtol * max|reference| (a NaN or a shape mismatch is never ok).
-
-    The reference is the model the weights were drawn for (Keras, or torch for TORCH_TO_KERAS); NaN in the other
-    one points at a weight the transfer forgot.
-    """
+    """Keras vs PyTorch: the reference is the model the weights were drawn for (Keras, or torch for
+    TORCH_TO_KERAS); NaN in the other one points at a weight the transfer forgot."""
     (source, expected), (target, got) = _ordered(keras_out, torch_out, direction)
+    return compare_pair(name, kind, (source, expected), (target, got), atol, rtol)
+
+
+def compare_pair(name: str, kind: str, reference: tuple[str, np.ndarray], other: tuple[str, np.ndarray],
+                 atol: float, rtol: float) -> LayerComparison:
+    """ok when max|reference - other| <= atol + rtol * max|reference| (a NaN or a shape mismatch is never ok).
+
+    Each side is (the backend's name in messages, its output in Keras's layout).
+    """
+    (source, expected), (target, got) = reference, other
     expected = expected.astype(np.float64)
     scale = float(np.max(np.abs(expected), initial=0.0, where=np.isfinite(expected)))
-    if keras_out.shape != torch_out.shape:
-        return _failed(
-            name, kind, f"output shape {tuple(keras_out.shape)} in Keras but {tuple(torch_out.shape)} in PyTorch",
-            scale,
-        )
+    if expected.shape != got.shape:
+        return _failed(name, kind, f"output shape {tuple(expected.shape)} in {source} but {tuple(got.shape)} in {target}",
+                       scale)
     got = got.astype(np.float64)
     if not np.all(np.isfinite(expected)):
         return _failed(name, kind, f"{source} output has NaN or infinite values", scale)

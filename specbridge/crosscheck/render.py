@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .dims import DEFAULT_SIZE
-from .report import TORCH_TO_KERAS, CrosscheckReport, LayerComparison
+from .report import LABELS, CrosscheckReport, LayerComparison
 
 _HEADER = ("layer", "type", "max abs err", "max rel err", "max |out|", "")
 
@@ -11,20 +11,29 @@ _HEADER = ("layer", "type", "max abs err", "max rel err", "max |out|", "")
 def render_text(report: CrosscheckReport) -> str:
     rows = [_HEADER] + [_row(layer) for layer in report.layers]
     widths = [max(len(row[i]) for row in rows) for i in range(len(_HEADER))]
-    models, reference = "Keras vs PyTorch", "keras"
-    if report.direction == TORCH_TO_KERAS:
-        models, reference = "PyTorch vs Keras (weights copied from PyTorch)", "torch"
+    reference, *copies = report.backends
+    models = " vs ".join(LABELS[b] for b in report.backends)
     lines = [
         f"crosscheck {report.spec}: {models}, {report.dtype}, {report.samples} samples, seed {report.seed}",
-        f"a layer agrees when max|keras - torch| <= {report.atol:g} + {report.rtol:g} * max|{reference} output|",
+        f"random weights drawn for {LABELS[reference]}, copied to {' and '.join(LABELS[b] for b in copies)}",
+        f"a layer agrees when, for each pair, max|a - b| <= {report.atol:g} + {report.rtol:g} * max|a output| "
+        f"(a: {reference}, or the pair's first)",
         *_dims(report),
+        *[f"not compared: {LABELS[b]}: {why}" for b, why in report.unavailable.items()],
         "",
     ]
     lines += ["  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
     if report.skipped:
-        lines += ["", f"not compared (reach no model output, so neither model computes them): {', '.join(report.skipped)}"]
+        lines += ["", f"not compared (reach no model output, so no model computes them): {', '.join(report.skipped)}"]
+    if len(report.pairs) > 1:
+        lines += ["", "pairs:", *[_pair_line(pair) for pair in report.pairs]]
     lines += ["", verdict(report)]
     return "\n".join(lines) + "\n"
+
+
+def _pair_line(pair) -> str:
+    where = "ok" if pair.ok else f"FAILED, first at '{pair.first_divergence}'"
+    return f"  {pair.a} ~ {pair.b}: {where} (max abs error {_num(pair.max_abs_error)})"
 
 
 def _dims(report: CrosscheckReport) -> list[str]:
@@ -50,7 +59,9 @@ def verdict(report: CrosscheckReport) -> str:
         limit = report.atol + report.rtol * first.max_abs_output
         why = (f"max abs error {first.max_abs_error:.3g} > {report.atol:g} + {report.rtol:g} * "
                f"{first.max_abs_output:.3g} = {limit:.3g}")
-    return (f"FAILED: the models diverge first at layer '{first.name}' ({first.kind}): {why}; "
+    who = (f"{LABELS[first.disagrees]} disagrees with the others" if first.disagrees
+           else "the models diverge")
+    return (f"FAILED: {who} first at layer '{first.name}' ({first.kind}): {why}; "
             f"{failed} of {len(report.layers)} layers differ{_reference(first.reference)}")
 
 
@@ -71,8 +82,12 @@ def _reference(reference) -> str:
 
 def _row(layer: LayerComparison) -> tuple[str, ...]:
     return (layer.name, layer.kind, _num(layer.max_abs_error), _num(layer.max_rel_error),
-            f"{layer.max_abs_output:.3g}", "ok" if layer.ok else f"DIFFERS{': ' + layer.note if layer.note else ''}"
+            f"{layer.max_abs_output:.3g}", "ok" if layer.ok else f"DIFFERS{_in(layer)}{': ' + layer.note if layer.note else ''}"
             + (f" (NumPy reference: {layer.reference})" if layer.reference else ""))
+
+
+def _in(layer: LayerComparison) -> str:
+    return f" in {layer.disagrees}" if layer.disagrees else ""
 
 
 def _num(value: float) -> str:

@@ -9,6 +9,10 @@ from typing import Optional
 # Which model the random weights are drawn for, and so whose outputs are the reference (the other one gets a copy).
 KERAS_TO_TORCH, TORCH_TO_KERAS = "keras_to_torch", "torch_to_keras"
 DIRECTIONS = (KERAS_TO_TORCH, TORCH_TO_KERAS)
+# The implementations a cross-check can compare, and what messages call them.
+KERAS, PYTORCH, ONNX = "keras", "pytorch", "onnx"
+BACKENDS = (KERAS, PYTORCH, ONNX)
+LABELS = {KERAS: "Keras", PYTORCH: "PyTorch", ONNX: "ONNX (onnxruntime)"}
 
 
 @dataclass(frozen=True)
@@ -30,10 +34,47 @@ class LayerComparison:
     # For a layer that differs: which side agrees with an independent NumPy evaluation of the layer (reference.py):
     # "keras", "pytorch", "both", "neither" or "no reference available". None when the layer agrees.
     reference: Optional[str] = None
+    # With three or more backends: the one whose output differs from every other while those agree ("onnx"...).
+    disagrees: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class PairReport:
+    """Backend `a` (the reference: the weights' source when it is one of the pair) against backend `b`."""
+
+    a: str
+    b: str
+    layers: list[LayerComparison]
+
+    @property
+    def ok(self) -> bool:
+        return all(layer.ok for layer in self.layers)
+
+    @property
+    def first_divergence(self) -> Optional[str]:
+        return next((layer.name for layer in self.layers if not layer.ok), None)
+
+    @property
+    def max_abs_error(self) -> float:
+        return max((layer.max_abs_error for layer in self.layers), default=0.0)
+
+    @property
+    def max_rel_error(self) -> float:
+        return max((layer.max_rel_error for layer in self.layers), default=0.0)
+
+    def to_dict(self) -> dict:
+        return {
+            "a": self.a, "b": self.b, "ok": self.ok, "first_divergence": self.first_divergence,
+            "max_abs_error": _finite(self.max_abs_error), "max_rel_error": _finite(self.max_rel_error),
+            "layers": [_layer_dict(layer) for layer in self.layers],
+        }
 
 
 @dataclass(frozen=True)
 class CrosscheckReport:
+    """Every compared layer, with the worst figures over all pairs of backends (`layers`, as readers of the
+    two-backend report know it), and each pair's own comparison (`pairs`)."""
+
     spec: str
     dtype: str
     samples: int
@@ -45,6 +86,10 @@ class CrosscheckReport:
     direction: str = KERAS_TO_TORCH
     # The sizes given to the inputs' unknown (null) axes: crosscheck.dims.ChosenDim, searched or from --dims.
     dims: list = field(default_factory=list)
+    backends: list[str] = field(default_factory=lambda: [KERAS, PYTORCH])  # the ones compared, reference first
+    pairs: list[PairReport] = field(default_factory=list)  # every pair of compared backends
+    # Backends asked for (or installed) that could not run, and why (no float64 kernel in onnxruntime...).
+    unavailable: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -79,11 +124,18 @@ class CrosscheckReport:
             "max_abs_error": _finite(self.max_abs_error),
             "max_rel_error": _finite(self.max_rel_error),
             "first_divergence": self.first_divergence,
-            "layers": [{k: _finite(v) for k, v in asdict(layer).items()} for layer in self.layers],
+            "layers": [_layer_dict(layer) for layer in self.layers],
             "skipped": list(self.skipped),
             "direction": self.direction,
             "dims": [dim.to_dict() for dim in self.dims],
+            "backends": list(self.backends),
+            "pairs": [pair.to_dict() for pair in self.pairs],
+            "unavailable": dict(self.unavailable),
         }
+
+
+def _layer_dict(layer: LayerComparison) -> dict:
+    return {k: _finite(v) for k, v in asdict(layer).items()}
 
 
 def _finite(value):

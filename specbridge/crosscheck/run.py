@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Optional
@@ -10,13 +11,37 @@ import numpy as np
 
 from ..check import CheckResult
 from ..emit.errors import SpecHasErrors
-from .capture import keras_layer_outputs, torch_layer_outputs
-from .compare import compare_outputs, keras_to_torch_layout, torch_to_keras_layout
+from ..emit.plan import reaching_outputs
+from .backends import (
+    EXTRA_OF,
+    BackendError,
+    OnnxUnavailable,
+    Run,
+    build_models,
+    choose_backends,
+    keras_outputs,
+    onnx_outputs,
+    reference_backend,
+    torch_outputs,
+)
+from .compare import compare_pair
 from .dims import choose_dims, concrete_shapes
 from .inputs import random_inputs
+from .merge import merge_layer
 from .randomize import poison_keras_weights, poison_torch_weights, randomize_keras_weights, randomize_torch_weights
 from .reference import judge
-from .report import DIRECTIONS, KERAS_TO_TORCH, TORCH_TO_KERAS, CrosscheckReport, LayerComparison
+from .report import (
+    DIRECTIONS,
+    KERAS,
+    KERAS_TO_TORCH,
+    LABELS,
+    ONNX,
+    PYTORCH,
+    TORCH_TO_KERAS,
+    CrosscheckReport,
+    LayerComparison,
+    PairReport,
+)
 
 DTYPES = ("float32", "float64")
 # Correctly translated models differ by float rounding only: ~1e-6 absolute in float32 (REFERENCE.md 6), ~1e-12
@@ -38,16 +63,20 @@ def run_crosscheck(
     rtol: Optional[float] = None,
     direction: str = KERAS_TO_TORCH,
     dims: Optional[list] = None,
+    backends: Optional[list[str]] = None,
 ) -> CrosscheckReport:
-    """Cross-check the Keras and PyTorch models emitted for a valid spec.
+    """Cross-check the models emitted for a valid spec: Keras, PyTorch and ONNX (onnxruntime), every pair.
 
-    `direction` says which model gets the random weights and which one a copy: keras_to_torch (the default)
-    tests specbridge.emit.weights.keras_to_torch, torch_to_keras tests torch_to_keras. A layer is ok when
-    max|keras - torch| <= atol + rtol * max|reference output|, the reference being the model the weights come
-    from; atol/rtol default per dtype (DEFAULT_TOLERANCES). Raises SpecHasErrors for a spec with errors,
-    specbridge.emit.NotExpressible for a layer a framework cannot express, specbridge.emit.MissingExtra when
-    Keras or torch is not installed, specbridge.emit.budget.ModelTooLarge over SPECBRIDGE_MAX_MODEL_BYTES.
-    `dims` (ChosenDim list) sizes unknown input axes; default: crosscheck.dims.choose_dims (DimsError: none fit).
+    `backends` (default: every installed one) names at least two of keras, pytorch, onnx. `direction` says which
+    framework model gets the random weights: keras_to_torch (the default) draws them for Keras and copies them
+    with specbridge.emit.weights.keras_to_torch, torch_to_keras the other way round; ONNX builds its initializers
+    from that same model. A layer is ok when, for every pair, max|a - b| <= atol + rtol * max|a output|, `a` being
+    the pair's reference (the weights' source when it is in the pair); atol/rtol default per dtype
+    (DEFAULT_TOLERANCES). Raises SpecHasErrors for a spec with errors, specbridge.emit.NotExpressible for a layer a
+    backend cannot express (a default ONNX backend is left out instead, with the reason in `unavailable`),
+    specbridge.emit.MissingExtra when a framework is not installed, specbridge.emit.budget.ModelTooLarge over
+    SPECBRIDGE_MAX_MODEL_BYTES, crosscheck.backends.BackendError for a bad `backends` list. `dims` (ChosenDim
+    list) sizes unknown input axes; default: crosscheck.dims.choose_dims (DimsError: none fit).
     """
     if dtype not in DTYPES:
         raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
@@ -55,40 +84,75 @@ def run_crosscheck(
         raise ValueError(f"direction must be one of {', '.join(DIRECTIONS)}, got {direction!r}")
     if not result.ok or not result.document.valid:
         raise SpecHasErrors(result)
+    chosen = choose_backends(backends)
+    _require(chosen, explicit=backends is not None)
     atol, rtol = tolerances(dtype, atol, rtol)
-    dims = choose_dims(result) if dims is None else dims  # DimsError before either framework loads
+    dims = choose_dims(result) if dims is None else dims  # DimsError before any framework loads
     from ..emit.budget import check_budget
 
-    check_budget(result, dtype=dtype, samples=samples)  # ModelTooLarge before either framework allocates
-    keras_model, torch_model = build_pair(result, dtype, seed, direction)
-    # A layer whose output reaches no model output (warning SB103) is not part of the functional Keras model.
-    built = {layer.name for layer in keras_model.layers}
-    spec_layers = [(e.name, e.layer.kind) for e in result.document.entries if e.name in built]
-    skipped = [e.name for e in result.document.entries if e.name not in built]
-
+    check_budget(result, dtype=dtype, samples=samples)  # ModelTooLarge before any framework allocates
+    run = Run(models=build_models(result, dtype, seed, direction, chosen))
+    reference = reference_backend(chosen, direction)
+    reached = reaching_outputs(result)
+    spec_layers = [(e.name, e.layer.kind) for e in result.document.entries if e.name in reached]
+    skipped = [e.name for e in result.document.entries if e.name not in reached]
     inputs = random_inputs(result, samples, seed, dtype, concrete_shapes(result, dims))
-    keras_outputs = keras_layer_outputs(keras_model, [name for name, _ in spec_layers], inputs)
-    torch_inputs = [keras_to_torch_layout(x, torch_model.INPUT_LAYOUT[spec_input.name])
-                    for x, spec_input in zip(inputs, result.document.spec().named_inputs(), strict=True)]
-    returned: list = []
-    torch_outputs = torch_layer_outputs(torch_model, torch_inputs, returned)
-    not_returned = unreturned_outputs(result, torch_outputs, returned)
+    _collect(run, result, chosen, reference, [name for name, _ in spec_layers], inputs, dtype, backends is not None)
+    compared = [reference] + [b for b in chosen if b != reference and b not in run.unavailable]
+    if len(compared) < 2:
+        raise BackendError(f"only {compared[0]} could run: {'; '.join(run.unavailable.values())}")
+    pairs = [PairReport(a, b, [_compare(run, result, name, kind, a, b, inputs, atol, rtol) for name, kind in spec_layers])
+             for a, b in itertools.combinations(compared, 2)]
+    layers = [merge_layer(pairs, i, compared) for i in range(len(spec_layers))]
+    return CrosscheckReport(result.document.spec().name, dtype, samples, seed, atol, rtol, layers, skipped, direction,
+                            list(dims), compared, pairs, dict(run.unavailable))
 
-    layers = []
-    for name, kind in spec_layers:
-        if name not in torch_outputs or name in not_returned:
-            note = not_returned.get(name, "the PyTorch model has no module observed for this layer")
-            layers.append(LayerComparison(name, kind, float("inf"), float("inf"), 0.0, ok=False, note=note))
-            continue
-        torch_out = torch_to_keras_layout(torch_outputs[name], torch_model.OUTPUT_LAYOUT[name])
-        compared = compare_outputs(name, kind, keras_outputs[name], torch_out, atol, rtol, direction)
-        if not compared.ok and compared.note is None:
-            known = dict(zip([i.name for i in result.document.spec().named_inputs()], inputs, strict=True))
-            verdict = judge(result, keras_model, name, {**known, **keras_outputs}, keras_outputs[name], torch_out,
-                            atol, rtol)
-            compared = replace(compared, reference=verdict)
-        layers.append(compared)
-    return CrosscheckReport(result.document.spec().name, dtype, samples, seed, atol, rtol, layers, skipped, direction, list(dims))
+
+def _require(chosen: list[str], explicit: bool) -> None:
+    from .. import extras
+    from ..emit import MissingExtra
+
+    if not explicit and len(chosen) < 2:
+        raise MissingExtra("TensorFlow/Keras and PyTorch", "keras,torch")
+    for backend in chosen:
+        for absent in extras.missing(EXTRA_OF[backend]):
+            raise MissingExtra(absent.framework, absent.name)
+
+
+def _collect(run: Run, result, chosen, reference, names, inputs, dtype, explicit: bool) -> None:
+    """Each backend's outputs of the compared layers into `run`."""
+    from ..emit import NotExpressible
+
+    if KERAS in chosen:
+        run.outputs[KERAS] = keras_outputs(run.models[KERAS], names, inputs)
+    if PYTORCH in chosen:
+        run.outputs[PYTORCH], run.notes[PYTORCH] = torch_outputs(result, run.models[PYTORCH], inputs)
+    if ONNX in chosen:
+        try:
+            run.outputs[ONNX] = onnx_outputs(result, run.models[reference], names, inputs, dtype)
+        except NotExpressible as exc:
+            if explicit:
+                raise
+            run.unavailable[ONNX] = f"layer {exc.layer!r}: {exc.reason}"
+        except OnnxUnavailable as exc:
+            run.unavailable[ONNX] = str(exc)
+
+
+def _compare(run: Run, result, name: str, kind: str, a: str, b: str, inputs, atol, rtol) -> LayerComparison:
+    for backend in (a, b):
+        note = run.notes.get(backend, {}).get(name)
+        if note is None and name not in run.outputs[backend]:
+            note = f"the {LABELS[backend]} model has no output observed for this layer"
+        if note is not None:
+            return LayerComparison(name, kind, float("inf"), float("inf"), 0.0, ok=False, note=note)
+    compared = compare_pair(name, kind, (LABELS[a], run.outputs[a][name]), (LABELS[b], run.outputs[b][name]), atol, rtol)
+    if not compared.ok and compared.note is None and {a, b} == {KERAS, PYTORCH}:
+        keras_out, torch_out = run.outputs[KERAS][name], run.outputs[PYTORCH][name]
+        names = [i.name for i in result.document.spec().named_inputs()]
+        known = {**dict(zip(names, inputs, strict=True)), **run.outputs[KERAS]}
+        verdict = judge(result, run.models[KERAS], name, known, keras_out, torch_out, atol, rtol)
+        compared = replace(compared, reference=verdict)
+    return compared
 
 
 def output_names(result: CheckResult) -> list[str]:
@@ -144,6 +208,28 @@ def build_pair(result: CheckResult, dtype: str, seed: int, direction: str = KERA
         poison_torch_weights(torch_model)
         keras_to_torch(keras_model, torch_model, result)
     return keras_model, torch_model
+
+
+def build_single(result: CheckResult, dtype: str, seed: int, backend: str):
+    """One framework's emitted model in `dtype` with seeded random weights (the other framework not compared)."""
+    from .. import extras
+    from ..emit import to_keras, to_torch
+
+    if backend == KERAS:
+        extras.quiet_tensorflow()
+        import keras
+
+        keras.utils.set_random_seed(seed)
+        with keras_dtype(dtype):
+            model = to_keras(result)
+        randomize_keras_weights(model, seed)
+        return model
+    import torch
+
+    model = to_torch(result).to(getattr(torch, dtype))
+    model.eval()
+    randomize_torch_weights(model, seed)
+    return model
 
 
 @contextmanager

@@ -1,6 +1,6 @@
-"""Emit Keras and PyTorch source from a checked spec, and build live models from that same source.
+"""Emit Keras and PyTorch source and ONNX models from a checked spec, and build live models from that same source.
 
-`keras_source` / `torch_source` need no framework. `to_keras` / `to_torch` execute the emitted source
+`keras_source` / `torch_source` need no framework, `to_onnx` only the onnx package. `to_keras` / `to_torch` execute the emitted source
 in a fresh module, so the code a user gets from `specbridge emit` is the code the tests exercise.
 """
 
@@ -15,8 +15,8 @@ from .errors import MissingExtra, NotExpressible, SpecHasErrors
 from .plan import as_result, make_plan
 
 __all__ = [
-    "MissingExtra", "ModelTooLarge", "NotExpressible", "SpecHasErrors", "keras_source", "load_module", "to_keras", "to_torch",
-    "torch_source",
+    "MissingExtra", "ModelTooLarge", "NotExpressible", "SpecHasErrors", "keras_source", "load_module", "to_keras",
+    "to_onnx", "to_torch", "torch_source",
 ]
 
 _serial = count()
@@ -67,3 +67,24 @@ def to_torch(source: Any):
     code = torch_source(source)
     require("torch", "PyTorch", "torch")
     return load_module(code, "torch").build_model()
+
+
+def to_onnx(source: Any, weights: Any = None, *, seed: int = 0, dtype: str = "float32", expose: Any = None):
+    """An onnx.ModelProto computing the spec, built with the onnx package alone (no TensorFlow, no torch).
+
+    `weights`: a keras.Model or a PyTorch model emitted from the same spec (trained or not), a dict
+    {layer: {"kernel": array, ...}} in Keras's layout, or None for seeded random values (`seed`). The model's
+    input is in the spec's layout (NHWC for channels_last), its batch axis and null axes dynamic. `expose` lists
+    layers whose outputs become extra graph outputs. Raises NotExpressible (SB400) for a layer ONNX cannot
+    compute exactly, SpecHasErrors, ModelTooLarge, MissingExtra when onnx is not installed.
+    """
+    result = as_result(source)
+    plan = make_plan(result)
+    from ..extras import installed
+
+    if not installed("onnx"):  # building needs the onnx package only; running it, onnxruntime too
+        raise MissingExtra("ONNX", "onnx")
+    from .onnx import build_onnx, weight_source
+    from .plan import reaching_outputs
+
+    return build_onnx(plan, weight_source(weights, seed), dtype, expose=list(expose or []), live=reaching_outputs(result))

@@ -82,3 +82,20 @@ def make_plan(result: CheckResult) -> Plan:
 
     check_budget(result)  # ModelTooLarge before the emitted code can allocate anything
     return Plan(spec, spec.named_inputs(), steps, list(result.graph.outputs))
+
+
+def reaching_outputs(result: CheckResult) -> set[str]:
+    """The layers whose output reaches a model output. The others (warning SB103) are in no built model: a
+    functional Keras model drops them, and so do the ONNX model and the cross-check."""
+    spec = result.document.spec()
+    outputs = list(spec.outputs) if spec.outputs else [result.document.entries[-1].name]
+    reads = {record.name: record.inputs for record in result.records}
+    reached: set[str] = set()
+    pending = list(outputs)
+    while pending:
+        name = pending.pop()
+        if name in reached or name not in reads:
+            continue
+        reached.add(name)
+        pending.extend(reads[name])
+    return reached

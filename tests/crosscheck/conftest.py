@@ -21,6 +21,11 @@ def torch():
     return import_framework("torch")
 
 
+@pytest.fixture(scope="session")
+def onnxruntime():
+    return import_framework("onnxruntime")
+
+
 @pytest.fixture
 def run(monkeypatch):
     """run(*args) -> Result with exit_code, stdout, stderr; output is plain (no colours)."""

@@ -25,10 +25,12 @@ def conv_spec(tmp_path):
 
 
 def test_text_report_lists_every_layer_and_the_verdict(run, conv_spec, keras, torch):
-    result = run("crosscheck", conv_spec)
+    result = run("crosscheck", conv_spec, "--backends", "pytorch,keras")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0] == "crosscheck conv_bn: Keras vs PyTorch, float32, 4 samples, seed 0"
+    assert lines[1] == "random weights drawn for Keras, copied to PyTorch"
+    assert "pairs:" not in lines  # one pair: the table is its comparison
     for name, kind in (("conv", "Conv2D"), ("bn", "BatchNormalization"), ("flat", "Flatten"), ("dense", "Dense")):
         row = next(line.split() for line in lines if line.split()[:1] == [name])
         assert row[1] == kind and row[-1] == "ok"
@@ -65,11 +67,29 @@ def test_a_planted_defect_is_named_in_the_text_verdict(run, conv_spec, keras, to
         return model
 
     monkeypatch.setattr(specbridge.emit, "to_torch", pytorch_eps)
-    result = run("crosscheck", conv_spec)
+    result = run("crosscheck", conv_spec, "--backends", "keras,pytorch")
     assert result.exit_code == 1
     verdict = result.stdout.splitlines()[-1]
     assert verdict.startswith("FAILED: the models diverge first at layer 'bn' (BatchNormalization): max abs error ")
     assert "Traceback" not in result.output
+
+
+def test_a_third_backend_names_the_one_that_differs(run, conv_spec, keras, torch, onnxruntime, monkeypatch):
+    original = specbridge.emit.to_torch
+
+    def pytorch_eps(source):
+        model = original(source)
+        model.bn.eps = 1e-5
+        return model
+
+    monkeypatch.setattr(specbridge.emit, "to_torch", pytorch_eps)
+    # Keras and ONNX agree: the report names PyTorch as the one that differs.
+    result = run("crosscheck", conv_spec)
+    lines = result.stdout.splitlines()
+    assert result.exit_code == 1 and lines[0].endswith("Keras vs PyTorch vs ONNX (onnxruntime), float32, 4 samples, seed 0")
+    assert lines[-1].startswith("FAILED: PyTorch disagrees with the others first at layer 'bn' (BatchNormalization)")
+    assert any(line.startswith("  keras ~ onnx: ok (max abs error") for line in lines)
+    assert "DIFFERS in pytorch" in next(line for line in lines if line.split()[:1] == ["bn"])
 
 
 def test_a_spec_with_errors_prints_diagnostics_and_exits_1(run, tmp_path):
@@ -92,15 +112,29 @@ def test_a_layer_pytorch_cannot_express_is_diagnostic_sb400(run, tmp_path, keras
     assert "Traceback" not in result.output
 
 
-def test_missing_framework_is_a_usage_error_naming_the_extra(run, conv_spec, monkeypatch):
+def _hide(monkeypatch, *modules: str) -> None:
     import importlib.util
 
     real_find_spec = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "torch" else real_find_spec(name, *a))
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name in modules else real_find_spec(name, *a))
+
+
+def test_missing_framework_is_a_usage_error_naming_the_extra(run, conv_spec, monkeypatch):
+    _hide(monkeypatch, "torch", "onnxruntime")  # one backend left: nothing to compare it with
     result = run("crosscheck", conv_spec)
     assert result.exit_code == 2
     assert "not installed: PyTorch" in result.stderr
     assert "pip install 'specbridge[keras,torch]'" in result.stderr
+    result = run("crosscheck", conv_spec, "--backends", "keras,onnx")
+    assert result.exit_code == 2
+    assert "not installed: onnxruntime" in result.stderr and "pip install 'specbridge[keras,onnx]'" in result.stderr
+
+
+def test_without_pytorch_the_default_compares_keras_and_onnx(run, conv_spec, monkeypatch, keras, onnxruntime):
+    _hide(monkeypatch, "torch")
+    result = run("crosscheck", conv_spec)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == "crosscheck conv_bn: Keras vs ONNX (onnxruntime), float32, 4 samples, seed 0"
 
 
 @pytest.mark.parametrize("args", [("--dtype", "float16"), ("--samples", "0"), ("--atol", "-1")])

@@ -143,7 +143,7 @@ def test_a_layer_reaching_no_output_is_reported_as_skipped(keras, torch):
     report = run_crosscheck(result)
     assert report.ok and [layer.name for layer in report.layers] == ["a", "out"]
     assert report.skipped == ["dead"] and report.to_dict()["skipped"] == ["dead"]
-    assert "not compared (reach no model output, so neither model computes them): dead" in render_text(report)
+    assert "not compared (reach no model output, so no model computes them): dead" in render_text(report)
 
 
 def test_torch_to_keras_draws_torch_weights_and_copies_them_into_keras(keras, torch):
@@ -154,7 +154,9 @@ def test_torch_to_keras_draws_torch_weights_and_copies_them_into_keras(keras, to
     report = run_crosscheck(result, direction=TORCH_TO_KERAS)
     assert report.ok, report.to_dict()
     assert report.direction == TORCH_TO_KERAS and report.to_dict()["direction"] == TORCH_TO_KERAS
-    assert render_text(report).startswith("crosscheck crosscheck_test: PyTorch vs Keras (weights copied from PyTorch)")
+    two = run_crosscheck(result, direction=TORCH_TO_KERAS, backends=["keras", "pytorch"])
+    assert render_text(two).startswith("crosscheck crosscheck_test: PyTorch vs Keras, float32, 4 samples, seed 0\n"
+                                       "random weights drawn for PyTorch, copied to Keras\n")
     _, torch_model = build_pair(result, "float32", seed=0, direction=TORCH_TO_KERAS)
     bn = torch_model.get_submodule(torch_model.SPEC_LAYERS["bn"])
     assert not torch.allclose(bn.running_var, torch.ones_like(bn.running_var))  # statistics drawn too

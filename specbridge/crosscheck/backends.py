@@ -1,0 +1,130 @@
+"""The backends a cross-check compares: which ones, how each is built with the shared weights, and each one's
+output of every spec layer in Keras's layout.
+
+Keras and PyTorch run the emitted models; ONNX runs the model emit.to_onnx builds, under onnxruntime, with every
+layer's output exposed as a graph output. The weights are drawn for one model (the reference: Keras, or PyTorch
+for torch_to_keras) and copied to the others: to the other framework by emit.weights, to ONNX by its weight
+source reading the reference model, so each copy is an independent path from the same numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import numpy as np
+
+from ..check import CheckResult
+from .report import BACKENDS, KERAS, ONNX, PYTORCH, TORCH_TO_KERAS
+
+EXTRA_OF = {KERAS: "keras", PYTORCH: "torch", ONNX: "onnx"}  # specbridge.extras entries
+
+
+class BackendError(ValueError):
+    """A --backends list that cannot be cross-checked (unknown names, fewer than two)."""
+
+
+def installed_backends() -> list[str]:
+    from .. import extras
+
+    return [b for b in BACKENDS if not extras.missing(EXTRA_OF[b])]
+
+
+def choose_backends(backends: Optional[list[str]]) -> list[str]:
+    """The backends to compare, in BACKENDS order: those asked for, or every installed one."""
+    if backends is None:
+        return installed_backends()
+    unknown = [b for b in backends if b not in BACKENDS]
+    if unknown:
+        raise BackendError(f"unknown backend {unknown[0]!r}; choose from {', '.join(BACKENDS)}")
+    chosen = [b for b in BACKENDS if b in backends]
+    if len(chosen) < 2:
+        raise BackendError(f"a cross-check compares at least two backends, got {', '.join(chosen) or 'none'}")
+    return chosen
+
+
+def reference_backend(chosen: list[str], direction: str) -> str:
+    """The framework whose model gets the random weights (ONNX always receives a copy)."""
+    first, second = (PYTORCH, KERAS) if direction == TORCH_TO_KERAS else (KERAS, PYTORCH)
+    return first if first in chosen else second
+
+
+@dataclass
+class Run:
+    """Each backend's layer outputs (Keras layout), what kept a layer from being observed, and backends that
+    could not run at all."""
+
+    outputs: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    notes: dict[str, dict[str, str]] = field(default_factory=dict)
+    unavailable: dict[str, str] = field(default_factory=dict)
+    models: dict[str, Any] = field(default_factory=dict)
+
+
+def build_models(result: CheckResult, dtype: str, seed: int, direction: str, chosen: list[str]) -> dict[str, Any]:
+    """The live framework models among `chosen`, the reference one with seeded random weights."""
+    from .run import build_pair, build_single
+
+    frameworks = [b for b in chosen if b != ONNX]
+    if len(frameworks) == 2:
+        keras_model, torch_model = build_pair(result, dtype, seed, direction)
+        return {KERAS: keras_model, PYTORCH: torch_model}
+    (only,) = frameworks
+    return {only: build_single(result, dtype, seed, only)}
+
+
+def keras_outputs(model, names: list[str], inputs: list[np.ndarray]) -> dict[str, np.ndarray]:
+    from .capture import keras_layer_outputs
+
+    return keras_layer_outputs(model, names, inputs)
+
+
+def torch_outputs(result: CheckResult, model, inputs: list[np.ndarray]) -> tuple[dict, dict]:
+    """(outputs in Keras layout, {layer: why it was not observed or not returned as computed})."""
+    from .capture import torch_layer_outputs
+    from .compare import keras_to_torch_layout, torch_to_keras_layout
+    from .run import unreturned_outputs
+
+    spec_inputs = result.document.spec().named_inputs()
+    torch_inputs = [keras_to_torch_layout(x, model.INPUT_LAYOUT[i.name]) for x, i in zip(inputs, spec_inputs, strict=True)]
+    returned: list = []
+    raw = torch_layer_outputs(model, torch_inputs, returned)
+    notes = unreturned_outputs(result, raw, returned)
+    outputs = {name: torch_to_keras_layout(out, model.OUTPUT_LAYOUT[name]) for name, out in raw.items()}
+    return outputs, notes
+
+
+def onnx_outputs(result: CheckResult, weights, names: list[str], inputs: list[np.ndarray], dtype: str) -> dict:
+    """Every named layer's output from onnxruntime, the model built by emit.to_onnx with `weights` (the
+    reference model). Raises OnnxUnavailable when onnxruntime cannot run it (a missing float64 kernel)."""
+    import onnxruntime
+
+    from ..emit import to_onnx
+
+    model = to_onnx(result, weights, dtype=dtype, expose=names)
+    try:
+        session = onnxruntime.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    except Exception as exc:  # onnxruntime raises its own pybind classes (NotImplemented, Fail...)
+        raise OnnxUnavailable(_no_kernel(str(exc), dtype)) from exc
+    feed = {i.name: x for i, x in zip(session.get_inputs(), inputs, strict=True)}
+    wanted = [o.name for o in session.get_outputs()]
+    try:
+        return dict(zip(wanted, session.run(wanted, feed), strict=True))
+    except Exception as exc:  # some kernels refuse a dtype only when they run ("GRU operator does not support double")
+        if dtype == "float32":
+            raise
+        raise OnnxUnavailable(_no_kernel(str(exc), dtype)) from exc
+
+
+class OnnxUnavailable(RuntimeError):
+    pass
+
+
+def _no_kernel(message: str, dtype: str) -> str:
+    import onnxruntime
+
+    found = re.search(r"implementation for (\w+)\(", message) or re.search(r"(\w+) operator does not support", message)
+    if found:
+        return (f"onnxruntime {onnxruntime.__version__} has no {dtype} CPU kernel for {found.group(1)}; "
+                "cross-check this spec with ONNX in float32")
+    return f"onnxruntime could not load the model: {message.strip().splitlines()[0]}"

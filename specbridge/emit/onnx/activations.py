@@ -1,0 +1,113 @@
+"""Keras activations (by the names keras.activations.get accepts) as ONNX nodes on a Keras-layout tensor.
+
+Float attributes of ONNX ops are float32, as TensorFlow's are (LeakyRelu's alpha); constants Keras computes in
+the model's dtype are initializers in the model's dtype instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Optional
+
+from .graph import GraphBuilder
+from .stage import Ctx
+
+# name -> (op, attributes): one ONNX op each.
+SIMPLE = {
+    "relu": ("Relu", {}), "sigmoid": ("Sigmoid", {}), "tanh": ("Tanh", {}), "elu": ("Elu", {"alpha": 1.0}),
+    "selu": ("Selu", {}), "softplus": ("Softplus", {}), "softsign": ("Softsign", {}), "exponential": ("Exp", {}),
+    "gelu": ("Gelu", {}),
+    "leaky_relu": ("LeakyRelu", {"alpha": 0.2}), "mish": ("Mish", {}), "celu": ("Celu", {"alpha": 1.0}),
+}
+SHRINK = 0.5  # Keras's default threshold of soft_shrink and hard_shrink
+
+
+def _clip(low: Optional[float], high: Optional[float]) -> Callable[[GraphBuilder, str], str]:
+    def build(g: GraphBuilder, x: str) -> str:
+        bounds = [g.scalar("min", low) if low is not None else "", g.scalar("max", high) if high is not None else ""]
+        return g.node("Clip", [x, *bounds])
+
+    return build
+
+
+def _hard_sigmoid(g: GraphBuilder, x: str) -> str:
+    """Keras 3: relu6(x + 3) / 6, with constants in the model's dtype. Not ONNX's HardSigmoid, whose float32 alpha
+    rounds 1/6 and which has no float64 kernel in onnxruntime."""
+    shifted = g.node("Add", [x, g.scalar("three", 3.0)])
+    return g.node("Div", [g.node("Clip", [shifted, g.scalar("min", 0.0), g.scalar("max", 6.0)]), g.scalar("six", 6.0)])
+
+
+def _hard_silu(g: GraphBuilder, x: str) -> str:
+    """x * hard_sigmoid(x), as Keras computes it (HardSwish: the same rounding as HardSigmoid)."""
+    return g.node("Mul", [x, _hard_sigmoid(g, x)])
+
+
+def _swish(g: GraphBuilder, x: str) -> str:
+    return g.node("Mul", [x, g.node("Sigmoid", [x])])
+
+
+def _tanh_shrink(g: GraphBuilder, x: str) -> str:
+    return g.node("Sub", [x, g.node("Tanh", [x])])
+
+
+def _sparse_plus(g: GraphBuilder, x: str) -> str:
+    """0 for x <= -1, x for x >= 1, (x + 1)^2 / 4 between."""
+    one = g.scalar("one", 1.0)
+    shifted = g.node("Add", [x, one])
+    middle = g.node("Div", [g.node("Mul", [shifted, shifted]), g.scalar("four", 4.0)])
+    upper = g.node("Where", [g.node("GreaterOrEqual", [x, one]), x, middle])
+    return g.node("Where", [g.node("LessOrEqual", [x, g.scalar("minus_one", -1.0)]), g.scalar("zero", 0.0), upper])
+
+
+def _squareplus(g: GraphBuilder, x: str) -> str:
+    root = g.node("Sqrt", [g.node("Add", [g.node("Mul", [x, x]), g.scalar("b", 4.0)])])
+    return g.node("Div", [g.node("Add", [x, root]), g.scalar("two", 2.0)])
+
+
+def _hard_shrink(g: GraphBuilder, x: str) -> str:
+    """x where |x| > 0.5, else 0. Not ONNX's Shrink: onnxruntime computes its float64 kernel in float32."""
+    outside = g.node("Greater", [g.node("Abs", [x]), g.scalar("threshold", SHRINK)])
+    return g.node("Where", [outside, x, g.scalar("zero", 0.0)])
+
+
+def _soft_shrink(g: GraphBuilder, x: str) -> str:
+    """x - 0.5 above 0.5, x + 0.5 below -0.5, else 0 (not Shrink, as above)."""
+    threshold = g.scalar("threshold", SHRINK)
+    below = g.node("Where", [g.node("Less", [x, g.node("Neg", [threshold])]), g.node("Add", [x, threshold]),
+                             g.scalar("zero", 0.0)])
+    return g.node("Where", [g.node("Greater", [x, threshold]), g.node("Sub", [x, threshold]), below])
+
+
+BUILT = {
+    "relu6": _clip(0.0, 6.0), "hard_tanh": _clip(-1.0, 1.0), "swish": _swish, "silu": _swish,
+    "tanh_shrink": _tanh_shrink, "sparse_plus": _sparse_plus, "squareplus": _squareplus,
+    "hard_shrink": _hard_shrink, "soft_shrink": _soft_shrink, "hard_sigmoid": _hard_sigmoid,
+    "hard_silu": _hard_silu, "hard_swish": _hard_silu,
+}
+# Over the last Keras axis.
+AXIS = {"softmax": "Softmax", "log_softmax": "LogSoftmax"}
+
+
+def activation(name: Optional[str], x: str, ctx: Ctx) -> str:
+    """`x` through the Keras activation `name` (Keras layout: the last axis is Keras's last axis)."""
+    g = ctx.g
+    if name is None or name == "linear":
+        return x
+    if name in SIMPLE:
+        op, attrs = SIMPLE[name]
+        return g.node(op, [x], **attrs)
+    if name in BUILT:
+        return BUILT[name](g, x)
+    if name in AXIS:
+        return g.node(AXIS[name], [x], axis=-1)
+    if name == "glu":
+        first, second = g.node("Split", [x], outputs=2, axis=-1, num_outputs=2)
+        return g.node("Mul", [first, g.node("Sigmoid", [second])])
+    if name == "sparsemax":
+        raise ctx.fail("the sparsemax activation has no ONNX op (it needs a sort along the axis); use softmax")
+    raise ctx.fail(f"activation {name!r} takes arguments Keras cannot get from a name; use another activation")
+
+
+def with_activation(layer, x: str, ctx: Ctx) -> str:
+    """`x` through the layer's `activation` argument, if it has one."""
+    return activation(getattr(layer, "activation", None), x, ctx)

@@ -1,0 +1,85 @@
+"""ONNX emitters of spec/layers/core.py: Dense, Embedding, dropouts and the activation layers."""
+
+from __future__ import annotations
+
+from ...spec.layers import core as K
+from .activations import activation, with_activation
+from .stage import Ctx, emitter
+
+
+@emitter(K.Dense)
+def emit_dense(layer, ctx: Ctx) -> str:
+    """Gemm on a (batch, features) input; MatMul + Add over the last axis of a longer one, as Keras's Dense."""
+    g, units = ctx.g, layer.units
+    features = ctx.known(ctx.in_shape[-1], "the input's last axis")
+    kernel = g.weight("kernel", ctx.weight("kernel", (features, units)))
+    bias = g.weight("bias", ctx.weight("bias", (units,))) if layer.use_bias else None
+    if ctx.rank == 2:
+        y = g.node("Gemm", [ctx.x, kernel] + ([bias] if bias else []))
+    else:
+        y = g.node("MatMul", [ctx.x, kernel])
+        y = g.node("Add", [y, bias]) if bias else y
+    return with_activation(layer, y, ctx)
+
+
+@emitter(K.Dropout, K.SpatialDropout1D, K.SpatialDropout2D, K.SpatialDropout3D)
+def emit_dropout(layer, ctx: Ctx) -> str:
+    return ctx.x  # the identity at inference
+
+
+@emitter(K.ActivationLayer)
+def emit_activation(layer, ctx: Ctx) -> str:
+    return activation(layer.activation, ctx.x, ctx)
+
+
+@emitter(K.ReLU)
+def emit_relu(layer, ctx: Ctx) -> str:
+    """Keras's ReLU(max_value, negative_slope, threshold): Relu, Clip or LeakyRelu when they are the same function,
+    else the general formula: where(x > t, x, 0) clipped to max_value, minus slope * relu(t - x)."""
+    g, x = ctx.g, ctx.x
+    m, slope, t = layer.max_value, layer.negative_slope, layer.threshold
+    if t == 0 and slope == 0 and m is None:
+        return g.node("Relu", [x])
+    if t == 0 and slope == 0 and m != 0:
+        return g.node("Clip", [x, g.scalar("min", 0.0), g.scalar("max", float(m))])
+    if t == 0 and m is None:
+        return g.node("LeakyRelu", [x], alpha=float(slope))
+    threshold = g.scalar("threshold", float(t))
+    kept = g.node("Where", [g.node("Greater", [x, threshold]), x, g.scalar("zero", 0.0)])
+    if m is not None:
+        kept = g.node("Clip", [kept, g.scalar("min", 0.0), g.scalar("max", float(m))])
+    if slope == 0:
+        return kept
+    negative = g.node("Relu", [g.node("Sub", [threshold, x])])
+    return g.node("Sub", [kept, g.node("Mul", [g.scalar("negative_slope", float(slope)), negative])])
+
+
+@emitter(K.LeakyReLU)
+def emit_leaky_relu(layer, ctx: Ctx) -> str:
+    return ctx.g.node("LeakyRelu", [ctx.x], alpha=float(layer.negative_slope))
+
+
+@emitter(K.ELU)
+def emit_elu(layer, ctx: Ctx) -> str:
+    return ctx.g.node("Elu", [ctx.x], alpha=float(layer.alpha))
+
+
+@emitter(K.Softmax)
+def emit_softmax(layer, ctx: Ctx) -> str:
+    return ctx.g.node("Softmax", [ctx.x], axis=layer.axis)
+
+
+@emitter(K.Embedding)
+def emit_embedding(layer, ctx: Ctx) -> str:
+    if layer.mask_zero:
+        raise ctx.fail("mask_zero=True makes Keras skip padded steps downstream; ONNX has no masks to match")
+    g = ctx.g
+    table = g.weight("embeddings", ctx.weight("embeddings", (layer.input_dim, layer.output_dim)))
+    return g.node("Gather", [table, g.node("Cast", [ctx.x], to=7)])  # 7: int64 ids (the input may be int8..int32)
+
+
+@emitter(K.PReLU)
+def emit_prelu(layer, ctx: Ctx) -> str:
+    """PRelu broadcasts its slope from the right, as Keras's alpha (the input's shape, shared axes set to 1) does."""
+    alpha = tuple(layer.alpha_shape(ctx.in_shape))
+    return ctx.g.node("PRelu", [ctx.x, ctx.g.weight("alpha", ctx.weight("alpha", alpha))])

@@ -1,0 +1,117 @@
+"""A small builder over onnx.helper: nodes named after their spec layer, initializers, constants, transposes.
+
+Every tensor crossing a layer boundary is in Keras's axis order (the spec's data_format), so a layer's output is
+directly comparable with Keras's; a layer that computes channels-first (Conv, pools, BatchNormalization) transposes
+in and out, and fold_transposes() removes the pairs that cancel between layers afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Optional
+
+import numpy as np
+
+# Opset 21 has every op the emitters use (GroupNormalization with per-channel scale came in 21); IR 10 because
+# onnx 1.23 writes IR 14 by default, which onnxruntime 1.31 refuses (REFERENCE.md section 5).
+OPSET = 21
+IR_VERSION = 10
+DTYPES = ("float32", "float64")
+
+
+class GraphBuilder:
+    def __init__(self, dtype: str = "float32"):
+        if dtype not in DTYPES:
+            raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
+        self.dtype = np.dtype(dtype)
+        self.nodes: list = []
+        self.initializers: list = []
+        self._taken: set[str] = set()
+        self.prefix = ""  # the spec layer being emitted: names of its nodes and values start with it
+
+    # ------------------------------------------------------------ names
+
+    def fresh(self, hint: str) -> str:
+        """A value or node name not used yet, `<layer>/<hint>` while a layer is being emitted."""
+        base = f"{self.prefix}/{hint}" if self.prefix else hint
+        name, n = base, 1
+        while name in self._taken:
+            n += 1
+            name = f"{base}_{n}"
+        self._taken.add(name)
+        return name
+
+    def reserve(self, name: str) -> str:
+        self._taken.add(name)
+        return name
+
+    # ------------------------------------------------------------ nodes and tensors
+
+    def node(self, op: str, inputs: Sequence[str], outputs: int = 1, out: Optional[str] = None, **attrs) -> str | list[str]:
+        """Add an `op` node; returns its output name (a list when `outputs` > 1). "" skips an optional input."""
+        from onnx import helper
+
+        names = [out] if out is not None and outputs == 1 else [self.fresh(op.lower()) for _ in range(outputs)]
+        attrs = {k: v for k, v in attrs.items() if v is not None}
+        inputs = list(inputs)
+        while inputs and inputs[-1] == "":  # a trailing skipped input is the same as none (and onnxruntime
+            inputs.pop()  # 1.32 crashes on LayerNormalization(x, scale, ""))
+        self.nodes.append(helper.make_node(op, inputs, names, name=self.fresh(op), **attrs))
+        return names[0] if outputs == 1 else names
+
+    def weight(self, hint: str, array: np.ndarray) -> str:
+        """An initializer in the model's float dtype."""
+        return self._initializer(hint, np.asarray(array, dtype=self.dtype))
+
+    def ints(self, hint: str, values: Sequence[int]) -> str:
+        """An int64 initializer (shapes, axes, pads)."""
+        return self._initializer(hint, np.asarray(list(values), dtype=np.int64))
+
+    def floats32(self, hint: str, values: Sequence[float]) -> str:
+        """A float32 initializer whatever the model's dtype (Resize's scales)."""
+        return self._initializer(hint, np.asarray(list(values), dtype=np.float32))
+
+    def scalar(self, hint: str, value: float) -> str:
+        return self._initializer(hint, np.asarray(value, dtype=self.dtype))
+
+    def _initializer(self, hint: str, array: np.ndarray) -> str:
+        from onnx import numpy_helper
+
+        name = self.fresh(hint)
+        self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(array), name))
+        return name
+
+    # ------------------------------------------------------------ common patterns
+
+    def transpose(self, x: str, perm: Sequence[int]) -> str:
+        perm = list(perm)
+        if perm == sorted(perm):
+            return x
+        return self.node("Transpose", [x], perm=perm)
+
+    def rename_output(self, value: str, name: str) -> None:
+        """Give the node that produced `value` the output `name` (the spec layer's name)."""
+        for node in reversed(self.nodes):
+            for i, out in enumerate(node.output):
+                if out == value:
+                    node.output[i] = name
+                    return
+        raise KeyError(value)
+
+
+def channels_first_perm(rank: int) -> list[int]:
+    """(N, d1.., C) -> (N, C, d1..) for a tensor of `rank` axes (batch included)."""
+    return [0, rank - 1, *range(1, rank - 1)]
+
+
+def channels_last_perm(rank: int) -> list[int]:
+    """The inverse of channels_first_perm."""
+    return [0, *range(2, rank), 1]
+
+
+def to_channels_first(g: GraphBuilder, x: str, rank: int, channels_last: bool) -> str:
+    return g.transpose(x, channels_first_perm(rank)) if channels_last else x
+
+
+def to_channels_last(g: GraphBuilder, x: str, rank: int, channels_last: bool) -> str:
+    return g.transpose(x, channels_last_perm(rank)) if channels_last else x

@@ -1,0 +1,230 @@
+"""ONNX emitters of spec/layers/recurrent.py: SimpleRNN, LSTM, GRU and Bidirectional as ONNX's RNN / LSTM / GRU
+ops; ConvLSTM2D as a Scan over time whose body holds the two convolutions and the gate math.
+
+The RNN ops run time-major (layout 0): onnxruntime's CPU kernels refuse layout 1 (REFERENCE.md section 5), so the
+Keras-layout input is transposed in and the result out. Weights are Keras's cell variables, transposed to ONNX's
+[directions, gates * units, features] with the LSTM gate blocks reordered.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from ...shapes.rules import as_tuple
+from ...spec.layers import recurrent as RC
+from ..weights import kernel_perm
+from . import conv
+from .activations import AXIS, activation
+from .conv import padding_attrs
+from .graph import GraphBuilder, channels_last_perm, to_channels_first
+from .stage import Ctx, emitter
+
+OPS = {RC.SimpleRNN: ("RNN", 1), RC.LSTM: ("LSTM", 4), RC.GRU: ("GRU", 3)}  # op, gate blocks
+LSTM_GATES = (0, 3, 1, 2)  # Keras blocks i, f, c, o -> ONNX's i, o, f, c
+INT64_MIN = -(2**63)
+
+# Keras activation -> (ONNX RNN activation, alpha, beta), the functions the RNN ops take by name; None: no such
+# parameter. onnxruntime reads activation_alpha / _beta in order, one per function that has the parameter.
+RNN_ACTIVATIONS = {
+    "sigmoid": ("Sigmoid", None, None), "tanh": ("Tanh", None, None), "relu": ("Relu", None, None),
+    "hard_sigmoid": ("HardSigmoid", 1.0 / 6.0, 0.5),  # Keras 3: clip(x / 6 + 0.5, 0, 1)
+    "linear": ("Affine", 1.0, 0.0), "elu": ("Elu", 1.0, None), "leaky_relu": ("LeakyRelu", 0.2, None),
+    "softsign": ("Softsign", None, None),
+}
+# ONNX names these too, but onnxruntime's version is not Keras's.
+REFUSED = {
+    "softplus": "onnxruntime's RNN-op Softplus is log(1 + exp(x)), inf / nan above x = 88 where Keras's gives x",
+}
+
+
+def _activation_attrs(layer, ctx: Ctx, directions: int) -> dict:
+    """`activations` (with alpha / beta) in the op's order: RNN [h]; GRU [f, g]; LSTM [f, g, h], per direction."""
+    if isinstance(layer, RC.SimpleRNN):
+        names = [layer.activation]
+    else:
+        names = [layer.recurrent_activation, layer.activation] + ([layer.activation] * isinstance(layer, RC.LSTM))
+    for name in names:
+        if name in REFUSED:
+            raise ctx.fail(f"{layer.kind} activation {name!r}: {REFUSED[name]}")
+        if name not in RNN_ACTIVATIONS:
+            raise ctx.fail(f"{layer.kind} activation {name!r}: ONNX's {OPS[type(layer)][0]} op takes "
+                           f"{', '.join(sorted(RNN_ACTIVATIONS))} only")
+    functions = [RNN_ACTIVATIONS[n] for n in names] * directions
+    alphas = [a for _, a, _ in functions if a is not None]
+    betas = [b for _, _, b in functions if b is not None]
+    return {"activations": [f for f, _, _ in functions], "activation_alpha": alphas or None,
+            "activation_beta": betas or None}
+
+
+def _gates(array: np.ndarray, layer) -> np.ndarray:
+    """(..., gates * units) in Keras's gate order -> ONNX's (only LSTM's differs)."""
+    if not isinstance(layer, RC.LSTM):
+        return array
+    blocks = np.split(array, 4, axis=-1)
+    return np.concatenate([blocks[i] for i in LSTM_GATES], axis=-1)
+
+
+def _direction_weights(layer, ctx: Ctx, cell: str, features: int):
+    """One direction's W [gates*units, features], R [gates*units, units], B [2*gates*units] (or None)."""
+    units, gates = layer.units, OPS[type(layer)][1]
+    kernel = ctx.weight(cell + "kernel", (features, gates * units))
+    recurrent = ctx.weight(cell + "recurrent_kernel", (units, gates * units))
+    w, r = _gates(kernel, layer).T, _gates(recurrent, layer).T
+    if not layer.use_bias:
+        return w, r, None
+    if isinstance(layer, RC.GRU) and layer.reset_after:
+        bias = ctx.weight(cell + "bias", (2, gates * units))  # input bias row, recurrent bias row = ONNX's Wb, Rb
+        return w, r, bias.reshape(-1)
+    # One Keras bias: ONNX's input bias, with a zero recurrent bias.
+    bias = _gates(ctx.weight(cell + "bias", (gates * units,)), layer)
+    return w, r, np.concatenate([bias, np.zeros_like(bias)])
+
+
+def linear_before_reset(layer: RC.GRU) -> int:
+    """Keras 3's GRU (reset_after) applies the reset gate after the recurrent matmul: ONNX's linear_before_reset=1.
+    A module-level function so that tests can plant the inverted mapping."""
+    return int(layer.reset_after)
+
+
+def rnn_node(layer, ctx: Ctx, cells: list[str], direction: str) -> tuple[str, str]:
+    """The RNN / LSTM / GRU node over the Keras-layout input: (Y [T, dirs, N, units], Y_h [dirs, N, units])."""
+    g = ctx.g
+    op = OPS[type(layer)][0]
+    features = ctx.known(ctx.in_shape[-1], "the input's feature axis")
+    per_direction = [_direction_weights(layer, ctx, cell, features) for cell in cells]
+    w, r, b = (np.stack(arrays) if arrays[0] is not None else None for arrays in zip(*per_direction, strict=True))
+    inputs = [g.transpose(ctx.x, [1, 0, 2]), g.weight("W", w), g.weight("R", r)]
+    if b is not None:
+        inputs.append(g.weight("B", b))
+    attrs = _activation_attrs(layer, ctx, len(cells))
+    if isinstance(layer, RC.GRU):
+        attrs["linear_before_reset"] = linear_before_reset(layer)
+    outputs = g.node(op, inputs, outputs=3 if op == "LSTM" else 2, hidden_size=layer.units, direction=direction,
+                     **attrs)
+    return outputs[0], outputs[1]
+
+
+def reverse_time(g: GraphBuilder, x: str, axis: int = 1) -> str:
+    """x reversed along `axis`, any length (Keras's go_backwards returns the steps in the order it read them)."""
+    return g.node("Slice", [x, g.ints("starts", [-1]), g.ints("ends", [INT64_MIN]), g.ints("axes", [axis]),
+                            g.ints("steps", [-1])])
+
+
+@emitter(RC.SimpleRNN, RC.LSTM, RC.GRU)
+def emit_recurrent(layer, ctx: Ctx) -> str:
+    """direction "reverse" for go_backwards: its final state is Keras's; its Y is in input order, Keras's in
+    reading order, hence the reversal of the sequence."""
+    g = ctx.g
+    y, y_h = rnn_node(layer, ctx, ["cell."], "reverse" if layer.go_backwards else "forward")
+    if not layer.return_sequences:
+        return g.node("Squeeze", [y_h, g.ints("axes", [0])])
+    y = g.transpose(g.node("Squeeze", [y, g.ints("axes", [1])]), [1, 0, 2])
+    return reverse_time(g, y) if layer.go_backwards else y
+
+
+@emitter(RC.Bidirectional)
+def emit_bidirectional(layer, ctx: Ctx) -> str:
+    """One bidirectional node: Y's backward half is already aligned with the input steps, as Keras re-reverses its
+    backward sequence; Y_h's backward state is the one after reading the first step, Keras's too."""
+    inner, g = layer.layer, ctx.g
+    if layer.merge_mode is None:
+        raise ctx.fail("merge_mode None returns two tensors; give a merge_mode")
+    y, y_h = rnn_node(inner, ctx, ["forward_layer.cell.", "backward_layer.cell."], "bidirectional")
+    if inner.return_sequences:
+        both, keep = g.transpose(y, [2, 0, 1, 3]), [0, 0, -1]  # (N, T, 2, units)
+    else:
+        both, keep = g.transpose(y_h, [1, 0, 2]), [0, -1]  # (N, 2, units)
+    if layer.merge_mode == "concat":  # forward then backward features
+        return g.node("Reshape", [both, g.ints("shape", keep)])
+    # Keras's formulas on the two halves (y + y_rev, y * y_rev, (y + y_rev) / 2), so they round as Keras does.
+    forward, backward = g.node("Split", [both], outputs=2, axis=-2, num_outputs=2)
+    merged = g.node("Mul" if layer.merge_mode == "mul" else "Add", [forward, backward])
+    if layer.merge_mode == "ave":
+        merged = g.node("Div", [merged, g.scalar("two", 2.0)])
+    return g.node("Squeeze", [merged, g.ints("axes", [-2])])
+
+
+# ---------------------------------------------------------------- ConvLSTM2D
+
+
+def _gate_activation(name: str, x: str, step: Ctx, channels_last: bool) -> str:
+    """A Keras activation on a channels-first gate: one over the last axis sees Keras's last axis (the channels,
+    channels_last) only through a transpose; element-wise ones need none."""
+    if channels_last and (name in AXIS or name == "glu"):
+        g = step.g
+        return g.transpose(activation(name, g.transpose(x, [0, 2, 3, 1]), step), [0, 3, 1, 2])
+    return activation(name, x, step)
+
+
+def _state_zeros(layer, ctx: Ctx) -> str:
+    """Zeros (N, filters, rows', cols') for h and c: the batch read from the input, the rest known (the spec
+    refuses a ConvLSTM2D over frames of unknown size, as Keras does)."""
+    from onnx import numpy_helper
+
+    g = ctx.g
+    state = ctx.out_shape[1:] if layer.return_sequences else ctx.out_shape
+    spatial, _ = ctx.split(layer, state)
+    sides = [ctx.known(n, "the output's frame size") for n in spatial]
+    batch = g.node("Shape", [ctx.x], end=1)
+    shape = g.node("Concat", [batch, g.ints("state_dims", [layer.filters, *sides])], axis=0)
+    return g.node("ConstantOfShape", [shape], value=numpy_helper.from_array(np.zeros(1, g.dtype)))
+
+
+def _step_graph(layer, ctx: Ctx, kernel, strides, dilation, spatial, channels: int):
+    """Scan's body: (h, c, frame) -> (h, c[, h as the scan output]), channels first inside."""
+    from onnx import helper
+
+    g, f, last = ctx.g, layer.filters, ctx.channels_last(layer)
+    body = GraphBuilder(g.dtype.name)
+    body._taken = g._taken  # one namespace: a body value may not shadow an outer one
+    body.prefix = f"{g.prefix}/step"
+    step = dataclasses.replace(ctx, g=body)
+    h_prev, c_prev, frame = body.fresh("h_prev"), body.fresh("c_prev"), body.fresh("frame")
+    w_in = ctx.weight("cell.kernel", (*kernel, channels, 4 * f)).transpose(kernel_perm(2))
+    w_rec = ctx.weight("cell.recurrent_kernel", (*kernel, f, 4 * f)).transpose(kernel_perm(2))
+    inputs = [to_channels_first(body, frame, 4, last), body.weight("kernel", w_in)]
+    if layer.use_bias:
+        inputs.append(body.weight("bias", ctx.weight("cell.bias", (4 * f,))))
+    z_in = body.node("Conv", inputs, kernel_shape=list(kernel), strides=list(strides), dilations=list(dilation),
+                     **padding_attrs(layer, ctx, spatial, kernel, strides, dilation))
+    # Keras's recurrent conv: 'same' at stride 1, no dilation (ConvLSTMCell.recurrent_conv).
+    z_rec = body.node("Conv", [h_prev, body.weight("recurrent_kernel", w_rec)], kernel_shape=list(kernel),
+                      auto_pad=conv.SAME)
+    i, fg, cand, o = body.node("Split", [body.node("Add", [z_in, z_rec])], outputs=4, axis=1, num_outputs=4)
+
+    def gate(name: str, x: str) -> str:
+        return _gate_activation(name, x, step, last)
+
+    ra, act = layer.recurrent_activation, layer.activation
+    c = body.node("Add", [body.node("Mul", [gate(ra, fg), c_prev]), body.node("Mul", [gate(ra, i), gate(act, cand)])])
+    h = body.node("Mul", [gate(ra, o), gate(act, c)])
+    outs = [h, c] + ([body.node("Identity", [h])] if layer.return_sequences else [])
+    elem = helper.np_dtype_to_tensor_dtype(g.dtype)
+    state_info = [helper.make_tensor_value_info(n, elem, [None, f, None, None]) for n in (h_prev, c_prev)]
+    frame_info = helper.make_tensor_value_info(frame, elem, [None, *ctx.in_shape[1:]])
+    return helper.make_graph(body.nodes, body.fresh("body"), [*state_info, frame_info],
+                             [helper.make_tensor_value_info(n, elem, None) for n in outs], body.initializers)
+
+
+@emitter(RC.ConvLSTM2D)
+def emit_conv_lstm(layer, ctx: Ctx) -> str:
+    """A Scan over the time-major input (go_backwards: the frames reversed first, so the scan output is in reading
+    order, as Keras returns it). Axis 0 and the forward direction only, though Scan has attributes for both:
+    onnx's reference evaluator implements no other, and it is the one runtime here with float64 Conv."""
+    g = ctx.g
+    spatial, channels = ctx.split(layer, ctx.in_shape[1:])
+    channels = ctx.known(channels, "the channel axis")
+    kernel, strides, dilation = (as_tuple(v, 2) for v in (layer.kernel_size, layer.strides, layer.dilation_rate))
+    body = _step_graph(layer, ctx, kernel, strides, dilation, spatial, channels)
+    zeros = _state_zeros(layer, ctx)
+    frames = g.transpose(ctx.x, [1, 0, 2, 3, 4])
+    if layer.go_backwards:
+        frames = reverse_time(g, frames, axis=0)
+    sequences = layer.return_sequences
+    outputs = g.node("Scan", [zeros, zeros, frames], outputs=3 if sequences else 2, body=body, num_scan_inputs=1)
+    last = ctx.channels_last(layer)
+    if sequences:  # (T, N, filters, rows, cols)
+        return g.transpose(outputs[2], [1, 0, 3, 4, 2] if last else [1, 0, 2, 3, 4])
+    return g.transpose(outputs[0], channels_last_perm(4)) if last else outputs[0]
