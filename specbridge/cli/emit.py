@@ -55,22 +55,47 @@ def run(args) -> None:
         _not_expressible(result, text, exc, to)
     except ModelTooLarge as exc:  # SB403, exit 2
         fail_with([exc.diagnostic(result)], text, result.file, json_output=False)
-    if output_file is None:
-        output.write(code)
-    else:
-        try:
+    try:
+        if output_file is None:
+            output.write(code)
+        elif to == "onnx":
+            _write_onnx(code, output_file)
+        else:
             files.write_atomic(output_file, code)
-        except OSError as exc:
-            fail(f"cannot write {output_file}: {exc.strerror or exc}")
+    except OSError as exc:
+        fail(f"cannot write {output_file}: {exc.strerror or exc}")
     _note_missing_framework(to)
 
 
+# protobuf cannot serialize a message of 2 GiB or more: a larger model keeps its weights in a side file.
+PROTOBUF_LIMIT = 2**31 - 1
+
+
+def _write_onnx(model, path: str) -> None:
+    """One file; or, past protobuf's limit, the graph in `path` and the weights in `path`.data (ONNX external
+    data, which onnxruntime and Netron read from beside the model)."""
+    import os
+    import sys
+
+    from . import files
+
+    if model.ByteSize() < PROTOBUF_LIMIT:
+        files.write_atomic(path, model.SerializeToString())
+        return
+    import onnx
+
+    location = os.path.basename(path) + ".data"
+    onnx.save_model(model, path, save_as_external_data=True, all_tensors_to_one_file=True, location=location)
+    print(f"specbridge: note: the weights are over 2 GiB, protobuf's limit: they are in {location} beside "
+          f"{os.path.basename(path)}; keep the two files together", file=sys.stderr)
+
+
 def _emit(result, to: str, seed: int):
-    """The module's source, or the ONNX file's bytes."""
+    """The module's source, or the ONNX model."""
     from ..emit import keras_source, to_onnx, torch_source
 
     if to == "onnx":
-        return to_onnx(result, seed=seed).SerializeToString()
+        return to_onnx(result, seed=seed)
     return keras_source(result) if to == "keras" else torch_source(result)
 
 
@@ -88,9 +113,10 @@ def _note_missing_framework(to: str) -> None:
 
     from .. import extras
 
+    written = "file" if to == "onnx" else "module"
     for extra in extras.missing(EXTRA[to]):
         print(
-            f"specbridge: note: running this module needs {extra.framework}, which is not installed: "
+            f"specbridge: note: running this {written} needs {extra.framework}, which is not installed: "
             f"{extras.install_hint(extra.name)}",
             file=sys.stderr,
         )

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+
 import pytest
 from crosscheck_helpers import checked, spec_text
 from frameworks import import_framework
@@ -198,6 +200,28 @@ def test_emit_onnx_writes_a_model_file(run, conv_spec, tmp_path):
     model = onnx.load(str(target))
     onnx.checker.check_model(model, full_check=True)
     assert [o.name for o in model.graph.output] == ["pool"]
+
+
+def test_emit_onnx_past_protobufs_limit_keeps_the_weights_beside_the_model(run, tmp_path, monkeypatch, onnx_runtime):
+    from specbridge.cli import emit
+
+    onnx = import_framework("onnx")
+    conv_spec = tmp_path / "dense.spec.json"  # weights over onnx's 1 KiB threshold for external data
+    conv_spec.write_text(spec_text([8, 8, 3], [{"type": "Flatten"}, {"type": "Dense", "units": 32}], name="wide"))
+    conv_spec = str(conv_spec)
+    monkeypatch.setattr(emit, "PROTOBUF_LIMIT", 100)  # as if the weights were over 2 GiB
+    target = tmp_path / "big.onnx"
+    result = run("emit", conv_spec, "--to", "onnx", "-o", str(target))
+    assert result.exit_code == 0, result.output
+    assert "big.onnx.data" in result.stderr and (tmp_path / "big.onnx.data").stat().st_size > 0
+    onnx.checker.check_model(str(target), full_check=True)
+    whole = tmp_path / "whole.onnx"
+    monkeypatch.setattr(emit, "PROTOBUF_LIMIT", 2**31 - 1)
+    assert run("emit", conv_spec, "--to", "onnx", "-o", str(whole)).exit_code == 0
+    x = np.random.default_rng(0).normal(size=(2, 8, 8, 3)).astype("float32")
+    assert (tmp_path / "whole.onnx").stat().st_size > target.stat().st_size + 24_000  # 192 * 32 float32 moved out
+    outputs = [onnx_runtime.InferenceSession(str(p)).run(None, {"input_layer": x})[0] for p in (target, whole)]
+    np.testing.assert_array_equal(*outputs)
 
 
 def test_emit_onnx_needs_an_output_file(run, conv_spec):
