@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 
 import numpy as np
-
 import pytest
 from crosscheck_helpers import checked, spec_text
 from frameworks import import_framework
