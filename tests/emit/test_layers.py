@@ -1,15 +1,25 @@
-"""Every layer type, alone and in small stacks: Keras and PyTorch emitted models compute the same function.
+"""Every layer type, alone and in small stacks: the Keras, PyTorch and ONNX emitted models compute the same function.
 
 Each case runs specbridge.crosscheck: it randomizes every Keras weight (non-zero biases, BatchNorm moving
-statistics), copies them into PyTorch with keras_to_torch (or the other way round), runs the same random input
-and compares every spec layer's output within the package's DEFAULT_TOLERANCES.
+statistics), copies them into PyTorch with keras_to_torch (or the other way round) and into the ONNX model's
+initializers, runs the same random input (ONNX in onnxruntime) and compares every spec layer's output, pairwise,
+within the package's DEFAULT_TOLERANCES. A default cross-check leaves ONNX out silently when the ONNX emitter
+refuses a layer, so each case also asserts that ONNX was compared, or that it is a listed refusal (ONNX_REFUSES)
+which the ONNX emitter does refuse. Cases PyTorch cannot express (TORCH_REFUSES) compare Keras with ONNX alone.
 """
 
 from __future__ import annotations
 
-import pytest
+import dataclasses
+import re
 
-from specbridge.crosscheck import TORCH_TO_KERAS
+import pytest
+from frameworks import import_framework
+
+from specbridge.check import check_text
+from specbridge.crosscheck import TORCH_TO_KERAS, CrosscheckReport
+from specbridge.crosscheck.dims import choose_dims
+from specbridge.emit import NotExpressible, to_onnx, torch_source
 from specbridge.spec.base import ACTIVATIONS
 
 from .specs import crosscheck, spec, why
@@ -133,6 +143,7 @@ CASES: dict[str, tuple[str, list]] = {
         "{type: GRU, units: 3, reset_after: false, recurrent_activation: sparsemax, return_sequences: true}", [5, 2]),
     "gru_reset_before_softmax": (
         "{type: GRU, units: 3, reset_after: false, recurrent_activation: softmax, activation: softmax}", [5, 2]),
+    "gru_reset_before_softplus": ("{type: GRU, units: 3, reset_after: false, activation: softplus}", [5, 2]),
     "gru_go_backwards": ("{type: GRU, units: 4, go_backwards: true}", [6, 3]),
     "rnn_unknown_steps": ("{type: LSTM, units: 4}", [None, 3]),
     "conv_lstm2d": ("{type: ConvLSTM2D, filters: 3, kernel_size: 3}", [4, 7, 6, 2]),
@@ -175,15 +186,108 @@ for _act in ACTIVATIONS:
         CASES[f"activation_{_act}"] = (f"{{type: Activation, activation: {_act}}}", [3, 4])
 
 
+# Cases PyTorch cannot express (its emitter refuses them with SB400, the reason's words here): Keras and ONNX
+# alone compute them, and are compared with each other.
+TORCH_REFUSES: dict[str, tuple[str, list, str]] = {
+    "lstm_relu": ("{type: LSTM, units: 4, activation: relu}", [6, 3], "fixed to tanh and sigmoid"),
+    "lstm_hard_sigmoid_sequences": (
+        "{type: LSTM, units: 4, recurrent_activation: hard_sigmoid, return_sequences: true}", [6, 3],
+        "fixed to tanh and sigmoid"),
+    "lstm_elu_linear": ("{type: LSTM, units: 4, activation: elu, recurrent_activation: linear}", [6, 3],
+                        "fixed to tanh and sigmoid"),
+    "gru_relu": ("{type: GRU, units: 4, activation: relu, return_sequences: true}", [6, 3], "fixed to tanh and sigmoid"),
+    "gru_softsign_leaky_relu": ("{type: GRU, units: 4, activation: softsign, recurrent_activation: leaky_relu}",
+                                [6, 3], "fixed to tanh and sigmoid"),
+    "bidirectional_gru_hard_sigmoid": (
+        "{type: Bidirectional, merge_mode: sum, layer: {type: GRU, units: 3, recurrent_activation: hard_sigmoid}}",
+        [5, 4], "fixed to tanh and sigmoid"),
+    "simple_rnn_elu": ("{type: SimpleRNN, units: 4, activation: elu}", [6, 3], "tanh and relu only"),
+    "simple_rnn_linear_sequences": ("{type: SimpleRNN, units: 4, activation: linear, return_sequences: true}", [6, 3],
+                                    "tanh and relu only"),
+    "simple_rnn_sigmoid": ("{type: SimpleRNN, units: 4, activation: sigmoid}", [6, 3], "tanh and relu only"),
+    "simple_rnn_softsign": ("{type: SimpleRNN, units: 4, activation: softsign}", [6, 3], "tanh and relu only"),
+    "conv2d_same_s2_unknown": ("{type: Conv2D, filters: 2, kernel_size: 3, strides: 2, padding: same}", [None, 8, 2],
+                               "axis of unknown size"),
+    "conv1d_same_s2_unknown": ("{type: Conv1D, filters: 2, kernel_size: 4, strides: 2, padding: same}", [None, 2],
+                               "axis of unknown size"),
+    "avgpool1d_same_unknown": ("{type: AveragePooling1D, pool_size: 3, strides: 2, padding: same}", [None, 2],
+                               "axis of unknown size"),
+    "avgpool2d_same_unknown": ("{type: AveragePooling2D, pool_size: 2, padding: same}", [None, 5, 2],
+                               "axis of unknown size"),
+    "batch_norm_center_only": ("{type: BatchNormalization, scale: false}", [4], "center and scale differ"),
+    "layer_norm_center_only": ("{type: LayerNormalization, scale: false}", [5, 4], "no bias-only form"),
+    "layer_norm_axis1": ("{type: LayerNormalization, axis: 1}", [3, 5, 4], "trailing axes only"),
+    "group_norm_scale_only": ("{type: GroupNormalization, groups: 2, center: false}", [4], "center and scale differ"),
+    "group_norm_axis2": ("{type: GroupNormalization, groups: 2, axis: 2}", [3, 4, 5], "GroupNorm groups axis 1"),
+    "time_distributed_time_distributed": (
+        "{type: TimeDistributed, layer: {type: TimeDistributed, layer: {type: Dense, units: 2}}}", [3, 4, 5],
+        "TimeDistributed(TimeDistributed) is not supported"),
+    "time_distributed_bidirectional": (
+        "{type: TimeDistributed, layer: {type: Bidirectional, layer: {type: GRU, units: 2}}}", [3, 4, 5],
+        "TimeDistributed(Bidirectional) is not supported"),
+    # Neither PyTorch nor ONNX (ONNX_REFUSES says why not ONNX).
+    "lstm_softplus": ("{type: LSTM, units: 3, activation: softplus}", [5, 4], "fixed to tanh and sigmoid"),
+    "embedding_mask_zero": ("{type: Embedding, input_dim: 5, output_dim: 2, mask_zero: true}", [4], "mask_zero"),
+    "conv2d_transpose_unknown": ("{type: Conv2DTranspose, filters: 2, kernel_size: 3, strides: 2}", [None, 4, 2],
+                                 "its crop depends on the size"),
+}
+
+# Cases (of CASES or TORCH_REFUSES) the ONNX emitter refuses (SB400), with the reason's words. Bidirectional with
+# merge_mode null is refused too, but no spec reaches it: the spec check already rejects it (one output per layer).
+ONNX_REFUSES: dict[str, str] = {
+    "activation_sparsemax": "the sparsemax activation has no ONNX op",
+    "gru_reset_before_sparsemax": "ONNX's GRU op takes elu, hard_sigmoid",
+    "gru_reset_before_softmax": "ONNX's GRU op takes elu, hard_sigmoid",
+    "gru_reset_before_softplus": "onnxruntime's RNN-op Softplus is log(1 + exp(x))",
+    "lstm_softplus": "onnxruntime's RNN-op Softplus is log(1 + exp(x))",
+    "embedding_mask_zero": "ONNX has no masks to match",
+    "conv2d_transpose_unknown": "a transposed convolution over an axis of unknown size",
+}
+
+
 def dtype_of(case: str) -> str:
     return "int32" if case.startswith("embedding") else "float32"
 
 
+def case_text(case: str) -> str:
+    layers, shape = CASES[case] if case in CASES else TORCH_REFUSES[case][:2]
+    return spec(layers, shape, dtype=dtype_of(case))
+
+
+def assert_onnx_compared(case: str, report: CrosscheckReport) -> None:
+    """ONNX was one of the backends compared, unless the case is a listed refusal, which the ONNX emitter must make."""
+    import_framework("onnxruntime")  # without the onnx extra, no ONNX to compare (a failure where it is required)
+    if case in ONNX_REFUSES:
+        assert "onnx" not in report.backends, f"{case}: ONNX ran, but ONNX_REFUSES lists it"
+        with pytest.raises(NotExpressible, match=re.escape(ONNX_REFUSES[case])):
+            to_onnx(case_text(case))
+    else:
+        assert "onnx" in report.backends, f"{case}: ONNX was not compared: {report.unavailable.get('onnx')}"
+
+
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_layer_matches(case):
-    layers, shape = CASES[case]
-    report = crosscheck(spec(layers, shape, dtype=dtype_of(case)))
+    report = crosscheck(case_text(case))
     assert report.ok, f"{case}: {why(report)}"
+    assert_onnx_compared(case, report)
+
+
+@pytest.mark.parametrize("case", sorted(TORCH_REFUSES))
+def test_layer_pytorch_cannot_express_matches_onnx(case):
+    """PyTorch refuses it (as listed); Keras and ONNX agree on it (at two sizes of an unknown axis: an odd and an
+    even one, as TF's 'same' split depends on it), or ONNX refuses it too (as listed)."""
+    text = case_text(case)
+    with pytest.raises(NotExpressible, match=re.escape(TORCH_REFUSES[case][2])):
+        torch_source(text)
+    import_framework("onnxruntime")
+    if case in ONNX_REFUSES:
+        with pytest.raises(NotExpressible, match=re.escape(ONNX_REFUSES[case])):
+            to_onnx(text)
+        return
+    chosen = choose_dims(check_text(text, lint=False))
+    for dims in (chosen, [dataclasses.replace(d, size=d.size + 1, given=True) for d in chosen]) if chosen else [None]:
+        report = crosscheck(text, backends=["keras", "onnx"], dims=dims)
+        assert report.backends == ["keras", "onnx"] and report.ok, f"{case} {dims}: {why(report)}"
 
 
 @pytest.mark.parametrize("case", ["conv2d_same_s2_asymmetric", "separable2d", "batch_norm_conv", "lstm_sequences",
@@ -192,6 +296,7 @@ def test_layer_matches(case):
                                   "layer_norm_after_conv", "embedding", "group_norm", "prelu_shared_after_conv",
                                   "conv_lstm2d_sequences_same", "conv_lstm2d_same_s2_asymmetric_backwards"])
 def test_torch_to_keras(case):
-    layers, shape = CASES[case]
-    report = crosscheck(spec(layers, shape, dtype=dtype_of(case)), TORCH_TO_KERAS)
+    """Weights drawn for PyTorch: copied into Keras, and into ONNX from the PyTorch model."""
+    report = crosscheck(case_text(case), TORCH_TO_KERAS)
     assert report.ok, f"{case}: {why(report)}"
+    assert_onnx_compared(case, report)

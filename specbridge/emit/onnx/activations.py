@@ -9,17 +9,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Optional
 
+import numpy as np
+
 from .graph import GraphBuilder
 from .stage import Ctx
 
 # name -> (op, attributes): one ONNX op each.
 SIMPLE = {
     "relu": ("Relu", {}), "sigmoid": ("Sigmoid", {}), "tanh": ("Tanh", {}), "elu": ("Elu", {"alpha": 1.0}),
-    "selu": ("Selu", {}), "softplus": ("Softplus", {}), "softsign": ("Softsign", {}), "exponential": ("Exp", {}),
+    "softplus": ("Softplus", {}), "softsign": ("Softsign", {}), "exponential": ("Exp", {}),
     "gelu": ("Gelu", {}),
-    "leaky_relu": ("LeakyRelu", {"alpha": 0.2}), "mish": ("Mish", {}), "celu": ("Celu", {"alpha": 1.0}),
+    "leaky_relu": ("LeakyRelu", {"alpha": 0.2}), "mish": ("Mish", {}),
 }
 SHRINK = 0.5  # Keras's default threshold of soft_shrink and hard_shrink
+# TensorFlow's selu constants (relu_op_functor.h): scale, and scale * alpha.
+SELU_SCALE, SELU_SCALE_ALPHA = 1.0507009873554804934193349852946, 1.7580993408473768599402175208123
 
 
 def _clip(low: Optional[float], high: Optional[float]) -> Callable[[GraphBuilder, str], str]:
@@ -40,6 +44,27 @@ def _hard_sigmoid(g: GraphBuilder, x: str) -> str:
 def _hard_silu(g: GraphBuilder, x: str) -> str:
     """x * hard_sigmoid(x), as Keras computes it (HardSwish: the same rounding as HardSigmoid)."""
     return g.node("Mul", [x, _hard_sigmoid(g, x)])
+
+
+def _celu(g: GraphBuilder, x: str) -> str:
+    """ONNX's Celu op in float32. Its schema takes float32 only (a float64 model holding it fails onnx.checker and
+    onnxruntime's loading), so float64 models compute Keras's max(x, 0) + expm1(min(x, 0)) (alpha 1) instead."""
+    if g.dtype == np.float32:
+        return g.node("Celu", [x], alpha=1.0)
+    negative = g.node("Sub", [g.node("Exp", [g.node("Min", [x, g.scalar("zero", 0.0)])]), g.scalar("one", 1.0)])
+    return g.node("Add", [g.node("Relu", [x]), negative])
+
+
+def _selu(g: GraphBuilder, x: str) -> str:
+    """ONNX's Selu op in float32. Its alpha and gamma are float32 attributes (1.6732632, 1.0507010: rounded ~5e-8
+    off), so float64 models compute TensorFlow's selu with float64 constants: scale * x, below 0 scale * alpha *
+    (exp(x) - 1)."""
+    if g.dtype == np.float32:
+        return g.node("Selu", [x])
+    below = g.node("Mul", [g.scalar("scale_alpha", SELU_SCALE_ALPHA),
+                           g.node("Sub", [g.node("Exp", [x]), g.scalar("one", 1.0)])])
+    above = g.node("Mul", [g.scalar("scale", SELU_SCALE), x])
+    return g.node("Where", [g.node("Less", [x, g.scalar("zero", 0.0)]), below, above])
 
 
 def _swish(g: GraphBuilder, x: str) -> str:
@@ -82,7 +107,7 @@ BUILT = {
     "relu6": _clip(0.0, 6.0), "hard_tanh": _clip(-1.0, 1.0), "swish": _swish, "silu": _swish,
     "tanh_shrink": _tanh_shrink, "sparse_plus": _sparse_plus, "squareplus": _squareplus,
     "hard_shrink": _hard_shrink, "soft_shrink": _soft_shrink, "hard_sigmoid": _hard_sigmoid,
-    "hard_silu": _hard_silu, "hard_swish": _hard_silu,
+    "hard_silu": _hard_silu, "hard_swish": _hard_silu, "celu": _celu, "selu": _selu,
 }
 # Over the last Keras axis.
 AXIS = {"softmax": "Softmax", "log_softmax": "LogSoftmax"}

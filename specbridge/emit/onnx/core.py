@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ...spec.layers import core as K
 from .activations import activation, with_activation
 from .stage import Ctx, emitter
@@ -61,7 +63,14 @@ def emit_leaky_relu(layer, ctx: Ctx) -> str:
 
 @emitter(K.ELU)
 def emit_elu(layer, ctx: Ctx) -> str:
-    return ctx.g.node("Elu", [ctx.x], alpha=float(layer.alpha))
+    """Elu. Its alpha is a float32 attribute (0.7 -> 0.699999988), so a float64 model with alpha != 1 computes
+    Keras's where(x > 0, elu(x), alpha * elu(x)) with alpha in float64 instead."""
+    g, x = ctx.g, ctx.x
+    if g.dtype == np.float32 or layer.alpha == 1:
+        return g.node("Elu", [x], alpha=float(layer.alpha))
+    elu = g.node("Elu", [x], alpha=1.0)
+    scaled = g.node("Mul", [g.scalar("alpha", float(layer.alpha)), elu])
+    return g.node("Where", [g.node("Greater", [x, g.scalar("zero", 0.0)]), elu, scaled])
 
 
 @emitter(K.Softmax)

@@ -37,8 +37,6 @@ REFERENCE_LEFT_OUT = {
     "tfnn_same_128.spec.yaml": "~45 s in ReferenceEvaluator (128x128 convolutions)",
     "stacked_conv_300.spec.yaml": "~13 s in ReferenceEvaluator (300x300 convolutions)",
     "inception_concat.spec.yaml": "~8 s in ReferenceEvaluator (1280-channel 1x1 and 3x3 convolutions)",
-    "next_frame_conv_lstm.spec.yaml": "ReferenceEvaluator's Scan supports scan_input_axes=[0] only (onnx 1.23: "
-                                      "'Scan is not implemented for other input axes than 0'); ours scans axis 1",
 }
 
 
