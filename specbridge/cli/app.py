@@ -19,7 +19,7 @@ from typing import NoReturn, Optional
 
 from . import exit_codes
 
-COMMANDS = ("check", "summary", "explain", "schema", "codes", "emit", "crosscheck")
+COMMANDS = ("check", "summary", "explain", "schema", "codes", "import", "emit", "crosscheck", "convert")
 DESCRIPTION = (
     "Check model specs statically (shapes, parameter counts, precise errors) and translate them to Keras and "
     "PyTorch."

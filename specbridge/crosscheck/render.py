@@ -9,15 +9,31 @@ _HEADER = ("layer", "type", "max abs err", "max rel err", "max |out|", "")
 
 
 def render_text(report: CrosscheckReport) -> str:
-    rows = [_HEADER] + [_row(layer) for layer in report.layers]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(_HEADER))]
     reference, *copies = report.backends
     models = " vs ".join(LABELS[b] for b in report.backends)
-    lines = [
+    return render_report(report, [
         f"crosscheck {report.spec}: {models}, {report.dtype}, {report.samples} samples, seed {report.seed}",
         f"random weights drawn for {LABELS[reference]}, copied to {' and '.join(LABELS[b] for b in copies)}",
         f"a layer agrees when, for each pair, max|a - b| <= {report.atol:g} + {report.rtol:g} * max|a output| "
         f"(a: {reference}, or the pair's first)",
+    ])
+
+
+def render_verification(report: CrosscheckReport, model: str) -> str:
+    """A conversion's check: the original model (its trained weights) against the converted one."""
+    target = LABELS[report.backends[1]]
+    return render_report(report, [
+        f"verify {model}: the original Keras model vs the converted {target} model, {report.dtype}, "
+        f"{report.samples} random samples, seed {report.seed}, trained weights",
+        f"a layer agrees when max|original - converted| <= {report.atol:g} + {report.rtol:g} * max|original output|",
+    ])
+
+
+def render_report(report: CrosscheckReport, header: list[str]) -> str:
+    rows = [_HEADER] + [_row(layer) for layer in report.layers]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(_HEADER))]
+    lines = [
+        *header,
         *_dims(report),
         *[f"not compared: {LABELS[b]}: {why}" for b, why in report.unavailable.items()],
         "",

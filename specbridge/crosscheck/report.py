@@ -12,7 +12,7 @@ DIRECTIONS = (KERAS_TO_TORCH, TORCH_TO_KERAS)
 # The implementations a cross-check can compare, and what messages call them.
 KERAS, PYTORCH, ONNX = "keras", "pytorch", "onnx"
 BACKENDS = (KERAS, PYTORCH, ONNX)
-LABELS = {KERAS: "Keras", PYTORCH: "PyTorch", ONNX: "ONNX (onnxruntime)"}
+LABELS = {KERAS: "Keras", PYTORCH: "PyTorch", ONNX: "ONNX (onnxruntime)", "original": "the original Keras model"}
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The code registry: one entry per kind of problem, with a stable code and kebab-case name.
 
 Codes never change meaning. SB0xx: reading and schema; SB1xx: graph structure; SB2xx: shape errors;
-SB3xx: lint warnings; SB4xx: emitters and cross-check.
+SB3xx: lint warnings; SB4xx: emitters and cross-check; SB5xx: importing model files.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ class Code:
         )
 
 
-E, W = Severity.ERROR, Severity.WARNING
+E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 REGISTRY: dict[str, Code] = {}
 
@@ -96,3 +96,11 @@ REFUSALS = frozenset({INPUT_REFUSED.code, MODEL_TOO_LARGE.code})
 def refused(diagnostics) -> bool:
     """True when one of `diagnostics` is a refusal (exit status 2 in the CLI)."""
     return any(d.code in REFUSALS for d in diagnostics)
+
+# --- importing model files (specbridge import / convert)
+LAYER_NOT_IMPORTABLE = _code("SB500", "layer-not-importable", E,
+                             "A layer of the model that a spec cannot represent (a custom class, Lambda).")
+CALL_NOT_IMPORTABLE = _code("SB501", "call-not-importable", E,
+                            "A layer called in a way a spec cannot represent (shared layer, extra outputs, state).")
+SETTING_LEFT_OUT = _code("SB502", "setting-left-out", INFO,
+                         "A training-only setting (initializer, regularizer, constraint) that the spec does not keep.")

@@ -143,4 +143,16 @@ EXAMPLES: dict[str, Example] = {
         fix="crosscheck a smaller model, or raise SPECBRIDGE_MAX_MODEL_BYTES if the memory is there (exit status 2)",
         spec=VEC + "  - {type: Dense, units: 10}\n",
         command="SPECBRIDGE_MAX_MODEL_BYTES=1000 specbridge crosscheck model.spec.yaml"),
+    "SB500": Example(
+        fix="a custom layer class or a Lambda has no spec equivalent: replace it in the model with built-in layers "
+            "(or keep that model in Keras); every such layer is listed, and no spec is written (exit status 1)",
+        command="specbridge import convnext_tiny.keras   # a model with LayerScale layers (a custom class)"),
+    "SB501": Example(
+        fix="give each call of a shared layer its own layer, and read only a layer's first output "
+            "(return_state: false); then save the model again (exit status 1)",
+        command="specbridge import siamese.keras   # one Dense called on two inputs"),
+    "SB502": Example(
+        fix="nothing to fix: initializers, regularizers and constraints only matter for training; the trained "
+            "weights and the spec describe the inference computation (exit status 0)",
+        command="specbridge import model.keras -o model.spec.yaml"),
 }

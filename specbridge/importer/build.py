@@ -1,0 +1,85 @@
+"""A flattened Keras model -> the spec document (a dict), with the diagnostics of the import."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..diagnostics import codes
+from ..diagnostics.model import Diagnostic
+from .layers import map_layer
+from .topology import InputCall, Topology
+
+DEFAULT_INPUT = "input_layer"  # the name a spec's single `input:` gets
+FLOAT_DTYPES = ("float32", "float64")
+
+
+def build_spec(top: Topology) -> tuple[dict, list[Diagnostic]]:
+    """(spec dict, diagnostics): errors mean the model cannot be a spec (and the dict must not be written)."""
+    diagnostics = list(top.diagnostics)
+    layers: list[dict] = []
+    left_out: dict[str, list[str]] = {}
+    previous = top.inputs[0].name if len(top.inputs) == 1 else None
+    for call in top.calls:
+        mapped = map_layer(call.class_name, call.config, call.name, call.place, call.module)
+        diagnostics += mapped.errors
+        for key in mapped.left_out:
+            left_out.setdefault(_kind(key), []).append((key.rsplit(".", 1)[-1], call.name))
+        if mapped.layer is None:
+            continue
+        if call.frozen:
+            mapped.layer["trainable"] = False
+        if call.inputs != [previous]:
+            mapped.layer["inputs"] = list(call.inputs)
+        layers.append(mapped.layer)
+        previous = call.name
+    diagnostics += [_left_out(kind, found) for kind, found in sorted(left_out.items())]
+    spec: dict[str, Any] = {"specbridge": 1, "name": top.name}
+    spec.update(_inputs(top.inputs, diagnostics))
+    spec["layers"] = layers
+    if top.calls and top.outputs != [top.calls[-1].name]:
+        spec["outputs"] = list(top.outputs)
+    return spec, diagnostics
+
+
+def _inputs(inputs: list[InputCall], diagnostics: list[Diagnostic]) -> dict:
+    entries = [_input(i, diagnostics) for i in inputs]
+    if len(entries) == 1 and entries[0]["name"] == DEFAULT_INPUT:
+        entry = dict(entries[0])
+        del entry["name"]
+        return {"input": entry}
+    return {"inputs": entries}
+
+
+def _input(call: InputCall, diagnostics: list[Diagnostic]) -> dict:
+    config = call.config
+    shape = config.get("batch_shape") or config.get("batch_input_shape")
+    if shape is None and config.get("shape") is not None:
+        shape = [None, *config["shape"]]
+    entry: dict[str, Any] = {"name": call.name, "shape": list(shape[1:]) if shape else []}
+    dtype = config.get("dtype")
+    if isinstance(dtype, dict):  # a DTypePolicy
+        dtype = (dtype.get("config") or {}).get("name")
+    if isinstance(dtype, str) and dtype != "float32":
+        entry["dtype"] = dtype
+    if not shape:
+        diagnostics.append(codes.CALL_NOT_IMPORTABLE(f"input {call.name!r} has no shape in the model file"))
+    return entry
+
+
+def _kind(key: str) -> str:
+    for kind in ("initializer", "regularizer", "constraint"):
+        if key.endswith(kind):
+            return kind + "s"
+    return "regularizers"  # activity_regularizer
+
+
+def _left_out(kind: str, found: list[tuple[str, str]]) -> Diagnostic:
+    """One info per kind of training-only setting: which settings, on how many layers, which ones."""
+    keys = sorted({key for key, _ in found})
+    names = list(dict.fromkeys(name for _, name in found))
+    where = ", ".join(repr(n) for n in names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    return codes.SETTING_LEFT_OUT(
+        f"{kind} are training-only settings, not part of a spec: {', '.join(keys)} left out of {len(names)} "
+        f"layer{'s' if len(names) != 1 else ''} ({where})",
+        hint="the spec describes the inference computation; the trained weights carry what the initializers "
+             "started; set regularizers and constraints in the training code")

@@ -1,0 +1,160 @@
+"""One Keras layer config -> one spec layer (a dict the spec's pydantic class validates).
+
+Arguments the spec class declares are kept as they are (the spec's names are Keras 3's). The rest is sorted:
+training-only settings (initializers, regularizers, constraints) are left out with an info diagnostic; settings
+that do not change what the layer computes at inference are dropped; Keras 2 spellings are translated; anything
+else is a setting the spec cannot hold, an error naming it, so that nothing is ever dropped that matters.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from ..diagnostics import codes
+from ..diagnostics.model import Diagnostic
+from ..spec.catalog import layer_class
+
+TRAINING_ONLY = re.compile(r"(_initializer|_regularizer|_constraint)$|^activity_regularizer$")
+# Keys that do not change the inference computation, whatever their value (Keras bookkeeping, performance and
+# training-time options). Anything not listed and not a spec argument must be absent/default or is an error.
+NO_EFFECT = {
+    "name", "trainable", "dtype", "build_config", "implementation", "unroll", "sparse", "ragged", "optional",
+    "autocast", "synchronized", "fused", "renorm", "renorm_clipping", "renorm_momentum", "virtual_batch_size",
+    "adjustment", "input_length", "batch_input_shape", "batch_shape", "batch_size", "zero_output_for_mask",
+    "input_shape", "input_dim_size", "lora_alpha", "reset_state",
+}
+# Keys whose non-default value changes what the layer returns or computes: refused when set.
+DEFAULTS_REQUIRED = {
+    "return_state": False, "stateful": False, "time_major": False, "lora_rank": None, "quantization_config": None,
+    "backward_layer": None, "use_cudnn": "auto",
+}
+# Keras 2 argument names -> Keras 3's, per class.
+RENAMED = {"LeakyReLU": {"alpha": "negative_slope"}}
+
+
+@dataclass
+class Mapped:
+    layer: Optional[dict]  # None when the layer cannot be represented
+    errors: list[Diagnostic] = field(default_factory=list)
+    left_out: dict[str, Any] = field(default_factory=dict)  # training-only settings with a value
+
+
+def map_layer(class_name: str, config: dict, name: str, place: str, module: Optional[str] = None) -> Mapped:
+    cls = layer_class(class_name)
+    if cls is None:
+        return Mapped(None, [_not_importable(class_name, name, place, module)])
+    out = Mapped({"type": cls.type_names()[0], "name": name})
+    renamed = RENAMED.get(class_name, {})
+    fields = cls.model_fields
+    for key, value in config.items():
+        key = renamed.get(key, key)
+        if key in ("layer",) and cls.WRAPS:
+            _wrapped(value, out, name, place)
+        elif key in fields and key not in cls.SPEC_ONLY and key not in ("trainable",):
+            out.layer[key] = _value(key, value, class_name, out, name, place)
+        elif TRAINING_ONLY.search(key):
+            if value is not None:
+                out.left_out[key] = value
+        elif key in DEFAULTS_REQUIRED:
+            if value != DEFAULTS_REQUIRED[key]:
+                out.errors.append(codes.CALL_NOT_IMPORTABLE(
+                    f"layer {name!r} ({class_name}, {place}) has {key}={value!r}, which a spec cannot represent",
+                    layer=name))
+        elif key not in NO_EFFECT and value not in (None, False, [], {}):
+            out.errors.append(codes.LAYER_NOT_IMPORTABLE(
+                f"layer {name!r} ({class_name}, {place}) has the argument {key}={_short(value)}, which the spec "
+                f"format does not have", layer=name,
+                hint="the spec keeps Keras 3's arguments of each layer type (docs/layers.md)"))
+    if config.get("trainable") is False:
+        out.layer["trainable"] = False
+    _keras2_defaults(class_name, config, out)
+    if out.errors:
+        out.layer = None
+    else:
+        _drop_defaults(out.layer, cls)
+    return out
+
+
+def _drop_defaults(layer: dict, cls) -> None:
+    """Leave out what the spec would assume anyway, so the spec reads as a person writes it: strides [1, 1],
+    use_bias true, activation linear, data_format channels_last (the spec's own default)."""
+    for key in [k for k in layer if k not in ("type", "name", "inputs", "layer", "trainable")]:
+        field = cls.model_fields.get(key)
+        if field is None or field.is_required():
+            continue
+        value, default = layer[key], field.default
+        if _same(value, default) or (key == "activation" and value == "linear" and default is None) \
+                or (key == "data_format" and value == "channels_last" and default is None):
+            del layer[key]
+
+
+def _same(value: Any, default: Any) -> bool:
+    if isinstance(value, list) and not isinstance(default, list) and value:
+        return all(v == default for v in value) and type(value[0]) is type(default)
+    return value == default and type(value) is type(default)
+
+
+def _keras2_defaults(class_name: str, config: dict, out: Mapped) -> None:
+    """Keras 2.0-era files leave out arguments whose default changed since: GRU's reset_after was False."""
+    if class_name == "GRU" and "reset_after" not in config and out.layer is not None:
+        out.layer["reset_after"] = False
+
+
+def _value(key: str, value: Any, class_name: str, out: Mapped, name: str, place: str) -> Any:
+    if key == "activation" or key == "recurrent_activation":
+        return _activation(value, out, name, class_name, place)
+    if key == "axis" and isinstance(value, list) and len(value) == 1 and class_name in ("BatchNormalization",):
+        return value[0]  # Keras 2 stores BatchNormalization's axis as a one-item list
+    if isinstance(value, dict) and "class_name" in value:  # a serialized object where the spec wants a value
+        out.errors.append(codes.LAYER_NOT_IMPORTABLE(
+            f"layer {name!r} ({class_name}, {place}): argument {key} is a {value['class_name']} object",
+            layer=name))
+    return value
+
+
+def _activation(value: Any, out: Mapped, name: str, class_name: str, place: str) -> Any:
+    """Keras serializes a built-in activation as its name; a dict is a custom or parametrized function."""
+    if isinstance(value, dict):
+        inner = value.get("config")
+        if value.get("module") == "keras.activations" and isinstance(inner, str):
+            return inner
+        out.errors.append(codes.LAYER_NOT_IMPORTABLE(
+            f"layer {name!r} ({class_name}, {place}): its activation is the custom function "
+            f"{value.get('class_name')!r} from {value.get('module')!r}", layer=name,
+            hint="a spec names one of Keras's built-in activations"))
+        return None
+    return value
+
+
+def _wrapped(value: Any, out: Mapped, name: str, place: str) -> None:
+    """The layer inside TimeDistributed / Bidirectional, mapped the same way."""
+    if not isinstance(value, dict):
+        out.errors.append(codes.LAYER_NOT_IMPORTABLE(f"layer {name!r} ({place}): its wrapped layer is missing",
+                                                     layer=name))
+        return
+    config = value.get("config") or {}
+    inner = map_layer(str(value.get("class_name")), config, str(config.get("name") or name),
+                      f"the layer inside {name!r} ({place})", value.get("module"))
+    out.errors += inner.errors
+    out.left_out.update({f"layer.{k}": v for k, v in inner.left_out.items()})
+    if inner.layer is not None:
+        inner.layer.pop("name", None)  # Keras names the wrapped layer itself; the spec's wrapper has the name
+        inner.layer.pop("trainable", None)
+        out.layer["layer"] = inner.layer
+
+
+def _not_importable(class_name: str, name: str, place: str, module: Optional[str]) -> Diagnostic:
+    origin = f" from {module!r}" if module and module not in ("keras.layers", "keras") else ""
+    what = "a Lambda layer (arbitrary Python code)" if class_name == "Lambda" else \
+        f"class {class_name!r}{origin}, which is not a layer type specbridge knows"
+    return codes.LAYER_NOT_IMPORTABLE(
+        f"layer {name!r} at {place} is {what}", layer=name,
+        hint="specbridge imports Keras's built-in layer types (docs/layers.md); a custom layer has no spec "
+             "equivalent, so no spec is written")
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
