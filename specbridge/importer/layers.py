@@ -80,6 +80,8 @@ def map_layer(class_name: str, config: dict, name: str, place: str, module: Opti
 def _drop_defaults(layer: dict, cls) -> None:
     """Leave out what the spec would assume anyway, so the spec reads as a person writes it: strides [1, 1],
     use_bias true, activation linear, data_format channels_last (the spec's own default)."""
+    if "pool_size" in layer and _same(layer.get("strides"), layer["pool_size"]):
+        del layer["strides"]  # Keras writes a pool's default strides (= pool_size) out; the spec's default is that
     for key in [k for k in layer if k not in ("type", "name", "inputs", "layer", "trainable")]:
         field = cls.model_fields.get(key)
         if field is None or field.is_required():
