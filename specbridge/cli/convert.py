@@ -74,10 +74,14 @@ def _write(converted, args, json_output: bool) -> None:
         import json
 
         data = {"ok": converted.report is None or converted.report.ok, "files": written,
-                "verification": converted.report.to_dict() if converted.report else None}
+                "renamed": converted.renamed, "verification": converted.report.to_dict() if converted.report else None}
         output.write(json.dumps(data, indent=2) + "\n")
         return
     lines = [f"wrote {path}" for path in written]
+    if converted.renamed:
+        pairs = [f"{old!r} -> {new!r}" for old, new in converted.renamed.items()]
+        lines.append(f"renamed {len(pairs)} layer{'s' if len(pairs) != 1 else ''} ('/' is not allowed in Keras 3 "
+                     f"names): {', '.join(pairs[:3])}{f' and {len(pairs) - 3} more' if len(pairs) > 3 else ''}")
     if converted.report is not None:
         from ..crosscheck.render import render_verification
 

@@ -19,6 +19,7 @@ from ..spec.layers import core as K
 from ..spec.layers import merging as M
 from ..spec.layers import normalization as N
 from ..spec.layers import pooling as P
+from ..spec.layers import preprocessing as PP
 from ..spec.layers import recurrent as RC
 from ..spec.layers import reshaping as R
 from ..spec.layers import wrappers as W
@@ -103,6 +104,8 @@ def layer_call(layer: Layer, ctx: KerasCtx, *positional: str, **overrides: Any) 
     R.UpSampling1D, R.UpSampling2D, R.UpSampling3D, R.Flatten, R.Reshape, R.Permute, R.RepeatVector,
     RC.SimpleRNN, RC.LSTM, RC.GRU, RC.ConvLSTM2D,
     M.Concatenate, M.Add, M.Subtract, M.Multiply, M.Average, M.Maximum, M.Minimum,
+    PP.Rescaling, PP.Normalization, PP.RandomFlip, PP.RandomRotation, PP.RandomZoom, PP.RandomContrast,
+    PP.RandomTranslation, PP.RandomCrop,
 )
 def same_layer(layer: Layer, ctx: KerasCtx) -> list[str]:
     """The Keras layer of the same name with the same arguments."""

@@ -33,6 +33,14 @@ class Plan:
     steps: list[Step]  # producers before consumers (spec order when it allows)
     outputs: list[str]
 
+    def input_dtype(self, name: str) -> str:
+        """The dtype of the (first) tensor the layer `name` reads: a spec input's, or the layer before's output."""
+        source = next(s for s in self.steps if s.name == name).inputs[0]
+        for step in self.steps:
+            if step.name == source:
+                return step.record.output.dtype
+        return next(i for i in self.inputs if i.name == source).dtype
+
     @property
     def is_stack(self) -> bool:
         """One input, every layer reads the previous one, and the last layer is the only output."""

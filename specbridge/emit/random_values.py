@@ -12,10 +12,11 @@ import math
 
 import numpy as np
 
-# Variable name (the last component of its Keras path) -> how to draw it. Anything else is a kernel.
-_POSITIVE = ("moving_variance",)  # must stay positive: sqrt(var + eps)
+# Variable name (the last component of its Keras path) -> how to draw it. Anything else is a kernel. Normalization's
+# variables are named mean and variance, and read through its attributes adapt_mean and adapt_variance.
+_POSITIVE = ("moving_variance", "variance", "adapt_variance")  # must stay positive: sqrt(var + eps), sqrt(var)
 _AROUND_ONE = ("gamma",)
-_OFFSETS = ("bias", "beta", "moving_mean")
+_OFFSETS = ("bias", "beta", "moving_mean", "mean", "adapt_mean")
 
 
 def random_value(name: str, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:

@@ -17,6 +17,7 @@ from ..spec.catalog import Stage, StageGap
 from ..spec.layers import conv as C
 from ..spec.layers import core as K
 from ..spec.layers import normalization as N
+from ..spec.layers import preprocessing as PP
 from ..spec.layers import recurrent as RC
 from ..spec.layers import wrappers as W
 from .errors import NotExpressible, SpecHasErrors
@@ -169,6 +170,16 @@ def prelu(klayer, tmod, layer) -> list[Pair]:
     return [same(klayer.alpha, module.alpha)]
 
 
+@converter(PP.Normalization)
+def normalization(klayer, tmod, layer) -> list[Pair]:
+    """The adapted statistics: Keras's variables are the attributes adapt_mean and adapt_variance (`mean` is the
+    tensor computed from them); count, an int64 nothing reads at inference, has no PyTorch counterpart."""
+    if layer.mean is not None:
+        return []  # given as arguments: constants in both models, no variables
+    (module,) = find(tmod, "KerasNormalization")
+    return [same(klayer.adapt_mean, module.adapt_mean), same(klayer.adapt_variance, module.adapt_variance)]
+
+
 # ---------------------------------------------------------------- recurrent
 
 
@@ -287,7 +298,8 @@ def keras_to_torch(keras_model, torch_model, result) -> None:
             for tensor, value in zip(pair.torch, values, strict=True):
                 if tuple(tensor.shape) != value.shape:
                     raise ValueError(f"shape mismatch: torch {tuple(tensor.shape)} vs converted {value.shape}")
-                tensor.copy_(torch.from_numpy(np.ascontiguousarray(value)).to(tensor.dtype))
+                # ascontiguousarray makes a 0-d array (a scalar variable) 1-d: reshape it back.
+                tensor.copy_(torch.from_numpy(np.ascontiguousarray(value).reshape(value.shape)).to(tensor.dtype))
 
 
 def torch_to_keras(torch_model, keras_model, result) -> None:
@@ -298,3 +310,18 @@ def torch_to_keras(torch_model, keras_model, result) -> None:
             if tuple(var.shape) != value.shape:
                 raise ValueError(f"shape mismatch: keras {tuple(var.shape)} vs converted {value.shape}")
             var.assign(value.astype(var.dtype))
+    refresh_keras_state(keras_model)
+
+
+def refresh_keras_state(keras_model) -> None:
+    """Make Keras layers compute with the values just assigned to their variables.
+
+    Keras's Normalization divides by tensors it derives from its variables in finalize_state(), which adapt() and
+    loading saved weights call; assign() and set_weights() do not, so without this the layer keeps computing with
+    the statistics it had before (measured on Keras 3.15).
+    """
+    for layer in keras_model.layers:
+        for each in (layer, getattr(layer, "layer", None)):  # the layer a TimeDistributed wraps too
+            finalize = getattr(each, "finalize_state", None)
+            if callable(finalize):
+                finalize()

@@ -54,10 +54,12 @@ def model_config(source: Any) -> ModelConfig:
 
 
 def _live(model) -> ModelConfig:
-    import keras
+    """The model's own Keras (a tf_keras model is Keras 2, whose JSON says so; Keras 3's JSON has no version)."""
+    import importlib
 
     config = from_json_text(model.to_json(), f"model {getattr(model, 'name', '')!r}")
-    return ModelConfig(config.config, "live", keras.__version__)
+    framework = importlib.import_module(type(model).__module__.split(".")[0])
+    return ModelConfig(config.config, "live", config.keras_version or getattr(framework, "__version__", None))
 
 
 def import_keras(source: Any) -> Imported:

@@ -67,6 +67,8 @@ def _input(call: InputCall, diagnostics: list[Diagnostic]) -> dict:
 
 
 def _kind(key: str) -> str:
+    if key == "dtype":
+        return "dtype policies"
     for kind in ("initializer", "regularizer", "constraint"):
         if key.endswith(kind):
             return kind + "s"
@@ -78,6 +80,12 @@ def _left_out(kind: str, found: list[tuple[str, str]]) -> Diagnostic:
     keys = sorted({key for key, _ in found})
     names = list(dict.fromkeys(name for _, name in found))
     where = ", ".join(repr(n) for n in names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    if kind == "dtype policies":
+        return codes.SETTING_LEFT_OUT(
+            f"{len(names)} layer{'s' if len(names) != 1 else ''} ({where}) compute with a dtype policy other "
+            "than float32 in Keras (mixed precision); the spec describes the float32 computation",
+            hint="the converted model computes in float32 (crosscheck --dtype float64 for float64); a "
+                 "mixed-precision model's outputs differ from it by float16 rounding")
     return codes.SETTING_LEFT_OUT(
         f"{kind} are training-only settings, not part of a spec: {', '.join(keys)} left out of {len(names)} "
         f"layer{'s' if len(names) != 1 else ''} ({where})",

@@ -32,19 +32,21 @@ class Converted:
     report: Any = None  # crosscheck.report.CrosscheckReport of the verification; None with verify=False
     model: Any = None  # the target model: torch module, onnx.ModelProto or keras.Model
     weights: Any = None  # the spec's Keras 3 model holding the original's weights
+    # Original layer name -> spec name, for the Keras 2 names with '/' that Keras 3 refuses (keras3_names).
+    renamed: dict[str, str] = field(default_factory=dict)
 
 
 def convert(path: str | Path, to: str, out: str | Path, *, weights: Optional[str | Path] = None, verify: bool = True,
             samples: int = 4, seed: int = 0, state_dict: Optional[str | Path] = None) -> Converted:
     """Import `path`, write the `to` model at `out` with the trained weights, and verify it against the original.
 
-    Raises importer.ModelFileError (unreadable file), NotImportable (layers a spec cannot represent),
-    emit.SpecHasErrors, emit.NotExpressible (a layer the target cannot compute exactly), and
+    Raises importer.ModelFileError (unreadable file; a model JSON without `weights`), NotImportable (layers a spec
+    cannot represent), emit.SpecHasErrors, emit.NotExpressible (a layer the target cannot compute exactly), and
     original.OriginalNotLoadable.
     """
     from ..check import check_text
     from ..emit import SpecHasErrors, to_keras
-    from . import import_keras
+    from . import ModelFileError, import_keras
     from .original import copy_weights, load_original
 
     if to not in TARGETS:
@@ -52,19 +54,51 @@ def convert(path: str | Path, to: str, out: str | Path, *, weights: Optional[str
     imported = import_keras(path)
     if not imported.ok:
         raise NotImportable(imported)
+    if imported.source.file_format == "json" and weights is None:
+        raise ModelFileError(f"{path}: a model JSON holds the architecture only, not the trained weights: pass them "
+                             "with --weights W (the model's .weights.h5 from save_weights, or its whole-model .h5)")
+    renamed = keras3_names(imported)
     text = imported.text()
     result = check_text(text, f"{imported.name}.spec.yaml")
     if not result.ok:
         raise SpecHasErrors(result)
     original = load_original(path, weights, keras2=imported.source.keras2)
     emitted = to_keras(result)
-    copy_weights(original, emitted, [e.name for e in result.document.entries])
+    copy_weights(original, emitted, [e.name for e in result.document.entries],
+                 originals={new: old for old, new in renamed.items()})
     out = Path(out)
-    converted = Converted(text, result, weights=emitted)
+    converted = Converted(text, result, weights=emitted, renamed=renamed)
     WRITERS[to](converted, emitted, out, state_dict)
     if verify:
-        converted.report = verify_conversion(original, converted, to, imported.aliases, samples, seed)
+        aliases = {**renamed, **imported.aliases}
+        converted.report = verify_conversion(original, converted, to, aliases, samples, seed)
     return converted
+
+
+def keras3_names(imported) -> dict[str, str]:
+    """Keras 2 allowed '/' in layer names (DenseNet121's 'conv1/conv'); Keras 3, whose model carries the weights
+    to every target, does not. Such layers (and inputs) get '_' for '/' in the spec, made unique; every reference
+    follows. Returns original name -> spec name for the renamed ones."""
+    spec = imported.spec
+    entries = [*spec["layers"], *spec.get("inputs", [])]
+    taken = {entry["name"] for entry in entries}
+    renamed: dict[str, str] = {}
+    for entry in entries:
+        if "/" in entry["name"]:
+            base = new = entry["name"].replace("/", "_")
+            count = 1
+            while new in taken:
+                new, count = f"{base}_{count}", count + 1
+            taken.add(new)
+            renamed[entry["name"]], entry["name"] = new, new
+    if renamed:
+        for layer in spec["layers"]:
+            if "inputs" in layer:
+                layer["inputs"] = [renamed.get(name, name) for name in layer["inputs"]]
+        if "outputs" in spec:
+            spec["outputs"] = [renamed.get(name, name) for name in spec["outputs"]]
+        imported.aliases = {model: renamed.get(name, name) for model, name in imported.aliases.items()}
+    return renamed
 
 
 def _write_keras(converted: Converted, emitted, out: Path, _state_dict) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
@@ -36,6 +37,10 @@ def read_model_config(path: str | Path) -> ModelConfig:
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise ModelFileError(f"{path}: not a Keras model file: expected one of {', '.join(SUFFIXES)}")
+    if not path.exists():  # before h5py, whose message for a missing file reads like a damaged one
+        raise ModelFileError(f"{path}: no such file")
+    if path.is_dir():
+        raise ModelFileError(f"{path}: a directory, not a model file")
     try:
         if suffix == ".keras":
             return _read_keras_zip(path)
@@ -56,7 +61,7 @@ def _read_keras_zip(path: Path) -> ModelConfig:
                 raise ModelFileError(f"{path}: a zip without config.json, so not a .keras model file")
             config = _json(archive.read("config.json"), f"{path}: config.json")
             metadata = _json(archive.read("metadata.json"), f"{path}: metadata.json") if "metadata.json" in names else {}
-    except (zipfile.BadZipFile, EOFError) as exc:
+    except (zipfile.BadZipFile, EOFError, zlib.error) as exc:  # zlib: a damaged compressed member
         raise ModelFileError(f"{path}: not a readable .keras file (a zip archive): {exc}; is it truncated? "
                              "Save it again with model.save('model.keras')") from None
     except zipfile.LargeZipFile as exc:
@@ -80,7 +85,8 @@ def _read_h5(path: Path) -> ModelConfig:
             "an HDF5 file without a model config"
         raise ModelFileError(
             f"{path}: {what}: it holds no architecture to import. Import the model saved whole "
-            "(model.save('model.keras') or .h5), or its model.to_json() and pass this file with --weights")
+            "(model.save('model.keras') or .h5), or its architecture, model.to_json(), saved as a .json "
+            "(`specbridge convert` takes that .json with this file as --weights)")
     version = attrs.get("keras_version")
     config = _json(attrs["model_config"], f"{path}: model_config")
     return ModelConfig(_model(config, str(path)), "h5", _text(version) if version is not None else None)

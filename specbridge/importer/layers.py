@@ -24,11 +24,13 @@ NO_EFFECT = {
     "autocast", "synchronized", "fused", "renorm", "renorm_clipping", "renorm_momentum", "virtual_batch_size",
     "adjustment", "input_length", "batch_input_shape", "batch_shape", "batch_size", "zero_output_for_mask",
     "input_shape", "input_dim_size", "lora_alpha", "reset_state",
+    "seed",  # the recurrent layers' dropout masks: training only (a layer whose spec has seed keeps it)
 }
 # Keys whose non-default value changes what the layer returns or computes: refused when set.
 DEFAULTS_REQUIRED = {
     "return_state": False, "stateful": False, "time_major": False, "lora_rank": None, "quantization_config": None,
     "backward_layer": None, "use_cudnn": "auto",
+    "groups": 1,  # Keras 2 writes Conv's groups in every subclass (depthwise, separable, transposed) that has none
 }
 # Keras 2 argument names -> Keras 3's, per class.
 RENAMED = {"LeakyReLU": {"alpha": "negative_slope"}}
@@ -54,13 +56,15 @@ def map_layer(class_name: str, config: dict, name: str, place: str, module: Opti
             _wrapped(value, out, name, place)
         elif key in fields and key not in cls.SPEC_ONLY and key not in ("trainable",):
             out.layer[key] = _value(key, value, class_name, out, name, place)
+        elif key == "backward_layer" and cls.WRAPS and _mirrors(value, config.get("layer")):
+            continue  # Keras 3 writes the backward copy Keras made itself: the spec's Bidirectional makes it too
         elif TRAINING_ONLY.search(key):
             if value is not None:
                 out.left_out[key] = value
         elif key in DEFAULTS_REQUIRED:
             if value != DEFAULTS_REQUIRED[key]:
                 out.errors.append(codes.CALL_NOT_IMPORTABLE(
-                    f"layer {name!r} ({class_name}, {place}) has {key}={value!r}, which a spec cannot represent",
+                    f"layer {name!r} ({class_name}, {place}) has {key}={_short(value)}, which a spec cannot represent",
                     layer=name))
         elif key not in NO_EFFECT and value not in (None, False, [], {}):
             out.errors.append(codes.LAYER_NOT_IMPORTABLE(
@@ -69,6 +73,9 @@ def map_layer(class_name: str, config: dict, name: str, place: str, module: Opti
                 hint="the spec keeps Keras 3's arguments of each layer type (docs/layers.md)"))
     if config.get("trainable") is False:
         out.layer["trainable"] = False
+    policy = _policy(config.get("dtype"))
+    if policy not in (None, "float32"):
+        out.left_out["dtype"] = policy
     _keras2_defaults(class_name, config, out)
     if out.errors:
         out.layer = None
@@ -96,6 +103,13 @@ def _same(value: Any, default: Any) -> bool:
     if isinstance(value, list) and not isinstance(default, list) and value:
         return all(v == default for v in value) and type(value[0]) is type(default)
     return value == default and type(value) is type(default)
+
+
+def _policy(dtype: Any) -> Optional[str]:
+    """A layer's dtype policy name ("float32", "mixed_float16"), from Keras 3's DTypePolicy dict or Keras 2's str."""
+    if isinstance(dtype, dict):
+        return (dtype.get("config") or {}).get("name")
+    return dtype if isinstance(dtype, str) else None
 
 
 def _keras2_defaults(class_name: str, config: dict, out: Mapped) -> None:
@@ -147,14 +161,39 @@ def _wrapped(value: Any, out: Mapped, name: str, place: str) -> None:
         out.layer["layer"] = inner.layer
 
 
+def _mirrors(backward: Any, forward: Any) -> bool:
+    """Whether Bidirectional's backward layer is the forward layer's copy reading the other way (what Keras builds
+    when no backward_layer is given, and what Keras 3 saves anyway); names and training-only settings aside."""
+    if not (isinstance(backward, dict) and isinstance(forward, dict)) or \
+            backward.get("class_name") != forward.get("class_name"):
+        return False
+    back, fore = backward.get("config") or {}, forward.get("config") or {}
+    if bool(back.get("go_backwards")) == bool(fore.get("go_backwards")):
+        return False
+    keys = (set(back) | set(fore)) - {"name", "go_backwards", "build_config"}
+    return all(_unshared(back.get(k)) == _unshared(fore.get(k)) for k in keys if not TRAINING_ONLY.search(k))
+
+
+def _unshared(value: Any) -> Any:
+    """A serialized value without Keras's shared_object_id (an id() the saver adds to objects it meets twice)."""
+    if isinstance(value, dict):
+        return {k: _unshared(v) for k, v in value.items() if k != "shared_object_id"}
+    if isinstance(value, list):
+        return [_unshared(v) for v in value]
+    return value
+
+
 def _not_importable(class_name: str, name: str, place: str, module: Optional[str]) -> Diagnostic:
     origin = f" from {module!r}" if module and module not in ("keras.layers", "keras") else ""
     what = "a Lambda layer (arbitrary Python code)" if class_name == "Lambda" else \
         f"class {class_name!r}{origin}, which is not a layer type specbridge knows"
-    return codes.LAYER_NOT_IMPORTABLE(
-        f"layer {name!r} at {place} is {what}", layer=name,
-        hint="specbridge imports Keras's built-in layer types (docs/layers.md); a custom layer has no spec "
-             "equivalent, so no spec is written")
+    hint = ("specbridge imports Keras's built-in layer types (docs/layers.md); a custom layer has no spec "
+            "equivalent, so no spec is written")
+    if module and module.startswith("keras.src.ops"):
+        what = f"the operation {class_name!r}{origin} (a keras.ops call, or a mask Keras computes itself)"
+        hint = ("a spec holds layers, not keras.ops calls; Keras adds a NotEqual op for Embedding(mask_zero=True), "
+                "and specbridge does not model masks: use mask_zero=False, or express the op with layers")
+    return codes.LAYER_NOT_IMPORTABLE(f"layer {name!r} at {place} is {what}", layer=name, hint=hint)
 
 
 def _short(value: Any) -> str:

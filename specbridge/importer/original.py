@@ -75,13 +75,14 @@ def leaf_layers(model) -> dict:
     return found
 
 
-def copy_weights(original, emitted, names: list[str]) -> int:
+def copy_weights(original, emitted, names: list[str], originals: Optional[dict[str, str]] = None) -> int:
     """Set each named layer of the emitted Keras 3 model to the original layer's weights (same order in Keras 2
-    and 3 for every built-in type); returns how many layers had weights."""
+    and 3 for every built-in type); `originals` gives the original's name of a layer the spec renamed. Returns how
+    many layers had weights."""
     layers = leaf_layers(original)
     copied = 0
     for name in names:
-        source = layers.get(name)
+        source = layers.get((originals or {}).get(name, name))
         values = source.get_weights() if source is not None else []
         if not values:
             continue
@@ -92,6 +93,10 @@ def copy_weights(original, emitted, names: list[str]) -> int:
                              f"the spec's layer {expected}")
         target.set_weights(values)
         copied += 1
+    for layer in emitted.layers:  # Normalization divides by tensors finalize_state() derives; set_weights() does not
+        for each in (layer, getattr(layer, "layer", None)):  # (nor the layer a TimeDistributed wraps)
+            if callable(getattr(each, "finalize_state", None)):
+                each.finalize_state()
     return copied
 
 

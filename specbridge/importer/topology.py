@@ -52,6 +52,9 @@ def flatten(model: dict) -> Topology:
     top = Topology(str(config.get("name") or "model"))
     outs = _model(model, top, feeds=None, frozen=False, where=f"model {top.name!r}")
     top.outputs = outs
+    order = _refs(config.get("input_layers"))  # the model's input order; its layers list is sorted by depth
+    if sorted(order) == sorted(i.name for i in top.inputs):
+        top.inputs.sort(key=lambda i: order.index(i.name))
     return top
 
 
@@ -84,7 +87,8 @@ def _sequential(config: dict, top: Topology, feeds, frozen: bool, where: str) ->
             f"{where}: a Sequential model with no input shape (never built): specbridge needs the input's shape",
             hint="build the model (call it once, or start it with keras.Input(shape=...)) and save it again"))
         return []
-    for index, layer in enumerate(layers):
+    first = len(config["layers"]) - len(layers)  # a place counts the file's layers, the InputLayer included
+    for index, layer in enumerate(layers, start=first):
         previous = _layer(layer, [previous], top, frozen, f"layers[{index}] of {where}")
     return [previous]
 
@@ -100,11 +104,14 @@ def _input(config: dict, top: Topology, feeds, where: str) -> str:
 def _functional(config: dict, top: Topology, feeds, frozen: bool, where: str) -> list[str]:
     renamed: dict[str, str] = {}  # a nested model's name -> the name of its output, an InputLayer -> what feeds it
     inner_feeds = list(feeds) if feeds is not None else None
+    order = _refs(config.get("input_layers"))
+    # The outer call passes tensors in the nested model's input_layers order; its layers list is sorted by depth.
+    fed = dict(zip(order, feeds, strict=True)) if feeds is not None and len(order) == len(feeds) else None
     for index, layer in enumerate(config["layers"]):
         place = f"layers[{index}] of {where}"
         name = str(layer.get("name") or (layer.get("config") or {}).get("name"))
         if layer.get("class_name") == "InputLayer":
-            renamed[name] = _input(layer["config"], top, inner_feeds, place)
+            renamed[name] = fed[name] if fed and name in fed else _input(layer["config"], top, inner_feeds, place)
             continue
         inputs = _inbound(layer, name, top, place)
         if inputs is None:

@@ -15,7 +15,8 @@ from ..diagnostics.render.styled import Line, line
 from ..shapes.records import format_shape
 from .common import batch_shape, input_shapes, is_graph, readable_bytes
 
-# Keras stores every weight of these models as float32: 4 bytes per parameter.
+# Keras stores the weights of these models as float32: 4 bytes per parameter; but an adapted Normalization's
+# `count` (one of its non-trainable parameters) is an int64, 4 bytes more (Keras's summary: 7 params, 32.00 B).
 BYTES_PER_PARAM = 4
 
 
@@ -34,10 +35,11 @@ def rows(result: CheckResult) -> list[tuple[str, ...]]:
 
 def totals(result: CheckResult) -> list[str]:
     total, trainable = result.total_params, result.trainable_params
+    int64 = 4 * sum(1 for r in result.records if r.kind == "Normalization" and r.params)  # the counts' extra bytes
     return [
-        f"Total params: {total:,} ({readable_bytes(total * BYTES_PER_PARAM)})",
+        f"Total params: {total:,} ({readable_bytes(total * BYTES_PER_PARAM + int64)})",
         f"Trainable params: {trainable:,} ({readable_bytes(trainable * BYTES_PER_PARAM)})",
-        f"Non-trainable params: {total - trainable:,} ({readable_bytes((total - trainable) * BYTES_PER_PARAM)})",
+        f"Non-trainable params: {total - trainable:,} ({readable_bytes((total - trainable) * BYTES_PER_PARAM + int64)})",
     ]
 
 

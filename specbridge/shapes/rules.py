@@ -323,3 +323,15 @@ def product(dims) -> Optional[int]:
             return None
         out *= d
     return out
+
+
+def statistics_shapes(kept: tuple[int, ...], shape) -> tuple[tuple, tuple]:
+    """Keras Normalization's shapes for an input of `shape` (batch excluded) and the kept axes (batch counted,
+    positive, sorted): (the mean and variance variables' shape, the shape they broadcast as, batch included).
+
+    >>> statistics_shapes((3,), (8, 8, 3)), statistics_shapes((), (4,))
+    (((3,), (1, 1, 1, 3)), ((), (1, 1)))
+    """
+    full = (None, *shape)
+    return tuple(full[a] for a in kept), tuple(full[a] if a in kept else 1 for a in range(len(full)))
+

@@ -25,7 +25,9 @@ from .layers.index import FAMILIES
 
 # The family modules under spec/layers/, in the order the schema lists their types. A new family is added here
 # (a new layer type is not: its class is found in its family's LAYERS tuple).
-FAMILY_ORDER = ("conv", "pooling", "core", "normalization", "reshaping", "recurrent", "merging", "wrappers")
+FAMILY_ORDER = (
+    "conv", "pooling", "core", "normalization", "reshaping", "recurrent", "merging", "preprocessing", "wrappers",
+)
 
 FAMILY_OF: dict[str, str] = {name: fam for fam, groups in FAMILIES.items() for group in groups for name in group}
 TYPE_NAMES: tuple[str, ...] = tuple(FAMILY_OF)  # every accepted spelling

@@ -35,8 +35,8 @@ def _data_path(data: Any, loc: tuple, error_type: str) -> tuple:
         elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
             out.append(part)
             node = node[part]
-        elif i == len(loc) - 1 and error_type == "missing":
-            out.append(part)
+        elif i == len(loc) - 1 and (error_type == "missing" or error_type == "value_error" and isinstance(node, dict)):
+            out.append(part)  # an argument not written: missing, or its default refused (validate_default)
     return tuple(out)
 
 

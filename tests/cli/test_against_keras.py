@@ -107,3 +107,23 @@ def test_explain_kernel_shapes_and_sizes_equal_keras_and_torch(run, in_specs, ke
 
 
 
+
+
+def test_summary_totals_count_normalization_s_int64_count_as_keras_does(keras):
+    """An adapted Normalization's count is an int64: Keras's byte totals give it 8 bytes (7 params, 32.00 B)."""
+    from specbridge.check import check_text
+    from specbridge.report.summary import totals
+
+    keras.backend.clear_session()
+    L = keras.layers
+    model = keras.Sequential([
+        keras.Input((8, 8, 3)), L.Normalization(), L.RandomFlip(), L.Rescaling(0.5),
+        L.Normalization(mean=0.5, variance=2.0), L.Conv2D(2, 3), L.BatchNormalization(),
+    ])
+    printed = []
+    model.summary(print_fn=lambda text, **kwargs: printed.append(text))
+    keras_lines = [re.sub(r"\x1b\[[0-9;]*m", "", ln).strip() for ln in "\n".join(printed).splitlines() if "params:" in ln]
+    spec = ("specbridge: 1\nname: t\ninput: {shape: [8, 8, 3]}\nlayers:\n  - {type: Normalization}\n  - {type: RandomFlip}\n"
+            "  - {type: Rescaling, scale: 0.5}\n  - {type: Normalization, mean: 0.5, variance: 2.0}\n"
+            "  - {type: Conv2D, filters: 2, kernel_size: 3}\n  - {type: BatchNormalization}\n")
+    assert [ln.strip() for ln in totals(check_text(spec))] == keras_lines

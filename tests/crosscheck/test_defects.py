@@ -16,6 +16,7 @@ import specbridge.emit
 from specbridge.crosscheck import run_crosscheck
 from specbridge.emit import weights
 from specbridge.spec.layers.core import Dense
+from specbridge.spec.layers.preprocessing import Normalization
 from specbridge.spec.layers.recurrent import GRU
 
 
@@ -155,3 +156,32 @@ def test_a_weight_the_transfer_forgets_poisons_its_layer(keras, torch, monkeypat
     report = run_crosscheck(result)
     assert report.first_divergence == "head" and "NaN" in report.layer("head").note
     assert report.layer("dense").ok
+
+
+def test_normalization_statistics_swapped(keras, torch, monkeypatch):
+    layers = [{"type": "Dense", "name": "dense", "units": 4}, {"type": "Normalization", "name": "norm"}]
+    result = checked(spec_text([5], layers))
+    intact_ok(result)
+
+    def swapped(klayer, tmod, layer):
+        (module,) = weights.find(tmod, "KerasNormalization")
+        return [weights.same(klayer.adapt_mean, module.adapt_variance),
+                weights.same(klayer.adapt_variance, module.adapt_mean)]
+
+    monkeypatch.setitem(weights.WEIGHT_CONVERTERS.entries, Normalization, swapped)
+    assert_blames(result, "norm", at_least=0.01)
+
+
+def test_normalization_with_batch_norm_s_epsilon(keras, torch, edit_torch_model):
+    """sqrt(variance + epsilon), BatchNormalization's habit, where Keras's Normalization divides by
+    max(sqrt(variance), 1e-7): a zero variance shows it."""
+    layers = [{"type": "Normalization", "name": "norm", "mean": [0.5, -1.0, 2.0], "variance": [4.0, 0.0, 1.0]}]
+    result = checked(spec_text([4, 3], layers))
+    intact_ok(result)
+
+    def batch_norm_epsilon(model):
+        module = model.norm
+        module.forward = lambda x: (x - module.mean) / torch.sqrt(module.variance + 1e-3)
+
+    edit_torch_model(batch_norm_epsilon)
+    assert_blames(result, "norm", at_least=1.0)

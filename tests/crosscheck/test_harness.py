@@ -191,3 +191,20 @@ def test_forward_must_return_what_the_output_modules_computed(keras, torch, monk
     report = run_crosscheck(result)
     assert [layer.ok for layer in report.layers] == [True, False]
     assert "forward() returns a different tensor" in report.layer("b").note
+
+
+@pytest.mark.parametrize("direction", ["keras_to_torch", TORCH_TO_KERAS])
+def test_normalization_statistics_are_drawn_positive_and_used(keras, torch, direction):
+    """Both directions draw mean and variance (variance > 0, as moving_variance), leave the int64 count alone, and
+    the Keras layer computes with what was drawn (refresh_keras_state: Keras reads them in finalize_state)."""
+    result = checked(spec_text([4, 3], [{"type": "Normalization", "name": "norm", "axis": [1, 2]}]))
+    keras_model, torch_model = build_pair(result, "float32", seed=0, direction=direction)
+    layer = keras_model.get_layer("norm")
+    mean, variance, count = (np.asarray(v.numpy()) for v in layer.weights)
+    assert not np.allclose(mean, 0) and bool((variance > 0).all()) and not np.allclose(variance, 1)
+    assert count.dtype == np.int64 and count == 0
+    module = torch_model.get_submodule(torch_model.SPEC_LAYERS["norm"])
+    np.testing.assert_allclose(module.adapt_variance.numpy(), variance)
+    x = np.random.default_rng(0).normal(size=(2, 4, 3)).astype("float32")
+    expected = (x - mean) / np.maximum(np.sqrt(variance), 1e-7)
+    np.testing.assert_allclose(np.asarray(keras_model(x, training=False)), expected, rtol=1e-5, atol=1e-6)

@@ -8,6 +8,7 @@ A difference no entry matches fails the test (and the campaign lists it under "u
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Optional
@@ -78,6 +79,17 @@ KNOWN: tuple[Known, ...] = (
           "with a null input dim, the size the run picks (6) can shrink a pooling/convolution window below its "
           "size: Keras returns an empty tensor, PyTorch raises; only the data decides",
           lambda o, d: d.what == "torch" and _null_input(o) and ("too small" in d.detail or "can't be greater" in d.detail)),
+    Known("image-layer-on-rank-3", "deliberate",
+          "an image augmentation layer (RandomFlip, ..., RandomCrop) on a rank-3 input: Keras takes it for one "
+          "unbatched image whose height is the batch axis; specbridge reports SB200 (docs/reliability.md)",
+          lambda o, d: (d.what == "verdict" and d.layer_type.startswith("Random")
+                        and "specbridge refuses (SB200 " in d.detail and "found ndim=3" in d.detail)),
+    Known("random-crop-uncropped-at-inference", "upstream",
+          "Keras 3.15 builds the layers after a RandomCrop for (height, width) but returns the image uncropped at "
+          "inference (keras-team/keras#21868), so a layer that needs that size fails when the model runs; "
+          "specbridge follows the build (explain says it; the PyTorch and ONNX emitters refuse it)",
+          lambda o, d: (d.what == "verdict" and o.specbridge_ok and o.keras_stage == "run"
+                        and "RandomCrop" in json.dumps(o.spec))),
     Known("tensorflow-channels-first-bias", "upstream",
           "TensorFlow 2.21 CPU computes some channels_first convolutions with a bias wrongly; the cross-check's "
           "NumPy reference agrees with PyTorch, so the difference is TensorFlow's (docs/reliability.md)",

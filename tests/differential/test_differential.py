@@ -75,7 +75,8 @@ def test_strategy_covers_every_layer_type_and_argument():
     missing = [(cls.type_names()[0], name) for cls in all_classes() for name in cls.model_fields
                if name not in ("type", "name", "expect", "inputs") and (cls.type_names()[0], name) not in seen]
     assert len(missing) <= 40, missing  # of ~400 (type, argument) pairs: the rare optional combinations
-    assert any(raw.get("layer", {}).get("type") == "MaxPooling1D" for s in drawn for raw in s["layers"])
+    # A wrapper around a pooling layer (which one depends on the draws, hence on the number of layer types).
+    assert any("Pooling" in raw.get("layer", {}).get("type", "") for s in drawn for raw in s["layers"])
     assert any(s.get("data_format") == "channels_first" for s in drawn)
     assert any(None in i["shape"] for s in drawn for i in s.get("inputs", [s.get("input")]))
     assert any(-1 in raw.get("target_shape", []) for s in drawn for raw in s["layers"])

@@ -168,6 +168,36 @@ CASES: dict[str, tuple[str, list]] = {
         "{type: TimeDistributed, layer: {type: Flatten}}\n"
         "{type: LSTM, units: 4}", [3, 8, 8, 2]),
     "time_distributed_batch_norm": ("{type: TimeDistributed, layer: {type: BatchNormalization}}", [3, 4, 4, 2]),
+    # preprocessing (Keras rounds the constants it takes as Python numbers to float32, even in float64)
+    "rescaling": ("{type: Rescaling, scale: 0.00392156862745098, offset: -0.1}", [4, 5, 3]),
+    "rescaling_per_channel_uint8": (
+        "{type: Rescaling, scale: [0.1, 0.02, 0.003], offset: [0.5, 0.25, -1]}\n{type: Conv2D, filters: 2, kernel_size: 2}",
+        [4, 5, 3]),
+    "normalization": ("{type: Normalization}", [4, 5, 3]),
+    "normalization_axes": ("{type: Normalization, axis: [1, 2]}", [4, 5, 3]),
+    "normalization_axis_none_invert": ("{type: Normalization, axis: null, invert: true}", [4, 3]),
+    "normalization_axis1_then_conv_int32": (
+        "{type: Normalization, axis: 1}\n{type: Conv2D, filters: 2, kernel_size: 1}", [3, 4, 2]),
+    # A zero and a tiny variance: Keras divides by max(sqrt(variance), 1e-7), not by sqrt(variance + epsilon).
+    "normalization_constants_epsilon": ("{type: Normalization, mean: [0.5, -1, 2], variance: [4, 0, 1.0e-16]}", [4, 3]),
+    "normalization_constants_aligned_right": (
+        "{type: Normalization, axis: [1, 2], mean: [0.1, 0.2, 0.3], variance: [0.5, 1.5, 2], invert: true}", [4, 3]),
+    "augmentation": (
+        "{type: RandomFlip}\n{type: RandomRotation, factor: 0.1}\n{type: RandomZoom, height_factor: 0.2}\n"
+        "{type: RandomContrast, factor: 0.2}\n{type: RandomTranslation, height_factor: 0.1, width_factor: 0.1}\n"
+        "{type: RandomCrop, height: 5, width: 6}\n{type: Conv2D, filters: 2, kernel_size: 3}", [5, 6, 3]),
+    "augmentation_channels_first": (
+        "{type: RandomFlip, mode: vertical, data_format: channels_first}\n"
+        "{type: RandomCrop, height: 5, width: 6, data_format: channels_first}", [3, 5, 6]),
+    "augmentation_uint8_then_rescaling": (
+        "{type: RandomFlip, mode: horizontal}\n{type: RandomContrast, factor: 0.5}\n{type: Rescaling, scale: 0.5}",
+        [5, 6, 3]),
+    "time_distributed_normalization": ("{type: TimeDistributed, layer: {type: Normalization}}", [3, 4, 5]),
+    "time_distributed_augmentation_uint8": (
+        "{type: TimeDistributed, layer: {type: RandomFlip}}\n{type: TimeDistributed, layer: {type: Rescaling, scale: 0.5}}",
+        [2, 4, 5, 3]),
+    "augmentation_uint8_then_conv": ("{type: RandomZoom, height_factor: 0.1}\n{type: Conv2D, filters: 2, kernel_size: 1}",
+                                     [5, 6, 3]),
 }
 
 for _mode in ("concat", "sum", "mul", "ave"):
@@ -230,6 +260,8 @@ TORCH_REFUSES: dict[str, tuple[str, list, str]] = {
     "embedding_mask_zero": ("{type: Embedding, input_dim: 5, output_dim: 2, mask_zero: true}", [4], "mask_zero"),
     "conv2d_transpose_unknown": ("{type: Conv2DTranspose, filters: 2, kernel_size: 3, strides: 2}", [None, 4, 2],
                                  "its crop depends on the size"),
+    # Keras 3.15 builds it for 3x4 but returns the image uncropped at inference: no translation can match.
+    "random_crop_smaller": ("{type: RandomCrop, height: 3, width: 4}", [5, 6, 3], "keras-team/keras#21868"),
 }
 
 # Cases (of CASES or TORCH_REFUSES) the ONNX emitter refuses (SB400), with the reason's words. Bidirectional with
@@ -242,10 +274,14 @@ ONNX_REFUSES: dict[str, str] = {
     "lstm_softplus": "onnxruntime's RNN-op Softplus is log(1 + exp(x))",
     "embedding_mask_zero": "ONNX has no masks to match",
     "conv2d_transpose_unknown": "a transposed convolution over an axis of unknown size",
+    "random_crop_smaller": "returns the image uncropped at inference (keras-team/keras#21868)",
 }
 
 
 def dtype_of(case: str) -> str:
+    for marker in ("uint8", "int32"):
+        if case.endswith(marker) or f"_{marker}_" in case:
+            return marker
     return "int32" if case.startswith("embedding") else "float32"
 
 
@@ -294,7 +330,8 @@ def test_layer_pytorch_cannot_express_matches_onnx(case):
                                   "gru", "gru_reset_before", "bidirectional_LSTM_concat_seq_false",
                                   "time_distributed_conv", "depthwise2d", "conv2d_transpose_same_k4",
                                   "layer_norm_after_conv", "embedding", "group_norm", "prelu_shared_after_conv",
-                                  "conv_lstm2d_sequences_same", "conv_lstm2d_same_s2_asymmetric_backwards"])
+                                  "conv_lstm2d_sequences_same", "conv_lstm2d_same_s2_asymmetric_backwards",
+                                  "normalization", "normalization_axes", "normalization_axis_none_invert"])
 def test_torch_to_keras(case):
     """Weights drawn for PyTorch: copied into Keras, and into ONNX from the PyTorch model."""
     report = crosscheck(case_text(case), TORCH_TO_KERAS)

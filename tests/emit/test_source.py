@@ -122,6 +122,7 @@ def test_keras_rejects_slash_in_names():
     ("{type: BatchNormalization, center: false}", [4], "float32", "center and scale"),
     ("{type: GroupNormalization, groups: 2, scale: false}", [4], "float32", "center and scale"),
     ("{type: GroupNormalization, groups: 2, axis: 2}", [3, 4, 5], "float32", "GroupNorm groups axis 1"),
+    ("{type: RandomCrop, height: 3, width: 4}", [5, 6, 3], "uint8", "keras-team/keras#21868"),
 ])
 def test_not_expressible_in_torch(layers, shape, dtype, reason):
     text = spec(layers, shape, dtype=dtype)
@@ -130,6 +131,19 @@ def test_not_expressible_in_torch(layers, shape, dtype, reason):
     with pytest.raises(NotExpressible, match=reason):
         torch_source(result)
     keras_source(result)  # Keras itself expresses it
+
+
+@pytest.mark.parametrize(
+    ("layer", "dtype", "module"),
+    [("RandomFlip", "uint8", "FloatInput()"), ("RandomFlip", "float32", "nn.Identity()"),
+     ("RandomContrast, factor: 0.1", "uint8", "nn.Identity()"), ("RandomCrop, height: 5, width: 6", "int32",
+                                                                 "nn.Identity()")],
+)
+def test_augmentation_is_the_identity_with_keras_s_cast(layer, dtype, module):
+    """At inference Keras casts an integer image to float32, except in RandomContrast and RandomCrop."""
+    source = torch_source(spec(f"{{type: {layer}}}", [5, 6, 3], dtype=dtype))
+    assert f"= {module}" in source
+    assert ("class FloatInput(nn.Module):" in source) == (module == "FloatInput()")
 
 
 def test_to_keras_and_to_torch_run_the_emitted_source():

@@ -16,6 +16,7 @@ torch = pytest.importorskip("torch")
 from torch import nn  # noqa: E402
 
 from specbridge.emit.torch import runtime as R  # noqa: E402
+from specbridge.emit.torch import runtime_preprocessing as RP  # noqa: E402
 
 
 def close(actual, expected, atol=1e-6):
@@ -28,11 +29,13 @@ def close(actual, expected, atol=1e-6):
 
 
 def test_every_runtime_class_is_a_helper_with_its_own_source():
-    classes = {name for name, obj in vars(R).items() if inspect.isclass(obj) and obj.__module__ == R.__name__}
+    classes = {name: module for module in (R, RP) for name, obj in vars(module).items()
+               if inspect.isclass(obj) and obj.__module__ == module.__name__}
     table = H.helpers()
-    assert set(table) == classes
+    assert set(table) == set(classes)
     for name, helper in table.items():
-        assert helper.source == inspect.getsource(getattr(R, name)).rstrip() + "\n"
+        assert helper.source == inspect.getsource(getattr(classes[name], name)).rstrip() + "\n"
+    assert H.helpers()["Rescaling"].requires == {"FloatInput"}  # a base class is a requirement too
 
 
 def test_copied_helpers_run_with_the_emitted_imports_only():
@@ -205,3 +208,36 @@ def test_gru_reset_before_runs_both_directions():
     out, _ = gru(x)
     assert out.shape == (2, 4, 4)
     close(out[:, :, 2:], gru._direction(x.flip(1), "_reverse").flip(1))
+
+
+# ---------------------------------------------------------------- preprocessing
+
+
+def test_float_input_casts_integer_images_to_the_model_float_dtype():
+    images = torch.arange(6, dtype=torch.uint8).reshape(1, 2, 3)
+    assert RP.FloatInput()(images).dtype == torch.float32
+    assert RP.FloatInput().to(torch.float64)(images).dtype == torch.float64  # follows .to()
+    x = torch.ones(2, dtype=torch.float16)
+    assert RP.FloatInput()(x) is x
+
+
+def test_rescaling_rounds_its_constants_to_float32_as_keras_does():
+    module = RP.Rescaling([0.1, 0.2], 0.3).to(torch.float64)
+    out = module(torch.ones(1, 2, dtype=torch.int32))
+    assert out.dtype == torch.float64
+    expected = [float(torch.tensor(v, dtype=torch.float32)) + float(torch.tensor(0.3, dtype=torch.float32))
+                for v in (0.1, 0.2)]
+    assert out.tolist() == [expected]
+
+
+def test_keras_normalization_adapted_and_given():
+    adapted = RP.KerasNormalization((2,), (1, 1, 2), False)
+    assert {name for name, _ in adapted.named_buffers()} == {"adapt_mean", "adapt_variance", "like"}
+    assert set(adapted.state_dict()) == {"adapt_mean", "adapt_variance"}  # the Keras variables only
+    adapted.adapt_mean.copy_(torch.tensor([1.0, -1.0]))
+    adapted.adapt_variance.copy_(torch.tensor([4.0, 0.0]))
+    x = torch.ones(1, 3, 2)
+    close(adapted(x), [[[0.0, 2e7]] * 3])  # a zero variance divides by 1e-7
+    given = RP.KerasNormalization((), (1, 1), True, mean=1.0, variance=4.0)
+    assert set(given.state_dict()) == set()  # constants, not variables
+    close(given(torch.tensor([[1.0], [2.0]])), [[3.0], [5.0]])

@@ -3,11 +3,12 @@
 layout.py      the two tensor layouts ("keras", "channels_first"), Keras axis -> torch dim, padding arithmetic
 activations.py Keras activation names -> modules
 stage.py       the emitter table EMITTERS (keyed by layer class), Ctx and Built; load_stage()
-conv.py, pooling.py, core.py, normalization.py, reshaping.py, recurrent.py, merging.py, wrappers.py
-               the emitters of each layer family, mirroring spec/layers/<family>.py
+conv.py, pooling.py, core.py, normalization.py, reshaping.py, recurrent.py, merging.py, preprocessing.py,
+wrappers.py    the emitters of each layer family, mirroring spec/layers/<family>.py
 assemble.py    the emitted file: the model class, its forward(), line wrapping
-runtime.py     the helper nn.Modules emitted files include (a real module, imported only by tests)
-helpers.py     reads runtime.py's classes as text for the emitted files
+runtime.py     the helper nn.Modules emitted files include (a real module, imported only by tests), and
+runtime_preprocessing.py  those of the preprocessing layers
+helpers.py     reads their classes as text for the emitted files
 """
 
 from .assemble import torch_source

@@ -1,7 +1,7 @@
-"""The helper classes of runtime.py as source text, for copying into emitted files.
+"""The helper classes of runtime.py (and runtime_preprocessing.py) as source text, for copying into emitted files.
 
-runtime.py is read as text and parsed, never imported (that would import torch). Each top-level class is one
-helper; the helpers a class needs are the other helper names its body refers to.
+The runtime modules are read as text and parsed, never imported (that would import torch). Each top-level class is
+one helper; the helpers a class needs are the other helper names its body (or its base classes) refers to.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from functools import cache
 from pathlib import Path
 
 RUNTIME = Path(__file__).with_name("runtime.py")
+# A second file only to keep modules small: its classes follow runtime.py's, in one table of helpers.
+RUNTIME_PREPROCESSING = Path(__file__).with_name("runtime_preprocessing.py")
 
 
 @dataclass(frozen=True)
@@ -23,13 +25,15 @@ class Helper:
 
 @cache
 def helpers() -> dict[str, Helper]:
-    """Every helper class of runtime.py, in file order."""
-    text = RUNTIME.read_text(encoding="utf-8")
-    lines = text.splitlines(keepends=True)
-    classes = [node for node in ast.parse(text).body if isinstance(node, ast.ClassDef)]
-    names = {node.name for node in classes}
+    """Every helper class of the runtime modules, in file order."""
+    classes = []  # (class node, the lines of its file)
+    for path in (RUNTIME, RUNTIME_PREPROCESSING):
+        text = path.read_text(encoding="utf-8")
+        lines = text.splitlines(keepends=True)
+        classes += [(node, lines) for node in ast.parse(text).body if isinstance(node, ast.ClassDef)]
+    names = {node.name for node, _ in classes}
     out = {}
-    for node in classes:
+    for node, lines in classes:
         start = min([node.lineno] + [d.lineno for d in node.decorator_list])
         source = "".join(lines[start - 1:node.end_lineno]).rstrip() + "\n"
         used = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
@@ -42,7 +46,7 @@ def helper_names() -> frozenset[str]:
 
 
 def helper_sources(used: set[str]) -> list[str]:
-    """The sources of the `used` helpers and of every helper they need, in runtime.py's order."""
+    """The sources of the `used` helpers and of every helper they need, in the runtime modules' order."""
     table = helpers()
     needed: set[str] = set()
     stack = list(used)

@@ -81,6 +81,16 @@ FAMILIES: dict[str, tuple[tuple[str, ...], ...]] = {
         ('Maximum',),
         ('Minimum',),
     ),
+    'preprocessing': (
+        ('Rescaling',),
+        ('Normalization',),
+        ('RandomFlip',),
+        ('RandomRotation',),
+        ('RandomZoom',),
+        ('RandomContrast',),
+        ('RandomTranslation',),
+        ('RandomCrop',),
+    ),
     'wrappers': (
         ('TimeDistributed',),
     ),
