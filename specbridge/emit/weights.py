@@ -130,10 +130,11 @@ def separable(klayer, tmod, layer) -> list[Pair]:
 def batch_norm(klayer, tmod, layer) -> list[Pair]:
     (bn,) = find(tmod, "BatchNorm1d", "BatchNorm2d", "BatchNorm3d")
     pairs = [same(klayer.moving_mean, bn.running_mean), same(klayer.moving_variance, bn.running_var)]
+    affine = bn if layer.scale == layer.center else find(tmod, "BatchNormPartialAffine")[0]  # one term only
     if layer.scale:
-        pairs.append(same(klayer.gamma, bn.weight))
+        pairs.append(same(klayer.gamma, affine.weight))
     if layer.center:
-        pairs.append(same(klayer.beta, bn.bias))
+        pairs.append(same(klayer.beta, affine.bias))
     return pairs
 
 

@@ -15,6 +15,7 @@ from typing import Any, Optional
 from ..diagnostics import codes
 from ..diagnostics.model import Diagnostic
 from ..spec.catalog import layer_class
+from .topology import OP_ARGS
 
 TRAINING_ONLY = re.compile(r"(_initializer|_regularizer|_constraint)$|^activity_regularizer$")
 # Keys that do not change the inference computation, whatever their value (Keras bookkeeping, performance and
@@ -44,6 +45,11 @@ class Mapped:
 
 
 def map_layer(class_name: str, config: dict, name: str, place: str, module: Optional[str] = None) -> Mapped:
+    if OP_ARGS in config:
+        if class_name == "TFOpLambda":
+            function = str(config.get("function"))
+            return _op_call(TF_FUNCTIONS.get(function, class_name), config[OP_ARGS], name, place, f"tf.{function}")
+        return _op_call(class_name, config[OP_ARGS], name, place, module)
     cls = layer_class(class_name)
     if cls is None:
         return Mapped(None, [_not_importable(class_name, name, place, module)])
@@ -103,6 +109,32 @@ def _same(value: Any, default: Any) -> bool:
     if isinstance(value, list) and not isinstance(default, list) and value:
         return all(v == default for v in value) and type(value[0]) is type(default)
     return value == default and type(value) is type(default)
+
+
+TENSOR_OPS = ("Add", "Subtract", "Multiply", "Maximum", "Minimum")
+
+
+# Keras 2's TFOpLambda functions -> the keras.ops class name of the same computation.
+TF_FUNCTIONS = {"__operators__.add": "Add", "math.add": "Add", "math.multiply": "Multiply",
+                "math.subtract": "Subtract", "__operators__.sub": "Subtract"}
+
+
+def _op_call(class_name: str, args: list, name: str, place: str, module: Optional[str]) -> Mapped:
+    """A keras.ops call with one tensor and one number (MobileNetV3's x + 3.0, x * (1/6)) is a Rescaling, exactly:
+    x + c = x * 1 + c and c - x = x * -1 + c round alike in IEEE arithmetic. Anything else is refused, never
+    imported as the merge layer of the same class name (which would drop the constant)."""
+    numbers = [a for a in args if isinstance(a, (int, float)) and not isinstance(a, bool)]
+    tensor_first = len(args) == 2 and args[0] is None
+    if len(args) == 2 and args == [None, None] and class_name in TENSOR_OPS:
+        # ops.add(a, b) of two tensors is the merge layer's computation (NumPy broadcasting included)
+        return Mapped({"type": class_name, "name": name})
+    if len(args) == 2 and args.count(None) == 1 and len(numbers) == 1:
+        c = float(numbers[0])
+        scale_offset = {"Add": (1.0, c), "Multiply": (c, 0.0),
+                        "Subtract": (1.0, -c) if tensor_first else (-1.0, c)}.get(class_name)
+        if scale_offset is not None:
+            return Mapped({"type": "Rescaling", "name": name, "scale": scale_offset[0], "offset": scale_offset[1]})
+    return Mapped(None, [_not_importable(class_name, name, place, module)])
 
 
 def _policy(dtype: Any) -> Optional[str]:

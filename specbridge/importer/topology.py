@@ -133,8 +133,41 @@ def _layer(layer: dict, inputs: list[str], top: Topology, frozen: bool, place: s
         if outs:
             top.aliases[name] = outs[0]
         return outs[0] if outs else name
-    top.calls.append(Call(name, class_name, config, inputs, place, frozen, layer.get("module")))
+    module = layer.get("module")
+    if _is_op_call(layer, module):
+        config = {**config, OP_ARGS: _op_args(layer)}
+    elif class_name == "TFOpLambda":
+        config = {**config, OP_ARGS: _tf_op_args(layer)}  # a keras.ops call: its constant arguments matter
+    top.calls.append(Call(name, class_name, config, inputs, place, frozen, module))
     return name
+
+
+OPS_MODULE = "keras.src.ops"  # a functional graph's keras.ops calls (x + 3.0) are saved as op "layers"
+OP_ARGS = "__op_args__"  # in such a call's config: its positional arguments, None where a tensor goes
+
+
+def _tf_op_args(layer: dict) -> list:
+    """Keras 2's TFOpLambda (tf.__operators__.add(x, y=3.0)): the tensor, then the keyword `y` if it is a number."""
+    nodes = layer.get("inbound_nodes") or [[]]
+    node = nodes[0]
+    kwargs = node[3] if node and isinstance(node[0], str) and len(node) > 3 and isinstance(node[3], dict) else {}
+    y = kwargs.get("y")
+    return [None, y] if isinstance(y, (int, float)) and not isinstance(y, bool) else [None]
+
+
+def _is_op_call(layer: dict, module) -> bool:
+    """A keras.ops call: its module says so (.keras files), or (legacy .h5, no module) its call has several
+    positional arguments, where a layer is called on one tensor or one list of tensors."""
+    if isinstance(module, str):
+        return module.startswith(OPS_MODULE)
+    nodes = layer.get("inbound_nodes") or []
+    return bool(nodes) and isinstance(nodes[0], dict) and len(nodes[0].get("args", [])) > 1
+
+
+def _op_args(layer: dict) -> list:
+    nodes = layer.get("inbound_nodes") or [{}]
+    args = nodes[0].get("args", []) if isinstance(nodes[0], dict) else []
+    return [None if isinstance(a, (dict, list)) else a for a in args]
 
 
 def _inbound(layer: dict, name: str, top: Topology, place: str) -> Optional[list[str]]:
@@ -164,6 +197,8 @@ def _histories(node: Any) -> list[list]:
         found: list[list] = []
         _tensors(node.get("args", []), found)
         return found
+    if node and isinstance(node[0], str):  # Keras 2 TFOpLambda: one call, [name, node, tensor, kwargs]
+        return [list(node[:3])]
     return [list(entry[:3]) for entry in node if isinstance(entry, list)]  # Keras 2: [[name, node, tensor, kw]...]
 
 

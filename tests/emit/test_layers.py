@@ -101,6 +101,9 @@ CASES: dict[str, tuple[str, list]] = {
     "batch_norm_dense": ("{type: Dense, units: 4}\n{type: BatchNormalization}", [5]),
     "batch_norm_sequence": ("{type: BatchNormalization}", [5, 4]),
     "batch_norm_no_affine": ("{type: BatchNormalization, center: false, scale: false}", [4, 4, 3]),
+    "batch_norm_center_only_conv": ("{type: Conv2D, filters: 3, kernel_size: 1}\n{type: BatchNormalization, scale: false}",
+                                    [4, 4, 2]),  # InceptionV3's
+    "batch_norm_scale_only": ("{type: BatchNormalization, center: false}", [5, 3]),
     "layer_norm": ("{type: LayerNormalization}", [5, 4]),
     "layer_norm_two_axes": ("{type: LayerNormalization, axis: [-2, -1], epsilon: 0.0001}", [3, 5, 4]),
     "layer_norm_after_conv": ("{type: Conv2D, filters: 3, kernel_size: 1}\n{type: LayerNormalization, center: false}", [4, 4, 2]),
@@ -244,7 +247,6 @@ TORCH_REFUSES: dict[str, tuple[str, list, str]] = {
                                "axis of unknown size"),
     "avgpool2d_same_unknown": ("{type: AveragePooling2D, pool_size: 2, padding: same}", [None, 5, 2],
                                "axis of unknown size"),
-    "batch_norm_center_only": ("{type: BatchNormalization, scale: false}", [4], "center and scale differ"),
     "layer_norm_center_only": ("{type: LayerNormalization, scale: false}", [5, 4], "no bias-only form"),
     "layer_norm_axis1": ("{type: LayerNormalization, axis: 1}", [3, 5, 4], "trailing axes only"),
     "group_norm_scale_only": ("{type: GroupNormalization, groups: 2, center: false}", [4], "center and scale differ"),

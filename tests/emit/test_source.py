@@ -119,7 +119,6 @@ def test_keras_rejects_slash_in_names():
     ("{type: LSTM, units: 3, activation: relu}", [4, 2], "float32", "tanh and sigmoid"),
     ("{type: SimpleRNN, units: 3, activation: elu}", [4, 2], "float32", "tanh and relu"),
     ("{type: Conv2D, filters: 2, kernel_size: 3, strides: 2, padding: same}", [None, 8, 2], "float32", "unknown size"),
-    ("{type: BatchNormalization, center: false}", [4], "float32", "center and scale"),
     ("{type: GroupNormalization, groups: 2, scale: false}", [4], "float32", "center and scale"),
     ("{type: GroupNormalization, groups: 2, axis: 2}", [3, 4, 5], "float32", "GroupNorm groups axis 1"),
     ("{type: RandomCrop, height: 3, width: 4}", [5, 6, 3], "uint8", "keras-team/keras#21868"),

@@ -16,6 +16,7 @@ torch = pytest.importorskip("torch")
 from torch import nn  # noqa: E402
 
 from specbridge.emit.torch import runtime as R  # noqa: E402
+from specbridge.emit.torch import runtime_normalization as RN  # noqa: E402
 from specbridge.emit.torch import runtime_preprocessing as RP  # noqa: E402
 
 
@@ -29,7 +30,7 @@ def close(actual, expected, atol=1e-6):
 
 
 def test_every_runtime_class_is_a_helper_with_its_own_source():
-    classes = {name: module for module in (R, RP) for name, obj in vars(module).items()
+    classes = {name: module for module in (R, RP, RN) for name, obj in vars(module).items()
                if inspect.isclass(obj) and obj.__module__ == module.__name__}
     table = H.helpers()
     assert set(table) == set(classes)

@@ -1,4 +1,5 @@
-"""The helper classes of runtime.py (and runtime_preprocessing.py) as source text, for copying into emitted files.
+"""The helper classes of runtime.py (and runtime_preprocessing.py, runtime_normalization.py) as source text, for
+copying into emitted files.
 
 The runtime modules are read as text and parsed, never imported (that would import torch). Each top-level class is
 one helper; the helpers a class needs are the other helper names its body (or its base classes) refers to.
@@ -14,6 +15,7 @@ from pathlib import Path
 RUNTIME = Path(__file__).with_name("runtime.py")
 # A second file only to keep modules small: its classes follow runtime.py's, in one table of helpers.
 RUNTIME_PREPROCESSING = Path(__file__).with_name("runtime_preprocessing.py")
+RUNTIME_NORMALIZATION = Path(__file__).with_name("runtime_normalization.py")
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,7 @@ class Helper:
 def helpers() -> dict[str, Helper]:
     """Every helper class of the runtime modules, in file order."""
     classes = []  # (class node, the lines of its file)
-    for path in (RUNTIME, RUNTIME_PREPROCESSING):
+    for path in (RUNTIME, RUNTIME_PREPROCESSING, RUNTIME_NORMALIZATION):
         text = path.read_text(encoding="utf-8")
         lines = text.splitlines(keepends=True)
         classes += [(node, lines) for node in ast.parse(text).body if isinstance(node, ast.ClassDef)]

@@ -24,13 +24,15 @@ def emit_batch_norm(layer, ctx: Ctx) -> Built:
         raise ctx.fail(f"BatchNormalization over axis {layer.axis} of a rank-{rank} tensor: PyTorch normalizes axis 1")
     if rank > 5:
         raise ctx.fail(f"BatchNormalization on a rank-{rank} tensor: PyTorch has BatchNorm1d/2d/3d only")
-    if layer.center != layer.scale:
-        raise ctx.fail("center and scale differ: PyTorch BatchNorm has both affine terms or neither")
     kwargs = {"eps": layer.epsilon, "momentum": round(1 - layer.momentum, 12)}
-    if not layer.center:
+    if not (layer.center and layer.scale):
         kwargs["affine"] = False
     dims = max(rank - 2, 1)
-    return Built([call(f"nn.BatchNorm{dims}d", str(shape[axis - 1]), **kwargs)], layout, layout)
+    norm = call(f"nn.BatchNorm{dims}d", str(shape[axis - 1]), **kwargs)
+    if layer.center != layer.scale:  # one affine term: PyTorch's BatchNorm has both or neither
+        norm = (f"{ctx.helper('BatchNormPartialAffine')}({norm}, {shape[axis - 1]}, scale={layer.scale}, "
+                f"center={layer.center})")
+    return Built([norm], layout, layout)
 
 
 @emitter(N.LayerNormalization)
