@@ -11,14 +11,15 @@ For each fixture, in one process and on the same batch (random_inputs, float32, 
   PyTorch      the to_torch model under torch.inference_mode, torch.set_num_threads(2)
   Keras        the to_keras model called as model(x, training=False) inside a tf.function (traced once; no XLA),
                NumPy in and out, TensorFlow's intra-op threads set to 2; --keras-call predict_on_batch uses
-               Keras's own compiled predict step instead (the same graph plus 0.5 to 2 ms of per-call overhead)
+               Keras's own compiled predict step instead (the same graph plus up to 2.5 ms of per-call overhead)
 The three run in turn within each round (the order rotates from round to round, so drift in the machine's load
 hits all three; an untimed 0.2 s pause before each turn lets the previous runtime's threads stop spinning). Each
 round times enough calls for about --round-s seconds, after warm-up calls that are not timed. The figure is the
 median round's time per batch. The ONNX model gets the PyTorch model's weights, and the script checks that their
 outputs agree, so both compute the same function. The "others" column is how many CPUs other processes kept busy
 while the row was timed (from /proc/stat, less this process's own CPU time): on a 2-CPU machine a row with others
-well above 0.1 measured the other jobs too (PyTorch's OpenMP threads suffer most).
+well above 0.1 measured the other jobs too (PyTorch's OpenMP threads suffer most), and is measured again
+(--retries times, keeping the least disturbed attempt).
 """
 
 from __future__ import annotations
@@ -93,7 +94,7 @@ def ort_session(model):
 def keras_runner(model, x, call: str) -> Callable[[], object]:
     """One batch through the Keras model, NumPy in and out (as onnxruntime's): the model called with training=False
     inside a tf.function, or (--keras-call predict_on_batch) Keras's own compiled predict step, which measured
-    0.5 to 2 ms slower per call here."""
+    up to 2.5 ms slower per call here."""
     if call == "predict_on_batch":
         return lambda: model.predict_on_batch(x)
     import tensorflow as tf
