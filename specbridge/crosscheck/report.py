@@ -38,12 +38,9 @@ class LayerComparison:
     disagrees: Optional[str] = None
 
 
-@dataclass(frozen=True)
-class PairReport:
-    """Backend `a` (the reference: the weights' source when it is one of the pair) against backend `b`."""
+class LayerVerdicts:
+    """What a list of layer comparisons (`self.layers`) says as a whole: a whole report, or one pair's part."""
 
-    a: str
-    b: str
     layers: list[LayerComparison]
 
     @property
@@ -52,6 +49,7 @@ class PairReport:
 
     @property
     def first_divergence(self) -> Optional[str]:
+        """The first layer, in spec order, whose outputs differ beyond the tolerance."""
         return next((layer.name for layer in self.layers if not layer.ok), None)
 
     @property
@@ -62,6 +60,15 @@ class PairReport:
     def max_rel_error(self) -> float:
         return max((layer.max_rel_error for layer in self.layers), default=0.0)
 
+
+@dataclass(frozen=True)
+class PairReport(LayerVerdicts):
+    """Backend `a` (the reference: the weights' source when it is one of the pair) against backend `b`."""
+
+    a: str
+    b: str
+    layers: list[LayerComparison]
+
     def to_dict(self) -> dict:
         return {
             "a": self.a, "b": self.b, "ok": self.ok, "first_divergence": self.first_divergence,
@@ -71,7 +78,7 @@ class PairReport:
 
 
 @dataclass(frozen=True)
-class CrosscheckReport:
+class CrosscheckReport(LayerVerdicts):
     """Every compared layer, with the worst figures over all pairs of backends (`layers`, as readers of the
     two-backend report know it), and each pair's own comparison (`pairs`)."""
 
@@ -90,23 +97,6 @@ class CrosscheckReport:
     pairs: list[PairReport] = field(default_factory=list)  # every pair of compared backends
     # Backends asked for (or installed) that could not run, and why (no float64 kernel in onnxruntime...).
     unavailable: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        return all(layer.ok for layer in self.layers)
-
-    @property
-    def first_divergence(self) -> Optional[str]:
-        """The first layer, in spec order, whose outputs differ beyond the tolerance."""
-        return next((layer.name for layer in self.layers if not layer.ok), None)
-
-    @property
-    def max_abs_error(self) -> float:
-        return max((layer.max_abs_error for layer in self.layers), default=0.0)
-
-    @property
-    def max_rel_error(self) -> float:
-        return max((layer.max_rel_error for layer in self.layers), default=0.0)
 
     def layer(self, name: str) -> LayerComparison:
         return next(layer for layer in self.layers if layer.name == name)

@@ -36,29 +36,24 @@ def _keras3(path: Path, weights):
     """Keras 3"""
     import keras
 
-    if path.suffix.lower() == ".json":
-        model = keras.models.model_from_json(path.read_text(encoding="utf-8"))
-        if weights is None:
-            raise ValueError("a model JSON holds no weights: pass the weights file with --weights")
-        model.load_weights(str(weights))
-        return model
-    model = keras.saving.load_model(str(path), compile=False)
-    if weights is not None:
-        model.load_weights(str(weights))
-    return model
+    return _load(keras, keras.saving.load_model, path, weights)
 
 
 def _tf_keras(path: Path, weights):
     """tf_keras (Keras 2)"""
     import tf_keras
 
+    return _load(tf_keras, tf_keras.models.load_model, path, weights)
+
+
+def _load(framework, load_model, path: Path, weights):
+    """A model file, or a model JSON plus its weights, with one Keras (both have the same API for these calls)."""
     if path.suffix.lower() == ".json":
-        model = tf_keras.models.model_from_json(path.read_text(encoding="utf-8"))
         if weights is None:
             raise ValueError("a model JSON holds no weights: pass the weights file with --weights")
-        model.load_weights(str(weights))
-        return model
-    model = tf_keras.models.load_model(str(path), compile=False)
+        model = framework.models.model_from_json(path.read_text(encoding="utf-8"))
+    else:
+        model = load_model(str(path), compile=False)
     if weights is not None:
         model.load_weights(str(weights))
     return model

@@ -144,6 +144,19 @@ def explicit_padding_length(
     )
 
 
+def transpose_crop(length: int, out: int, kernel: int, stride: int, dilation: int, same: bool) -> tuple[int, int, int]:
+    """(cells cropped before, cells cropped after, output_padding) turning the full transposed convolution of
+    `length` cells into Keras's `out` cells: Keras crops at TF SAME's pad_before of a forward conv over the output
+    ('same') or at 0 ('valid'); an output longer than the full result is extended at the end (output_padding).
+
+    >>> transpose_crop(5, 10, 3, 2, 1, True), transpose_crop(4, 12, 2, 3, 1, False)
+    ((0, 1, 0), (0, 0, 1))
+    """
+    total = (length - 1) * stride + effective_kernel(kernel, dilation) - out
+    before = total // 2 if same and total > 0 else 0
+    return before, max(total, 0) - before, max(-total, 0)
+
+
 def same_padding(length: Length, kernel: int, stride: int, dilation: int = 1) -> tuple[int, int]:
     """TensorFlow's SAME split (before, after); the odd extra cell goes at the end.
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...shapes.rules import as_tuple, effective_kernel, same_padding
+from ...shapes.rules import as_tuple, effective_kernel, same_padding, transpose_crop
 from ...spec.layers import conv as C
 from ..weights import kernel_perm
 from .activations import with_activation
@@ -95,19 +95,16 @@ def emit_separable(layer, ctx: Ctx) -> str:
 
 
 def transpose_pads(layer, ctx: Ctx, spatial, kernel, strides, dilation) -> tuple[list[int], list[int]]:
-    """(pads [begin..., end...], output_padding) giving Keras's output size: Keras crops the full transposed conv
-    at TF SAME's pad_before of a forward conv over the output ('same') or at 0 ('valid'); an output longer than
-    the full result is output_padding."""
+    """(pads [begin..., end...], output_padding) giving Keras's output size (shapes.rules.transpose_crop)."""
     out_spatial, _ = ctx.split(layer, ctx.out_shape)
     begins, ends, output_padding = [], [], []
     for length, n, k, s, d in zip(spatial, out_spatial, kernel, strides, dilation, strict=True):
         if length is None or n is None:
             raise ctx.fail("a transposed convolution over an axis of unknown size: its crop depends on the size")
-        total = (length - 1) * s + effective_kernel(k, d) - n
-        before = total // 2 if layer.padding == "same" and total > 0 else 0
+        before, after, extra = transpose_crop(length, n, k, s, d, layer.padding == "same")
         begins.append(before)
-        ends.append(max(total, 0) - before)
-        output_padding.append(max(-total, 0))
+        ends.append(after)
+        output_padding.append(extra)
     return begins + ends, output_padding
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...shapes.rules import as_tuple, effective_kernel
+from ...shapes.rules import as_tuple, transpose_crop
 from ...spec.layers import conv as C
 from ..source import call, compact, literal
 from .activations import with_activation
@@ -63,25 +63,17 @@ def emit_separable(layer, ctx: Ctx) -> Built:
 
 
 def _transpose_crops(layer: C.ConvTranspose, ctx: Ctx, spatial, kernel, strides, dilation):
-    """Per axis: torch `padding`, `output_padding`, and the (before, after) cells still to crop afterwards."""
+    """Per axis: torch `padding`, `output_padding`, and the (before, after) cells still to crop afterwards
+    (shapes.rules.transpose_crop gives Keras's crop; torch's `padding` crops symmetrically)."""
     out_spatial, _ = ctx.split(layer, ctx.out_shape)
     padding, output_padding, crops = [], [], []
     for length, n, k, s, d in zip(spatial, out_spatial, kernel, strides, dilation, strict=True):
         if length is None or n is None:
             raise ctx.fail("a transposed convolution over an axis of unknown size: its crop depends on the size")
-        total = (length - 1) * s + effective_kernel(k, d) - n
-        if total >= 0:
-            before = total // 2 if layer.padding == "same" else 0
-            padding.append(before)
-            extra = total - 2 * before  # cells still to drop at the end (0 or 1)
-            if extra < 0:
-                raise ctx.fail(f"cannot place the crop of {total} cells")
-            output_padding.append(0)
-            crops.append((0, extra))
-        else:
-            padding.append(0)
-            output_padding.append(-total)
-            crops.append((0, 0))
+        before, after, extra = transpose_crop(length, n, k, s, d, layer.padding == "same")
+        padding.append(before)
+        output_padding.append(extra)
+        crops.append((0, after - before))  # the odd cell TF SAME puts at the end
     return padding, output_padding, crops
 
 
