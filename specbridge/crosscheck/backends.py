@@ -97,11 +97,15 @@ def torch_outputs(result: CheckResult, model, inputs: list[np.ndarray]) -> tuple
 def onnx_outputs(result: CheckResult, weights, names: list[str], inputs: list[np.ndarray], dtype: str) -> dict:
     """Every named layer's output from onnxruntime, the model built by emit.to_onnx with `weights` (the
     reference model). Raises OnnxUnavailable when onnxruntime cannot run it (a missing float64 kernel)."""
-    import onnxruntime
-
     from ..emit import to_onnx
 
-    model = to_onnx(result, weights, dtype=dtype, expose=names)
+    return run_onnx(to_onnx(result, weights, dtype=dtype, expose=names), inputs, dtype)
+
+
+def run_onnx(model, inputs: list[np.ndarray], dtype: str = "float32") -> dict:
+    """{output name: array} of an onnx.ModelProto under onnxruntime's CPU provider, fed `inputs` in order."""
+    import onnxruntime
+
     try:
         session = onnxruntime.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
     except Exception as exc:  # onnxruntime raises its own pybind classes (NotImplemented, Fail...)

@@ -181,20 +181,8 @@ def _target_outputs(converted: Converted, to: str, names: list[str], inputs: lis
 def _onnx_outputs(converted: Converted, names: list[str], inputs: list[np.ndarray]) -> dict:
     """Every compared layer from the same graph with those layers exposed (the written file folds the transposes
     between layers away, and their names with them); the model outputs from the written model itself."""
-    import onnxruntime
+    from ..crosscheck.backends import onnx_outputs, run_onnx
 
-    from ..emit.onnx import build_onnx, weight_source
-    from ..emit.plan import make_plan, reaching_outputs
-
-    plan = make_plan(converted.result)
-    exposed = build_onnx(plan, weight_source(converted.weights), expose=names, live=reaching_outputs(converted.result))
-    outputs = _run_onnx(onnxruntime, exposed, inputs)
-    outputs.update(_run_onnx(onnxruntime, converted.model, inputs))
+    outputs = onnx_outputs(converted.result, converted.weights, names, inputs, "float32")
+    outputs.update(run_onnx(converted.model, inputs))
     return outputs
-
-
-def _run_onnx(onnxruntime, model, inputs: list[np.ndarray]) -> dict:
-    session = onnxruntime.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
-    feed = {i.name: x for i, x in zip(session.get_inputs(), inputs, strict=True)}
-    names = [o.name for o in session.get_outputs()]
-    return dict(zip(names, session.run(names, feed), strict=True))
