@@ -16,19 +16,37 @@ def check_spec(text: str, name: str):
         raise InternalError(f"while checking {name}") from exc
 
 
+def check_code(text: str, name: str, input_shape):
+    """read_python, with an unexpected failure tagged with the file it happened on."""
+    from ..pycode import read_python
+    from .exit_codes import InternalError
+
+    try:
+        return read_python(text, name, input_shape)
+    except Exception as exc:
+        raise InternalError(f"while reading {name}") from exc
+
+
 def add_arguments(parser) -> None:
     parser.add_argument(
         "paths", nargs="+", metavar="PATH",
-        help="spec files or directories (searched recursively for specs); '-' reads stdin",
+        help="spec files, Keras/PyTorch model code (.py), or directories (searched recursively for specs; with "
+             "--python for .py model code too); '-' reads stdin",
     )
     add_format(parser, CHECK_FORMATS)
+    parser.add_argument("--python", action="store_true",
+                        help="in directories, also check .py files that import Keras, TensorFlow or PyTorch")
+    from .python import add_input_shape
+
+    add_input_shape(parser)
     parser.add_argument("--strict", action="store_true", help="warnings fail the check too (exit 1)")
 
 
 def run(args) -> None:
     """Check specs for shape, parameter and schema errors.
 
-    Every problem is reported with its file, line and column, and a hint.
+    Every problem is reported with its file, line and column, and a hint. A .py file is read as Keras or PyTorch
+    model code, statically (never imported or run): the same checks, reported at the Python line.
 
     Exit status: 0 no errors, 1 errors (or warnings with --strict), 2 usage error or unreadable file.
     """
@@ -37,9 +55,10 @@ def run(args) -> None:
 
     from ..diagnostics.model import Severity
     from . import exit_codes, files
+    from .python import is_python
     from .reporting import write_diagnostics
 
-    targets = files.collect(paths)
+    targets = files.collect(paths, python=args.python)
     diagnostics, sources, unreadable = [], {}, []
     for path in targets:
         name = files.display_name(path)
@@ -49,7 +68,10 @@ def run(args) -> None:
             unreadable.append(str(exc))
             continue
         sources[name] = text
-        diagnostics.extend(check_spec(text, name).diagnostics)
+        if is_python(path):
+            diagnostics.extend(check_code(text, name, args.input_shape).diagnostics)
+        else:
+            diagnostics.extend(check_spec(text, name).diagnostics)
 
     write_diagnostics(diagnostics, sources, format, files_checked=len(sources), strict=strict)
 

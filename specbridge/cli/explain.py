@@ -9,6 +9,9 @@ def add_arguments(parser) -> None:
     add_spec(parser)
     parser.add_argument("-l", "--layer", metavar="NAME", help="explain only this layer (its name in the spec)")
     add_format(parser)
+    from .python import add_model_options
+
+    add_model_options(parser)
 
 
 def run(args) -> None:
@@ -16,14 +19,20 @@ def run(args) -> None:
 
     For each layer: its input shape, the computation, its output shape and parameters.
 
-    Layers that cannot be computed show the problem in place; the exit status is then 1.
+    Layers that cannot be computed show the problem in place; the exit status is then 1. SPEC may be Keras or
+    PyTorch model code (.py): the model it defines (--model NAME when it defines several).
     """
     spec, layer = args.spec, args.layer
     from . import exit_codes, files, output
     from .check import check_spec
+    from .python import is_python, spec_of
 
-    text = files.read_or_fail(spec)
-    result = check_spec(text, files.display_name(spec))
+    if is_python(spec):
+        text, _, code, _ = spec_of(spec, args.model_name, args.input_shape, args.format == "json")
+        result = check_spec(text, f"{files.display_name(spec)}:{code.model(args.model_name).name}")
+    else:
+        text = files.read_or_fail(spec)
+        result = check_spec(text, files.display_name(spec))
     names = [e.name for e in result.document.entries]
     if layer is not None and layer not in names:
         from ..diagnostics.suggest import suggest

@@ -19,7 +19,7 @@ from .exit_codes import fail
 
 SPEC_SUFFIXES = (".spec.yaml", ".spec.yml", ".spec.json")
 DATA_SUFFIXES = (".yaml", ".yml", ".json")
-SKIPPED_DIRS = ("__pycache__", "node_modules")
+SKIPPED_DIRS = ("__pycache__", "node_modules", "site-packages")
 STDIN = "-"
 STDIN_NAME = "<stdin>"
 
@@ -49,15 +49,20 @@ def looks_like_spec(path: Path) -> bool:
     return _YAML_MARKER.search(text) is not None
 
 
-def walk(directory: Path) -> list[Path]:
+def walk(directory: Path, python: bool = False) -> list[Path]:
+    """Specs under `directory`; with `python`, also .py files that import a framework (cli/python.py)."""
+    from .python import is_python, looks_like_model_code
+
     found = []
     for root, dirs, names in os.walk(directory):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS)
-        found.extend(p for p in (Path(root) / n for n in sorted(names)) if looks_like_spec(p))
+        for path in (Path(root) / n for n in sorted(names)):
+            if looks_like_spec(path) or (python and is_python(path.name) and looks_like_model_code(path)):
+                found.append(path)
     return found
 
 
-def collect(paths: list[str]) -> list[str]:
+def collect(paths: list[str], python: bool = False) -> list[str]:
     """Expand directories; a path that does not exist is a usage error (exit 2)."""
     out: list[str] = []
     for raw in paths:
@@ -66,11 +71,12 @@ def collect(paths: list[str]) -> list[str]:
             continue
         path = Path(raw)
         if path.is_dir():
-            specs = walk(path)
+            specs = walk(path, python)
             if not specs:
+                also = " and, with --python, .py files importing Keras, TensorFlow or PyTorch" if python else ""
                 fail(
                     f"no spec files found in directory '{raw}' (looked for *.spec.yaml, *.spec.yml, "
-                    "*.spec.json and YAML/JSON files with a top-level `specbridge:` key)"
+                    f"*.spec.json and YAML/JSON files with a top-level `specbridge:` key{also})"
                 )
             out.extend(str(p) for p in specs)
         elif path.exists():

@@ -6,10 +6,14 @@ from .options import add_format
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("model", metavar="MODEL", help="a Keras model file: .keras, .h5 (whole model) or model.to_json()'s .json")
+    parser.add_argument("model", metavar="MODEL", help="a Keras model file: .keras, .h5 (whole model) or "
+                        "model.to_json()'s .json; or Keras/PyTorch model code (.py), read statically")
     parser.add_argument("-o", "--output", metavar="SPEC",
                         help="write the spec to SPEC (YAML; JSON when SPEC ends in .json) instead of stdout")
     add_format(parser, ("text", "json"))
+    from .python import add_model_options
+
+    add_model_options(parser)
 
 
 def run(args) -> None:
@@ -21,12 +25,19 @@ def run(args) -> None:
     its place in the model (SB500, SB501): every such layer is reported, no spec is written, exit 1. The spec is
     then checked as `check` would; its problems are reported too. Exit status: 0 spec written, 1 the model has
     layers a spec cannot represent (or the spec does not check), 2 unreadable or not a Keras model.
+
+    MODEL may be Keras or PyTorch model code (.py), read without running it (--model NAME when it defines
+    several): the spec of the model it builds. PyTorch code gives a channels_first spec with PyTorch's
+    semantics; an operation no spec layer computes exactly (ceil_mode, a transposed convolution's padding...) is
+    an SB400 error at its line.
     """
     from ..importer import ModelFileError, import_keras
     from . import files
     from .exit_codes import FAILED, OK, Exit, fail
 
     json_output = args.format == "json"
+    if _is_code(args.model):
+        return _import_code(args, json_output)
     try:
         imported = import_keras(args.model)
     except ModelFileError as exc:
@@ -52,6 +63,38 @@ def run(args) -> None:
             fail(f"cannot write {args.output}: {exc.strerror or exc}")
     _report(diagnostics + list(result.diagnostics), json_output, to_stderr=args.output is None,
             sources={spec_name: text})
+    raise Exit(OK if result.ok else FAILED)
+
+
+def _is_code(path: str) -> bool:
+    from .python import is_python
+
+    return is_python(path)
+
+
+def _import_code(args, json_output: bool) -> None:
+    from ..check import check_text
+    from ..importer.write import spec_text
+    from . import files
+    from .exit_codes import FAILED, OK, Exit, fail
+    from .python import spec_of
+
+    syntax = "json" if (args.output or "").lower().endswith(".json") else "yaml"
+    _, spec, code, code_text = spec_of(args.model, args.model_name, args.input_shape, json_output)
+    text = spec_text(spec, syntax)
+    spec_name = args.output or f"{spec['name']}.spec.{syntax}"
+    result = check_text(text, spec_name)
+    if args.output is None:
+        from . import output
+
+        output.write(text)
+    else:
+        try:
+            files.write_atomic(args.output, text)
+        except OSError as exc:
+            fail(f"cannot write {args.output}: {exc.strerror or exc}")
+    _report(code.diagnostics + list(result.diagnostics), json_output, to_stderr=args.output is None,
+            sources={code.file: code_text, spec_name: text})
     raise Exit(OK if result.ok else FAILED)
 
 

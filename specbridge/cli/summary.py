@@ -8,6 +8,9 @@ from .options import add_format, add_spec
 def add_arguments(parser) -> None:
     add_spec(parser)
     add_format(parser)
+    from .python import add_model_options
+
+    add_model_options(parser)
 
 
 def run(args) -> None:
@@ -15,15 +18,21 @@ def run(args) -> None:
 
     Each layer's output shape and parameter count, with totals, computed without building the model.
 
-    A spec with errors prints its diagnostics instead and exits 1.
+    A spec with errors prints its diagnostics instead and exits 1. SPEC may be Keras or PyTorch model code (.py):
+    the table of the model it defines (--model NAME when it defines several).
     """
     spec, json_output = args.spec, args.format == "json"
     from . import files, output
     from .check import check_spec
+    from .python import is_python, spec_of
     from .reporting import stop_on_errors, write_warnings
 
-    text = files.read_or_fail(spec)
-    name = files.display_name(spec)
+    if is_python(spec):
+        text, _, code, _ = spec_of(spec, args.model_name, args.input_shape, json_output)
+        name = f"{files.display_name(spec)}:{code.model(args.model_name).name}"
+    else:
+        text = files.read_or_fail(spec)
+        name = files.display_name(spec)
     result = check_spec(text, name)
     stop_on_errors(result, text, json_output=json_output)
     if json_output:

@@ -104,3 +104,14 @@ CALL_NOT_IMPORTABLE = _code("SB501", "call-not-importable", E,
                             "A layer called in a way a spec cannot represent (shared layer, extra outputs, state).")
 SETTING_LEFT_OUT = _code("SB502", "setting-left-out", INFO,
                          "A training-only setting (initializer, regularizer, constraint) that the spec does not keep.")
+
+# --- reading Python model code (specbridge check model.py)
+PY_SYNTAX = _code("SB600", "python-syntax", E, "The .py file is not valid Python: no model in it can be read.")
+PY_NOT_EVALUATED = _code("SB601", "not-evaluated", INFO,
+                         "A value the code computes at run time: shapes that depend on it are not checked.")
+PY_NOT_MODELLED = _code("SB602", "not-modelled", INFO,
+                        "A call specbridge does not model (a custom layer, an unusual operation): checking stops there.")
+PY_REJECTED_ARGUMENT = _code("SB603", "rejected-argument", E,
+                             "A keyword argument the framework's constructor refuses (a typo, a Keras 1 name).")
+PY_NO_INPUT_SHAPE = _code("SB604", "no-input-shape", INFO,
+                          "A model whose input shape the code does not state: only declared sizes are checked.")

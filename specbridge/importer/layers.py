@@ -86,11 +86,11 @@ def map_layer(class_name: str, config: dict, name: str, place: str, module: Opti
     if out.errors:
         out.layer = None
     else:
-        _drop_defaults(out.layer, cls)
+        drop_defaults(out.layer, cls)
     return out
 
 
-def _drop_defaults(layer: dict, cls) -> None:
+def drop_defaults(layer: dict, cls) -> None:
     """Leave out what the spec would assume anyway, so the spec reads as a person writes it: strides [1, 1],
     use_bias true, activation linear, data_format channels_last (the spec's own default)."""
     if "pool_size" in layer and _same(layer.get("strides"), layer["pool_size"]):

@@ -155,4 +155,25 @@ EXAMPLES: dict[str, Example] = {
         fix="nothing to fix: initializers, regularizers and constraints only matter for training; the trained "
             "weights and the spec describe the inference computation (exit status 0)",
         command="specbridge import model.keras -o model.spec.yaml"),
+    "SB600": Example(
+        fix="fix the syntax error the message points at; specbridge reads a .py file without running it, and no "
+            "model in a file Python cannot parse is checked (exit status 1)",
+        command="specbridge check model.py"),
+    "SB601": Example(
+        fix="nothing to fix: the value (a function argument, a config read at run time) is unknown statically, so "
+            "the shapes that depend on it are not checked; write it as a literal or a module-level constant to "
+            "have them checked, or give the input shape with `# specbridge: input (...)` / --input-shape",
+        command="specbridge check model.py   # Dense(num_classes) where num_classes is a function argument"),
+    "SB602": Example(
+        fix="nothing to fix: a custom layer or an operation specbridge does not model stops the check of what "
+            "follows it (nothing is guessed); the layers before it are checked",
+        command="specbridge check model.py   # a Lambda layer, a custom nn.Module from another file"),
+    "SB603": Example(
+        fix="spell the argument as the framework does (the message names it: border_mode -> padding, "
+            "nb_filter -> filters for Keras 1 code); Keras 3 raises 'Unrecognized keyword arguments'",
+        command="specbridge check model.py   # Conv2D(32, 3, border_mode='same')"),
+    "SB604": Example(
+        fix="state the input shape: a `# specbridge: input (1, 28, 28)` comment (no batch axis) above the class or "
+            "the nn.Sequential, --input-shape 1,28,28, or run the model on a literal torch.randn(...) in the file",
+        command="specbridge check model.py   # an nn.Module that no line of the file runs"),
 }

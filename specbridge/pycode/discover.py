@@ -1,0 +1,139 @@
+"""After the module's own statements: read what no line of the file runs, and list the models found.
+
+A model factory that nothing calls (`def build_model(): ...`) is read with its parameters' defaults; an
+nn.Module class that nothing instantiates is instantiated with its defaults; a PyTorch model that no line runs
+is run on its stated input (`# specbridge: input (...)`, --input-shape), or from what its first layer declares.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from ..diagnostics import codes
+from .keras_models import KerasFunctional, KerasModel, KerasSequential
+from .models import CodeModel
+from .source import input_comment
+from .torch_modules import Instance, Module
+from .values import literal_shape
+
+
+def run_unexecuted(interp, input_shape: Optional[tuple]) -> None:
+    for function in interp.functions:
+        if function.calls == 0:
+            interp.inline(function, [], {}, None)
+    parts = _components(interp.classes)
+    for pass_parts in (False, True):  # models first: a block class is then instantiated by its model, with sizes
+        for cls in interp.classes:
+            if cls.instances == 0 and cls.is_torch_module() and (cls.node.name in parts) == pass_parts:
+                interp.frameworks.instantiate(interp, cls, None, [], {})
+    for model in list(interp.keras.models):
+        if isinstance(model, KerasSequential):
+            model.finish(interp)
+    for module in top_modules(interp):
+        stated = _stated_input(interp, module, input_shape)
+        if stated is not None or not module.runs:
+            module.stated_input = stated
+            interp.torch.run_unstated(interp, module)
+            if stated is None:
+                _no_input(interp, module)
+
+
+def _components(classes) -> set[str]:
+    """Names of the file's classes that another class of the file uses (a residual block inside a ResNet)."""
+    import ast
+
+    names = {cls.node.name for cls in classes}
+    used = set()
+    for cls in classes:
+        for node in ast.walk(cls.node):
+            if isinstance(node, ast.Name) and node.id in names and node.id != cls.node.name:
+                used.add(node.id)
+    return used
+
+
+def top_modules(interp) -> list[Module]:
+    """Modules that are no other module's child: the models."""
+    seen, out = set(), []
+    for module in interp.torch.modules:
+        if module.owner is None and id(module) not in seen:
+            seen.add(id(module))
+            out.append(module)
+    return out
+
+
+def _stated_input(interp, module: Module, given: Optional[tuple]) -> Optional[tuple]:
+    lines = [module.class_location.line] if isinstance(module, Instance) else []
+    lines.append(module.location.line)
+    if isinstance(module, Instance):
+        lines.append(_decorated_line(module))
+    for line in lines:
+        text = input_comment(interp.source, line)
+        if text is not None:
+            shape = _parse_shape(text)
+            if shape is None:
+                interp.tracer.not_evaluated(f"# specbridge: input {text}", module.location,
+                                            "write the shape without the batch axis, e.g. (1, 28, 28)")
+            return shape
+    return tuple(given) if given else None
+
+
+def _decorated_line(module: Instance) -> int:
+    node = module.cls.node
+    return min([node.lineno] + [d.lineno for d in node.decorator_list])
+
+
+def _parse_shape(text: str) -> Optional[tuple]:
+    import ast
+
+    try:
+        value = ast.literal_eval(text.split("#")[0].strip())
+    except (ValueError, SyntaxError):
+        return None
+    shape = literal_shape(value)
+    return shape if shape and None not in shape else None
+
+
+def _no_input(interp, module: Module) -> None:
+    where = module.class_location if isinstance(module, Instance) else module.location
+    interp.tracer.report(codes.PY_NO_INPUT_SHAPE(
+        f"{_kind(module)} {module.name!r} states no input shape: only the sizes its layers declare (in_channels, "
+        "in_features, input_size) are checked", location=where, file=interp.tracer.file,
+        hint="add a `# specbridge: input (C, H, W)` comment (no batch axis) above it, pass --input-shape, or run it "
+             "on a literal torch.randn(...) in the file"))
+
+
+def _kind(module: Module) -> str:
+    return "nn.Module" if isinstance(module, Instance) else "nn.Sequential"
+
+
+def collect_models(interp) -> list[CodeModel]:
+    models: list[CodeModel] = []
+    for model in interp.keras.models:
+        models.append(_keras_model(model))
+    for module in top_modules(interp):
+        for graph, inputs, output in module.runs[-1:]:
+            outputs = list(output) if isinstance(output, (tuple, list)) else [output]
+            where = module.class_location if isinstance(module, Instance) else module.location
+            models.append(CodeModel(module.name, "torch", where, graph, list(inputs), outputs,
+                                    assumed_input=not inputs))
+    _unique_names(models)
+    return models
+
+
+def _keras_model(model: KerasModel) -> CodeModel:
+    if isinstance(model, KerasSequential):
+        graph, inputs, _ = model.spec_parts()
+        output = getattr(model, "output", None)
+        return CodeModel(model.name, "keras", model.location, graph, inputs, [output] if output is not None else [])
+    assert isinstance(model, KerasFunctional)
+    graph, inputs, _ = model.spec_parts()
+    return CodeModel(model.name, "keras", model.location, graph, inputs, list(model.outputs or []))
+
+
+def _unique_names(models: list[CodeModel]) -> None:
+    counts: dict[str, int] = {}
+    for model in models:
+        n = counts.get(model.name, 0)
+        counts[model.name] = n + 1
+        if n:
+            model.name = f"{model.name}_{n}"

@@ -1,0 +1,253 @@
+"""PyTorch model code: torch.nn layers, nn.Sequential / ModuleList containers, and the file's nn.Module classes.
+
+A layer constructed in `__init__` is applied when `forward` calls it; both lines matter: the arguments (where a
+wrong in_features is written: diagnostics point there) and the call. Sizes a layer declares (in_channels,
+in_features, input_size, num_features) are checked against the tensor it reads, in PyTorch's words.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any, Optional
+
+from ..diagnostics import codes
+from ..diagnostics.model import Location
+from ..shapes.errors import ShapeError
+from ..shapes.records import Tensor, format_shape
+from . import values as V
+from .interpret import location
+from .objects import FrameworkObject
+from .signatures import TORCH_DEFAULTS, TORCH_POSITIONAL
+from .torch_layers import TRANSLATORS, Translation
+from .trace import Node, Sym
+from .values import Unknown
+
+
+class TorchLayer(FrameworkObject):
+    def __init__(self, interp, class_name: str, node: ast.Call, args: list, kwargs: dict):
+        self.class_name = class_name
+        self.location = location(node)
+        self.text = interp.source.segment(node, 200)
+        self.owner: Any = None
+        self.attr: Optional[str] = None
+        self.params, self.arguments, self.arg_text = _bind(interp, class_name, node, args, kwargs)
+        self.translation: Optional[Translation] = None
+        if self.params is not None:
+            try:
+                self.translation = TRANSLATORS[class_name](class_name, self.params)
+            except (KeyError, TypeError, ValueError, IndexError):
+                self.translation = None
+        if self.params is not None and self.translation is None:
+            interp.tracer.not_modelled(f"nn.{class_name}({', '.join(self.arg_text.values())})", self.location,
+                                       "specbridge does not model it: shapes after it are not checked")
+
+    @property
+    def name(self) -> str:
+        if self.attr is None:
+            return self.class_name.lower()
+        prefix = getattr(self.owner, "path", "")
+        return f"{prefix}_{self.attr}" if prefix else self.attr
+
+    def named(self, name: str) -> None:
+        if self.attr is None:
+            self.attr = name
+
+    def call(self, interp, node: ast.Call, args: list, kwargs: dict) -> Any:
+        x = args[0] if args else kwargs.get("input")
+        out = apply(interp, self, x, location(node))
+        if self.class_name in ("LSTM", "GRU", "RNN"):
+            state = HiddenState(self, out) if isinstance(out, Sym) and out.known else Unknown(f"{self.name}'s state")
+            return (out, (state, state) if self.class_name == "LSTM" else state)
+        return out
+
+    def declared_hint(self, actual: int) -> str:
+        """The constructor as it should read: nn.Linear(256, 120) -> nn.Linear(400, 120)."""
+        return self.declared_hint_for(self.translation.declared_name, actual)
+
+    def declared_hint_for(self, name: str, actual: int) -> str:
+        written = self.arg_text.get(name)
+        if written is None:
+            return f"{self.text} with {name}={actual}"
+        head, _, tail = self.text.partition("(")
+        return head + "(" + tail.replace(written, str(actual), 1)
+
+
+class HiddenState(FrameworkObject):
+    """h_n (and c_n) of a recurrent layer: (num_layers * directions, batch, hidden); h_n[-1] is the last layer's."""
+
+    def __init__(self, layer: TorchLayer, output: Sym):
+        self.layer, self.output = layer, output
+        self.stack = int(layer.params.get("num_layers", 1)) * (2 if layer.params.get("bidirectional") else 1)
+        self.hidden = int(layer.params["hidden_size"])
+
+    def subscript(self, interp, index: Any, node: ast.AST) -> Any:
+        if not isinstance(index, int) or isinstance(index, bool) or not -self.stack <= index < self.stack:
+            return Unknown(interp.source.segment(node))
+        return self._one(interp, node)
+
+    def call_method(self, interp, name: str, node: ast.Call, args: list, kwargs: dict) -> Any:
+        if name == "squeeze" and args in ([0], [-3]) and self.stack == 1:
+            return self._one(interp, node)
+        return Unknown(interp.source.segment(node))
+
+    def _one(self, interp, node: ast.AST) -> Sym:
+        from .torch_ops import shape_step
+
+        hidden = Tensor((self.hidden,), self.output.tensor.dtype)
+        return shape_step(interp, self.output, node, f"{self.layer.name}_state", "a recurrent layer's final state",
+                          hidden)
+
+
+def _bind(interp, class_name: str, node: ast.Call, args: list, kwargs: dict):
+    """(params with defaults, argument locations, argument source texts), or None params after an info."""
+    order = TORCH_POSITIONAL.get(class_name)
+    if order is None or class_name not in TRANSLATORS:
+        interp.tracer.not_modelled(f"nn.{class_name}", location(node), "specbridge does not model this layer: "
+                                   "shapes after it are not checked")
+        return None, {}, {}
+    params = dict(TORCH_DEFAULTS.get(class_name, {}))
+    where: dict[str, Location] = {}
+    texts: dict[str, str] = {}
+    for i, (arg, value) in enumerate(zip(node.args, args, strict=False)):
+        if i < len(order):
+            params[order[i]] = value
+            where[order[i]] = location(arg)
+            texts[order[i]] = interp.source.segment(arg)
+    for keyword in node.keywords:
+        if keyword.arg:
+            where[keyword.arg] = location(keyword)
+            texts[keyword.arg] = interp.source.segment(keyword.value)
+    params.update(kwargs)
+    for key, value in params.items():
+        if not V.plain(value) and key not in ("device", "dtype"):
+            text = value.expression if isinstance(value, Unknown) else type(value).__name__
+            interp.tracer.not_evaluated(text, where.get(key, location(node)),
+                                        f"nn.{class_name}'s {key}: shapes from here on are not checked")
+            return None, where, texts
+    return params, where, texts
+
+
+def apply(interp, layer: TorchLayer, x: Any, where: Location) -> Any:
+    """Run one layer on a tensor: check what it reads, then infer its steps."""
+    graph = getattr(x, "graph", None)
+    if not isinstance(x, Sym) or layer.translation is None or graph is None:
+        return Sym(None, graph=graph)
+    tr = layer.translation
+    if not x.known:
+        if tr.derive is None:
+            return x
+        name = graph.add_input(f"{layer.name}_input", Tensor(tr.derive[1:]), layer.location)
+        x = Sym(graph.inputs[name], name, graph, assumed=True)
+    x = _embedding_ids(layer, x)
+    problem = _reads(layer, x)
+    if problem == "unbatched":
+        interp.tracer.not_modelled(f"nn.{layer.class_name} {layer.name!r} reads a {len(x.tensor.shape) + 1}-D tensor, "
+                                   "which PyTorch takes as one unbatched sample", where,
+                                   "specbridge checks batched tensors only: shapes after it are not checked")
+        return Sym(None, graph=graph)
+    if problem is not None:
+        if not x.assumed or problem.code is codes.CHANNEL_MISMATCH:
+            at = layer.arguments.get(problem.argument, layer.location) if problem.argument else layer.location
+            interp.tracer.report(problem.code(problem.message, hint=problem.hint, layer=layer.name, location=at,
+                                              file=interp.tracer.file))
+        return Sym(None, graph=graph)
+    for i, step in enumerate(tr.steps):
+        suffix = "" if len(tr.steps) == 1 or i == len(tr.steps) - 1 else f"_{(step.layer or {}).get('type', 'step').lower()}"
+        node = Node(graph.unique(layer.name + suffix), step.layer, [x.producer], layer.location, where,
+                    layer.arguments, step.not_expressible)
+        x = interp.tracer.apply(graph, node, [x], f"nn.{layer.class_name} {layer.name!r}", _shape_fn(step))
+        if not x.known:
+            break
+    return x
+
+
+def _shape_fn(step):
+    if step.shape is None:
+        return None
+
+    def run(tensors: list[Tensor]) -> Tensor:
+        try:
+            return step.shape(tensors[0])
+        except (ValueError, IndexError, TypeError) as exc:
+            raise ShapeError(codes.INVALID_ARGUMENT, str(exc)) from None
+    return run
+
+
+def _embedding_ids(layer: TorchLayer, x: Sym) -> Sym:
+    """An input stated without a dtype (comment, --input-shape) that goes into nn.Embedding holds token ids."""
+    if layer.class_name == "Embedding" and x.graph and x.producer in x.graph.inputs and not x.dtype_stated:
+        ids = Tensor(x.tensor.shape, "int64")
+        x.graph.inputs[x.producer] = ids
+        return Sym(ids, x.producer, x.graph, x.assumed, x.batch)
+    return x
+
+
+def _reads(layer: TorchLayer, x: Sym) -> Any:
+    """What PyTorch raises for this input (a ShapeError), "unbatched", or None."""
+    tr, t = layer.translation, x.tensor
+    rank = len(t.shape) + 1
+    if tr.rank is not None and rank != tr.rank:
+        if rank == tr.rank - 1 and layer.class_name not in ("BatchNorm2d", "BatchNorm3d"):
+            return "unbatched"
+        return ShapeError(codes.NDIM_MISMATCH, f"nn.{layer.class_name} {layer.name!r} expects a {tr.rank}-D input "
+                          f"(batch first), got {rank}-D {_full(x)}", hint=_rank_hint(layer, rank))
+    if tr.declared is not None:
+        axis = tr.channel_axis - 1 if tr.channel_axis > 0 else tr.channel_axis
+        actual = t.shape[axis] if -len(t.shape) <= axis < len(t.shape) else None
+        if actual is not None and actual != tr.declared:
+            return ShapeError(codes.CHANNEL_MISMATCH, _mismatch(layer, x, actual), hint=_fix(layer, x, actual),
+                              argument=tr.declared_name)
+    if layer.class_name == "Embedding" and x.high is not None and x.high > layer.params["num_embeddings"]:
+        return ShapeError(codes.INVALID_ARGUMENT, f"{layer.text} has {layer.params['num_embeddings']} rows, but the "
+                          f"token ids the file feeds it go up to {x.high - 1} (torch.randint(..., {x.high}, ...)): "
+                          "PyTorch fails with \"IndexError: index out of range in self\"",
+                          hint=f"num_embeddings must exceed the largest id: {layer.declared_hint_for('num_embeddings', x.high)}",
+                          argument="num_embeddings")
+    if tr.trailing is not None:
+        tail = tuple(t.shape[-len(tr.trailing):]) if len(tr.trailing) <= len(t.shape) else None
+        if tail is not None and None not in tail and tail != tuple(tr.trailing):
+            return ShapeError(codes.CHANNEL_MISMATCH, f"nn.LayerNorm normalized_shape={list(tr.trailing)} but the "
+                              f"input ends in {list(tail)}: {_full(x)}", hint=f"normalized_shape={list(tail)}",
+                              argument="normalized_shape")
+    return None
+
+
+def _full(x: Sym) -> str:
+    return format_shape(x.tensor.shape) if x.batch is None else "(" + ", ".join(
+        str(d) for d in (x.batch, *x.tensor.shape)) + ")"
+
+
+def _rank_hint(layer: TorchLayer, rank: int) -> str:
+    if layer.class_name.startswith(("LSTM", "GRU", "RNN")):
+        return "recurrent layers read (batch, time, features) with batch_first=True: add the time axis"
+    return "check the layer before it (a missing flatten, or a flatten too early)"
+
+
+def _mismatch(layer: TorchLayer, x: Sym, actual: int) -> str:
+    tr, cls = layer.translation, layer.class_name
+    batch = x.batch if x.batch is not None else "B"
+    if cls == "Linear":
+        out = layer.params["out_features"]
+        return (f"{layer.text} expects {tr.declared} input features, but its input has {actual}: PyTorch fails with "
+                f"\"mat1 and mat2 shapes cannot be multiplied ({batch}x{actual} and {tr.declared}x{out})\"")
+    if cls.startswith(("LSTM", "GRU", "RNN")):
+        return (f"{layer.text} expects input_size {tr.declared}, but its input has {actual} features per step: "
+                f"PyTorch fails with \"input.size(-1) must be equal to input_size. Expected {tr.declared}, got {actual}\"")
+    if cls.startswith("BatchNorm"):
+        return (f"{layer.text} normalizes {tr.declared} channels, but its input has {actual}: PyTorch fails with "
+                f"\"running_mean should contain {actual} elements not {tr.declared}\"")
+    shape = "" if x.assumed else f" {_full(x)}"
+    return (f"{layer.text} expects {tr.declared} input channels, but its input{shape} has {actual}: PyTorch "
+            f"fails with \"expected input to have {tr.declared} channels, but got {actual} channels instead\"")
+
+
+def _fix(layer: TorchLayer, x: Sym, actual: int) -> str:
+    where = ""
+    if layer.class_name == "Linear" and x.flat_from:
+        dims = [d for d in x.flat_from]
+        where = f": the flattened input has {'*'.join(str(d) for d in dims)} = {actual} features"
+    elif layer.class_name == "Linear":
+        where = f": the input's last axis has {actual} features"
+    else:
+        where = f": the input has {actual} {'features' if layer.class_name.startswith(('LSTM', 'GRU', 'RNN')) else 'channels'}"
+    return f"write {layer.declared_hint(actual)}{where}"

@@ -1,0 +1,171 @@
+"""Symbolic tensors flowing through model code, and the layers applied to them.
+
+Every layer application becomes a Node (a spec layer, or a shape-only step for an operation a spec cannot
+express), inferred on the spot with specbridge's shape rules. A problem is a diagnostic at the Python line that
+holds the layer's arguments; a tensor whose shape is not known statically is Sym(tensor=None), and nothing
+downstream of it is checked (unless a PyTorch layer declares the size it reads: see torch_layers.derive_input).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Optional
+
+from ..diagnostics import codes
+from ..diagnostics.model import Diagnostic, Location
+from ..shapes.errors import ShapeError
+from ..shapes.records import Tensor
+
+# Codes that follow from a shape assumed for an input the code does not state (see Sym.assumed): only a declared
+# size that contradicts the tensor is certain then.
+CERTAIN_WHEN_ASSUMED = frozenset({codes.CHANNEL_MISMATCH.code})
+# What Keras does with an input of another dtype than a layer computes with: it casts (specbridge's spec refuses,
+# because the PyTorch translation would not).
+KERAS_CASTS = {codes.EMBEDDING_DTYPE.code: "int32", codes.FLOAT_INPUT.code: "float32"}
+# Node.arguments key of the keyword that stated the model's input (input_shape=...): a rank error points there.
+INPUT_ARGUMENT = "<input>"
+
+
+@dataclass(eq=False)
+class Sym:
+    """A tensor in model code: its shape without the batch axis (None: not known statically)."""
+
+    tensor: Optional[Tensor]
+    producer: Optional[str] = None  # the node (or input) that made it
+    graph: Optional[Graph] = None
+    assumed: bool = False  # the shape was derived from a layer's declared input size, not from a stated input
+    batch: Optional[int] = None  # the batch size, when a literal tensor states it
+    flat_from: Optional[tuple] = None  # the shape a flatten collapsed (for "16*5*5 = 400 features")
+    dtype_stated: bool = False  # the code says the dtype (torch.randint, dtype=...): not to be inferred
+    high: Optional[int] = None  # torch.randint(low, high, ...): the ids lie below `high`
+
+    @property
+    def known(self) -> bool:
+        return self.tensor is not None
+
+
+@dataclass
+class Node:
+    name: str
+    layer: Optional[dict]  # the spec layer (type + arguments); None for a shape-only step
+    inputs: list[str]
+    location: Location  # where the layer's arguments are written
+    call_location: Location  # where it is applied to a tensor
+    arguments: dict[str, Location] = field(default_factory=dict)  # argument -> where it is written
+    not_expressible: Optional[str] = None  # why a spec cannot hold this step exactly
+    output: Optional[Tensor] = None
+
+
+@dataclass(eq=False)
+class Graph:
+    """The nodes of one model (Keras: one file-wide graph that functional models take subsets of)."""
+
+    framework: str  # "keras" | "torch"
+    data_format: str = "channels_last"
+    inputs: dict[str, Tensor] = field(default_factory=dict)
+    input_locations: dict[str, Location] = field(default_factory=dict)
+    nodes: list[Node] = field(default_factory=list)
+    names: set[str] = field(default_factory=set)
+
+    def unique(self, base: str) -> str:
+        name, n = base, 1
+        while name in self.names:
+            name, n = f"{base}_{n}", n + 1
+        self.names.add(name)
+        return name
+
+    def add_input(self, name: str, tensor: Optional[Tensor], location: Location) -> str:
+        name = self.unique(name)
+        if tensor is not None:
+            self.inputs[name] = tensor
+        self.input_locations[name] = location
+        return name
+
+
+class Tracer:
+    """Collects the diagnostics of one file; applies layers with specbridge's shape rules."""
+
+    def __init__(self, file: Optional[str]):
+        self.file = file
+        self.diagnostics: list[Diagnostic] = []
+        self._seen: set[tuple] = set()
+        self._contexts: dict = {}
+
+    def report(self, diagnostic: Diagnostic) -> None:
+        key = (diagnostic.code, diagnostic.line, diagnostic.column, diagnostic.message)
+        if key not in self._seen:
+            self._seen.add(key)
+            self.diagnostics.append(diagnostic)
+
+    def layer_model(self, layer: dict, location: Location, display: str, quiet: bool = False):
+        """The validated spec layer (pydantic), or None after reporting why it is invalid."""
+        from pydantic import ValidationError
+
+        from ..spec.catalog import layer_class
+
+        cls = layer_class(layer["type"])
+        if cls is None:
+            return None
+        try:
+            return cls.model_validate(layer)
+        except ValidationError as exc:
+            if quiet:
+                return None
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first.get("loc", ()) if p != layer["type"])
+            self.report(codes.INVALID_VALUE(f"{display}: {where}: {first.get('msg')}", location=location,
+                                            file=self.file, hint="Keras and PyTorch refuse this argument too"))
+            return None
+
+    def apply(self, graph: Graph, node: Node, inputs: list[Sym], display: str,
+              shape_fn: Optional[Callable[[list[Tensor]], Tensor]] = None) -> Sym:
+        """Infer `node` on `inputs` (all known) and add it to the graph; the output Sym."""
+        tensors = [s.tensor for s in inputs]
+        assumed = any(s.assumed for s in inputs)
+        try:
+            if shape_fn is not None:
+                out = shape_fn(tensors)
+            else:
+                model = self.layer_model(node.layer, node.location, display, quiet=assumed)
+                if model is None:
+                    return Sym(None, graph=graph)
+                out = self._infer(graph, model, tensors)
+        except ShapeError as exc:
+            if not assumed or exc.code.code in CERTAIN_WHEN_ASSUMED:
+                where = node.arguments.get(exc.argument or "", node.location)
+                if exc.code is codes.NDIM_MISMATCH and INPUT_ARGUMENT in node.arguments:
+                    where = node.arguments[INPUT_ARGUMENT]
+                self.report(exc.code(f"{display}: {exc.message}", hint=exc.hint, layer=node.name, location=where,
+                                     file=self.file))
+            return Sym(None, graph=graph)
+        node.output = out
+        graph.nodes.append(node)
+        flat = tuple(tensors[0].shape) if (node.layer or {}).get("type") == "Flatten" else None
+        return Sym(out, node.name, graph, assumed, inputs[0].batch if inputs else None, flat)
+
+    def _infer(self, graph: Graph, model, tensors: list[Tensor]) -> Tensor:
+        from ..shapes.infer import Context
+
+        ctx = self._contexts.get(graph.data_format)
+        if ctx is None:
+            ctx = self._contexts[graph.data_format] = Context(graph.data_format)
+        try:
+            result = ctx.infer(model, tensors)
+        except ShapeError as exc:
+            cast = KERAS_CASTS.get(exc.code.code) if graph.framework == "keras" else None
+            if cast is None:
+                raise
+            # Keras casts the input itself (an Embedding reads float ids, a Dense casts ints): no error there
+            result = ctx.infer(model, [Tensor(t.shape, cast) for t in tensors])
+        return Tensor(tuple(result.shape), result.dtype or tensors[0].dtype)
+
+    def not_evaluated(self, expression: str, location: Location, consequence: str) -> None:
+        self.report(NOT_EVALUATED(f"not evaluated: {expression} ({consequence})", location=location, file=self.file))
+
+    def not_modelled(self, what: str, location: Location, consequence: str, hint: Optional[str] = None) -> None:
+        self.report(NOT_MODELLED(f"{what} ({consequence})", location=location, file=self.file, hint=hint))
+
+
+NOT_EVALUATED = codes.PY_NOT_EVALUATED
+NOT_MODELLED = codes.PY_NOT_MODELLED
