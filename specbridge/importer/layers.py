@@ -44,7 +44,10 @@ class Mapped:
     left_out: dict[str, Any] = field(default_factory=dict)  # training-only settings with a value
 
 
-def map_layer(class_name: str, config: dict, name: str, place: str, module: Optional[str] = None) -> Mapped:
+def map_layer(class_name: str, config: dict, name: str, place: str, module: Optional[str] = None,
+              saved: bool = True) -> Mapped:
+    """`saved`: the config comes from a saved model (a Keras 2.0-era file may lack arguments whose default changed
+    since); False for the arguments written in model code, where a missing argument is the default."""
     if OP_ARGS in config:
         if class_name == "TFOpLambda":
             function = str(config.get("function"))
@@ -59,7 +62,7 @@ def map_layer(class_name: str, config: dict, name: str, place: str, module: Opti
     for key, value in config.items():
         key = renamed.get(key, key)
         if key in ("layer",) and cls.WRAPS:
-            _wrapped(value, out, name, place)
+            _wrapped(value, out, name, place, saved)
         elif key in fields and key not in cls.SPEC_ONLY and key not in ("trainable",):
             out.layer[key] = _value(key, value, class_name, out, name, place)
         elif key == "backward_layer" and cls.WRAPS and _mirrors(value, config.get("layer")):
@@ -82,7 +85,8 @@ def map_layer(class_name: str, config: dict, name: str, place: str, module: Opti
     policy = _policy(config.get("dtype"))
     if policy not in (None, "float32"):
         out.left_out["dtype"] = policy
-    _keras2_defaults(class_name, config, out)
+    if saved:
+        _keras2_defaults(class_name, config, out)
     if out.errors:
         out.layer = None
     else:
@@ -176,7 +180,7 @@ def _activation(value: Any, out: Mapped, name: str, class_name: str, place: str)
     return value
 
 
-def _wrapped(value: Any, out: Mapped, name: str, place: str) -> None:
+def _wrapped(value: Any, out: Mapped, name: str, place: str, saved: bool) -> None:
     """The layer inside TimeDistributed / Bidirectional, mapped the same way."""
     if not isinstance(value, dict):
         out.errors.append(codes.LAYER_NOT_IMPORTABLE(f"layer {name!r} ({place}): its wrapped layer is missing",
@@ -184,7 +188,7 @@ def _wrapped(value: Any, out: Mapped, name: str, place: str) -> None:
         return
     config = value.get("config") or {}
     inner = map_layer(str(value.get("class_name")), config, str(config.get("name") or name),
-                      f"the layer inside {name!r} ({place})", value.get("module"))
+                      f"the layer inside {name!r} ({place})", value.get("module"), saved)
     out.errors += inner.errors
     out.left_out.update({f"layer.{k}": v for k, v in inner.left_out.items()})
     if inner.layer is not None:

@@ -48,7 +48,7 @@ class KerasLayer(FrameworkObject):
             return
         from ..importer.layers import map_layer
 
-        mapped = map_layer(self.class_name, config, self.name, f"line {self.location.line}")
+        mapped = map_layer(self.class_name, config, self.name, f"line {self.location.line}", saved=False)
         if mapped.layer is None:
             interp.tracer.not_modelled(f"{self.class_name}: {mapped.errors[0].message}", self.location,
                                        "shapes after it are not checked")

@@ -9,11 +9,13 @@ What a constructor call does with an argument the tables do not know:
 - an unknown keyword raises. Through the base Layer: `ValueError: Unrecognized keyword arguments passed to
   Conv2D: {'foo': 1}`; SpatialDropout1D/2D/3D have no **kwargs: `TypeError: SpatialDropout2D.__init__() got an
   unexpected keyword argument 'foo'`.
-- too many positional arguments: `TypeError: ... takes from 3 to 17 positional arguments but 18 were given`.
+- too many positional arguments: `TypeError: Conv2D.__init__() takes from 3 to 17 positional arguments but 18
+  were given` (self counted).
 Some accepted keywords are deprecated and ignored or renamed with a warning: Embedding(input_length=...)
 ("Argument `input_length` is deprecated. Just remove it."), LeakyReLU(alpha=...) (-> negative_slope),
 LayerNormalization(rms_scaling=...). `input_dim=n` is accepted by every layer with **kwargs and means
-input_shape=(n,), also on LSTM and Conv1D, where Keras 1 and 2 read it as input_shape=(input_length, n).
+input_shape=(n,), also on the recurrent layers and Conv1D, where Keras 2 read it as input_shape=(input_length, n):
+Sequential([LSTM(32, input_dim=8)]) fails in Keras 3 ("expected ndim=3, found ndim=2").
 """
 
 # BEGIN GENERATED KERAS_POSITIONAL
@@ -121,7 +123,9 @@ KERAS_BASE_KEYWORDS: frozenset[str] = frozenset({"activity_regularizer", "autoca
 
 # Every keyword the constructor accepts without raising: its named parameters, and for a layer with **kwargs what
 # reaches a base class that takes it (KERAS_BASE_KEYWORDS, plus a base class's own: BaseConv's lora_rank) or is
-# popped on the way (Embedding's input_length). Each one beyond the named parameters was tried.
+# popped on the way (Embedding's input_length). Each one beyond the named parameters was tried, with a real value:
+# RandomFlip passes `factor` to a base class that takes only None ("Layer RandomFlip does not take a `factor`
+# argument"), so it is not listed there.
 # BEGIN GENERATED KERAS_KEYWORDS
 KERAS_KEYWORDS: dict[str, frozenset[str]] = {
     "Conv1D": KERAS_BASE_KEYWORDS | frozenset({"activation", "bias_constraint", "bias_initializer", "bias_regularizer", "data_format", "dilation_rate", "filters", "groups", "kernel_constraint", "kernel_initializer", "kernel_regularizer", "kernel_size", "lora_alpha", "lora_rank", "padding", "strides", "use_bias"}),

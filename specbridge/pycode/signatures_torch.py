@@ -8,7 +8,9 @@ installed torch (2.13) and checked by tests/pycode/test_signatures.py. Keys are 
 # The parameters that can be passed positionally, in order, without `device` and `dtype` (see
 # TORCH_FACTORY_KWARGS). LSTM, GRU and RNN take (*args, **kwargs): their order is their @overload's (RNN's
 # nonlinearity is 4th, after num_layers). Identity takes and ignores any arguments; Sigmoid, Tanh and Softsign
-# take none; Sequential takes its modules as *args.
+# take none; Sequential takes its modules as *args. MaxPool*d take return_indices before ceil_mode (F.max_pool*d the
+# other way round). GRU and RNN pass a further positional argument on as proj_size, which only LSTM supports:
+# GRU(4, 8, 1, True, False, 0.0, False, 3) builds a module whose forward fails.
 # BEGIN GENERATED TORCH_POSITIONAL
 TORCH_POSITIONAL: dict[str, tuple[str, ...]] = {
     "Conv1d": ("in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation", "groups", "bias", "padding_mode"),
@@ -153,7 +155,9 @@ TORCH_FACTORY_KWARGS: frozenset[str] = frozenset({"BatchNorm1d", "BatchNorm2d", 
 # The positional parameters of the functional calls, in order. C++ builtins (F.gelu, F.avg_pool1d/2d,
 # F.adaptive_avg_pool1d, and every torch.* here) have no Python signature: their order is their ATen schema's
 # (self named input), every overload merged (torch.mean: input, dim, keepdim). F.max_pool1d/2d and
-# F.adaptive_max_pool2d dispatch on return_indices: their order is their branches'.
+# F.adaptive_max_pool2d dispatch on return_indices: their order is their branches'. Docstrings disagree: F.gelu's
+# shows approximate positional (it is keyword-only), torch.softmax's shows dtype keyword-only (it is the third
+# positional). F.softmax's third is _stacklevel: F.softmax(x, 1, torch.float64) returns float32.
 # BEGIN GENERATED TORCH_FUNCTIONS
 TORCH_FUNCTIONS: dict[str, tuple[str, ...]] = {
     "torch.nn.functional.relu": ("input", "inplace"),

@@ -130,6 +130,10 @@ class Tracer:
                 model = self.layer_model(node.layer, node.location, display, quiet=assumed)
                 if model is None:
                     return Sym(None, graph=graph)
+                low, high = model.INPUT_COUNT
+                if len(tensors) < low or (high is not None and len(tensors) > high):
+                    want = f"exactly {low}" if low == high else (f"at least {low}" if high is None else f"{low} to {high}")
+                    raise ShapeError(codes.INPUT_COUNT, f"{model.kind} takes {want} inputs, got {len(tensors)}")
                 out = self._infer(graph, model, tensors)
         except ShapeError as exc:
             if not assumed or exc.code.code in CERTAIN_WHEN_ASSUMED:
