@@ -116,7 +116,33 @@ def _attribute(interp, node: ast.Attribute, frame: Frame) -> Any:
         return interp.frameworks.tensor_attribute(interp, owner, node.attr, node)
     if hasattr(owner, "get_attribute"):
         return owner.get_attribute(interp, node.attr, node)
+    if isinstance(owner, (list, dict)) and node.attr in CONTAINER_METHODS:
+        return ContainerMethod(owner, node.attr)
     return Unknown(interp.source.segment(node))
+
+
+# Methods that change a list or dict in place: followed, so that `layers.append(nn.ReLU())` is not lost.
+CONTAINER_METHODS = ("append", "extend", "insert", "pop", "clear", "update", "setdefault", "reverse", "remove")
+
+
+class ContainerMethod:
+    def __init__(self, owner, name: str):
+        self.owner, self.name = owner, name
+
+    def call(self, interp, args: list, kwargs: dict):
+        owner, name = self.owner, self.name
+        if interp.uncertain:  # a change under a condition the reader cannot decide: what the list holds is unknown
+            if isinstance(owner, list):
+                owner.append(Unknown(f"{name} under a condition"))
+            else:
+                owner[Unknown] = Unknown(name)
+            return Unknown(name)
+        try:
+            return getattr(owner, name)(*args, **kwargs)
+        except Exception:
+            if isinstance(owner, list):
+                owner.append(Unknown(name))
+            return Unknown(name)
 
 
 def _canonical(name: str) -> str:

@@ -149,6 +149,7 @@ class Interpreter:
     def undecided(self, stmt: ast.stmt, frame: Frame) -> None:
         """A loop or branch the reader cannot decide: framework objects it changes become uncertain, names it
         assigns unknown."""
+        self._tensors_left_unchecked(stmt, frame)
         self.uncertain += 1
         try:
             for body in (getattr(stmt, "body", []), getattr(stmt, "orelse", [])):
@@ -160,6 +161,16 @@ class Interpreter:
         finally:
             self.uncertain -= 1
         self.forget(stmt, frame)
+
+    def _tensors_left_unchecked(self, stmt: ast.stmt, frame: Frame) -> None:
+        """An info when the undecided statement changes a tensor whose shape was known: checking stops there."""
+        from .trace import Sym
+
+        names = {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        if any(isinstance(frame.vars.get(name), Sym) and frame.vars[name].known for name in names):
+            head = getattr(stmt, "iter", None) or getattr(stmt, "test", None) or stmt
+            self.tracer.not_evaluated(self.source.segment(head), location(head),
+                                      "the tensors this block changes are not checked after it")
 
     def forget(self, stmt: ast.stmt, frame: Frame) -> None:
         for node in ast.walk(stmt):
@@ -205,6 +216,8 @@ class Interpreter:
             return callee.call(self, node, args, kwargs)
         if isinstance(callee, Function):
             return self.inline(callee, args, kwargs, node)
+        if type(callee).__name__ == "ContainerMethod":
+            return callee.call(self, args, kwargs)
         if type(callee).__name__ == "TensorMethod":
             return self.frameworks.tensor_call(self, callee, node, args, kwargs)
         if isinstance(callee, LocalClass):

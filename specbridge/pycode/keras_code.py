@@ -166,6 +166,11 @@ def input_tensor(interp, node: ast.Call, args: list, kwargs: dict) -> Any:
         batch_shape = V.literal_shape(kwargs["batch_shape"])
         shape = batch_shape[1:] if batch_shape else Unknown(interp.source.segment(node))
     dims = V.literal_shape(shape)
+    if isinstance(shape, int) and not isinstance(shape, bool):
+        interp.tracer.report(codes.INVALID_VALUE(
+            f"keras.Input(shape={shape}): a number, not a shape: Keras raises \"Cannot convert '{shape}' to a shape\"",
+            location=location(node), file=interp.tracer.file, hint=f"write shape=({shape},)"))
+        return Sym(None, graph=interp.keras.graph)
     dtype = kwargs.get("dtype", "float32")
     name = kwargs.get("name")
     graph = interp.keras.graph

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from typing import Any, Optional
 
+from ..diagnostics import codes
 from ..diagnostics.model import Location
 from ..shapes.records import Tensor
 from ..spec.naming import Namer
@@ -144,6 +145,12 @@ class KerasSequential(KerasModel):
 class KerasFunctional(KerasModel):
     def __init__(self, interp, node: ast.Call, args: list, kwargs: dict):
         super().__init__(interp, node, kwargs.get("name"), "Functional")
+        for old, new in (("input", "inputs"), ("output", "outputs")):
+            if old in kwargs:
+                where = next((Location(k.lineno, k.col_offset + 1) for k in node.keywords if k.arg == old), self.location)
+                interp.tracer.report(codes.PY_REJECTED_ARGUMENT(
+                    f"keras.Model({old}=...): {old!r} is the Keras 1 name; Keras 3 raises \"Unrecognized keyword "
+                    f"arguments passed to Model\"", location=where, file=interp.tracer.file, hint=f"write {new}="))
         inputs = args[0] if args else kwargs.get("inputs", kwargs.get("input"))
         outputs = args[1] if len(args) > 1 else kwargs.get("outputs", kwargs.get("output"))
         self.inputs, self.outputs = _tensors(inputs), _tensors(outputs)

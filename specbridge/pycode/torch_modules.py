@@ -90,6 +90,8 @@ class Sequential(Module):
     def subscript(self, interp, index: Any, node: ast.AST) -> Any:
         if isinstance(index, int) and -len(self.children) <= index < len(self.children):
             return self.children[index]
+        if isinstance(index, slice) and self.complete:
+            return list(self.children[index])
         return Unknown(interp.source.segment(node))
 
     def call_method(self, interp, name: str, node: ast.Call, args: list, kwargs: dict) -> Any:

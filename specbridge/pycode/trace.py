@@ -23,6 +23,9 @@ CERTAIN_WHEN_ASSUMED = frozenset({codes.CHANNEL_MISMATCH.code})
 # What Keras does with an input of another dtype than a layer computes with: it casts (specbridge's spec refuses,
 # because the PyTorch translation would not).
 KERAS_CASTS = {codes.EMBEDDING_DTYPE.code: "int32", codes.FLOAT_INPUT.code: "float32"}
+# Shape errors caused by the tensor a layer reads: the message says which line made that tensor.
+ABOUT_INPUTS = frozenset(c.code for c in (codes.NDIM_MISMATCH, codes.MERGE_MISMATCH, codes.NONPOSITIVE_SIZE,
+                                          codes.RESHAPE_SIZE, codes.UNKNOWN_DIMENSION, codes.INVALID_ARGUMENT))
 # Node.arguments key of the keyword that stated the model's input (input_shape=...): a rank error points there.
 INPUT_ARGUMENT = "<input>"
 
@@ -140,13 +143,28 @@ class Tracer:
                 where = node.arguments.get(exc.argument or "", node.location)
                 if exc.code is codes.NDIM_MISMATCH and INPUT_ARGUMENT in node.arguments:
                     where = node.arguments[INPUT_ARGUMENT]
-                self.report(exc.code(f"{display}: {exc.message}", hint=exc.hint, layer=node.name, location=where,
-                                     file=self.file))
+                message = f"{display}: {exc.message}{self._origins(graph, inputs, node, exc)}"
+                self.report(exc.code(message, hint=exc.hint, layer=node.name, location=where, file=self.file))
             return Sym(None, graph=graph)
         node.output = out
         graph.nodes.append(node)
         flat = tuple(tensors[0].shape) if (node.layer or {}).get("type") == "Flatten" else None
         return Sym(out, node.name, graph, assumed, inputs[0].batch if inputs else None, flat)
+
+    def _origins(self, graph: Graph, inputs: list[Sym], node: Node, exc: ShapeError) -> str:
+        """Where the inputs come from, when a shape error is about them (a mistake is often upstream)."""
+        if exc.code.code not in ABOUT_INPUTS:
+            return ""
+        lines = {n.name: n.location.line for n in graph.nodes}
+        lines.update({name: loc.line for name, loc in graph.input_locations.items()})
+        parts = []
+        for sym in inputs:
+            line = lines.get(sym.producer or "")
+            if line and line != node.location.line:
+                parts.append(f"{sym.producer!r} (line {line})")
+        if not parts:
+            return ""
+        return f"; {'its input comes' if len(parts) == 1 else 'its inputs come'} from {' and '.join(parts)}"
 
     def _infer(self, graph: Graph, model, tensors: list[Tensor]) -> Tensor:
         from ..shapes.infer import Context
