@@ -115,7 +115,8 @@ def collect_models(interp) -> list[CodeModel]:
             outputs = list(output) if isinstance(output, (tuple, list)) else [output]
             where = module.class_location if isinstance(module, Instance) else module.location
             models.append(CodeModel(module.name, "torch", where, graph, list(inputs), outputs,
-                                    assumed_input=not inputs))
+                                    assumed_input=not inputs,
+                                    class_name=module.cls.node.name if isinstance(module, Instance) else None))
     _unique_names(models)
     return models
 

@@ -6,7 +6,7 @@ import ast
 from dataclasses import dataclass
 from typing import Any
 
-from . import torch_ops
+from . import torch_ops, torch_views
 from .interpret import location
 from .keras_code import KerasFactory, KerasLayer, input_tensor
 from .keras_models import KerasFunctional, KerasSequential, KerasState
@@ -70,6 +70,10 @@ class Frameworks:
         return torch_ops.binary(interp, op, left, right, node)
 
     def unpack(self, interp, value: Any, count: int):
+        """b, c, h, w = x.size() (or x.shape)."""
+        if isinstance(value, TensorMethod) and value.name == "shape":
+            found = torch_views.sizes(value.tensor)
+            return found if len(found) == count else None
         return None
 
     def tensor_attribute(self, interp, tensor: Sym, name: str, node: ast.AST) -> Any:
@@ -84,7 +88,7 @@ class Frameworks:
         if method.name == "size":
             if not args and "dim" not in kwargs:
                 return TensorMethod(x, "shape")
-            return torch_ops.size_of(x, args[0] if args else kwargs["dim"])
+            return torch_views.size_of(x, args[0] if args else kwargs["dim"])
         if method.name == "dim":
             return len(x.tensor.shape) + 1 if x.known else Unknown(interp.source.segment(node))
         if x.graph is None:
@@ -93,9 +97,9 @@ class Frameworks:
 
     def tensor_subscript(self, interp, owner: Any, index: Any, node: ast.AST) -> Any:
         if isinstance(owner, TensorMethod) and owner.name == "shape" and isinstance(index, int):
-            return torch_ops.size_of(owner.tensor, index)
+            return torch_views.size_of(owner.tensor, index)
         if isinstance(owner, Sym) and owner.graph is not None and owner.known:
-            return torch_ops.index(interp, owner, index, node)
+            return torch_views.index(interp, owner, index, node)
         if isinstance(owner, Sym) and owner.graph is not None:
             interp.tracer.not_modelled(interp.source.segment(node), location(node),
                                        "indexing a tensor is not modelled: shapes after it are not checked")

@@ -200,8 +200,11 @@ class Interpreter:
         return evaluate(self, node, frame)
 
     def binary(self, op: ast.operator, left: Any, right: Any, node: ast.AST) -> Any:
+        from .torch_views import BatchSize
         from .trace import Sym
 
+        if isinstance(left, BatchSize) or isinstance(right, BatchSize):
+            return _batch_arithmetic(op, left, right)
         if isinstance(left, (FrameworkObject, Sym)) or isinstance(right, (FrameworkObject, Sym)):
             return self.frameworks.binary(self, op, left, right, node)
         return V.binary(op, left, right, self.source.segment(node))
@@ -281,6 +284,17 @@ class Interpreter:
         if name in V.BUILTINS or name in ("zip", "enumerate"):
             return Builtin(name)
         return Unknown(name)
+
+
+def _batch_arithmetic(op: ast.operator, left: Any, right: Any) -> Any:
+    """b * t, t * b, b // 2 with b the (symbolic) batch size."""
+    from .torch_views import BatchSize
+
+    if isinstance(op, ast.Mult):
+        return left.times(right) if isinstance(left, BatchSize) else right.times(left)
+    if isinstance(op, ast.FloorDiv) and isinstance(left, BatchSize):
+        return left.divided(right)
+    return Unknown("arithmetic on the batch size")
 
 
 class Builtin:

@@ -19,6 +19,7 @@ class CodeModel:
     inputs: list[str] = field(default_factory=list)
     outputs: list[Any] = field(default_factory=list)  # Syms
     assumed_input: bool = False  # torch: no input shape stated; the graph starts where a layer declares its size
+    class_name: Optional[str] = None  # torch: the nn.Module subclass (None for an nn.Sequential)
 
     def spec(self, file: Optional[str] = None) -> tuple[Optional[dict], list[Diagnostic]]:
         """(the spec dict, why there is none): every layer known and expressible exactly, from a stated input."""

@@ -91,7 +91,7 @@ class HiddenState(FrameworkObject):
         return Unknown(interp.source.segment(node))
 
     def _one(self, interp, node: ast.AST) -> Sym:
-        from .torch_ops import shape_step
+        from .torch_views import shape_step
 
         hidden = Tensor((self.hidden,), self.output.tensor.dtype)
         return shape_step(interp, self.output, node, f"{self.layer.name}_state", "a recurrent layer's final state",

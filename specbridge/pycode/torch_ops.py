@@ -8,7 +8,6 @@ info diagnostic): nothing after it is checked, nothing is guessed.
 from __future__ import annotations
 
 import ast
-import math
 from collections.abc import Callable
 from typing import Any, Optional
 
@@ -27,14 +26,6 @@ IDENTITY = {"dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "
             "clone", "to", "cpu", "cuda", "type_as", "relu_"}
 
 
-class Batch:
-    """x.size(0) / x.shape[0]: the batch size, whatever it is."""
-
-    def __repr__(self) -> str:
-        return "batch"
-
-
-BATCH = Batch()
 
 
 def function(interp, qualname: str, node: ast.Call, args: list, kwargs: dict) -> Any:
@@ -61,12 +52,12 @@ def tensor_op(interp, x: Sym, name: str, node: ast.Call, params: dict, rest: lis
     if not x.known:
         return x
     if name in ELEMENTWISE:
-        return _step(interp, x, node, {"type": "Activation", "activation": ELEMENTWISE[name]}, name)
+        return step(interp, x, node, {"type": "Activation", "activation": ELEMENTWISE[name]}, name)
     if name == "leaky_relu":
-        return _step(interp, x, node, {"type": "LeakyReLU", "negative_slope": params.get("negative_slope", 0.01)}, name)
+        return step(interp, x, node, {"type": "LeakyReLU", "negative_slope": params.get("negative_slope", 0.01)}, name)
     if name in ("softmax", "log_softmax"):
         dim = params.get("dim", rest[0] if rest else None)
-        return _step(interp, x, node, {"type": "Softmax", "axis": -1 if dim is None else dim}, name,
+        return step(interp, x, node, {"type": "Softmax", "axis": -1 if dim is None else dim}, name,
                      None if name == "softmax" else "log_softmax")
     if name in ("flatten",):
         start = params.get("start_dim", rest[0] if rest else (0 if "input" in params else 0))
@@ -79,8 +70,10 @@ def tensor_op(interp, x: Sym, name: str, node: ast.Call, params: dict, rest: lis
             layer_params.setdefault(key, value)
         return _layer_step(interp, x, node, pool[0], layer_params)
     if name in ("view", "reshape"):
-        return _reshape(interp, x, node, rest if not (len(rest) == 1 and isinstance(rest[0], (tuple, list)))
-                        else list(rest[0]))
+        from .torch_views import reshape
+
+        return reshape(interp, x, node, rest if not (len(rest) == 1 and isinstance(rest[0], (tuple, list)))
+                       else list(rest[0]))
     if name in ("mean", "sum", "amax", "max") and rest or "dim" in params:
         return _reduce(interp, x, node, params.get("dim", rest[0] if rest else None), params.get("keepdim", False))
     if name in ("squeeze", "unsqueeze", "permute", "transpose"):
@@ -126,7 +119,7 @@ def _layer_step(interp, x: Sym, node: ast.Call, class_name: str, params: dict) -
     return apply(interp, layer, x, location(node))
 
 
-def _step(interp, x: Sym, node: ast.AST, layer: Optional[dict], name: str, reason: Optional[str] = None,
+def step(interp, x: Sym, node: ast.AST, layer: Optional[dict], name: str, reason: Optional[str] = None,
           shape: Optional[Callable[[list[Tensor]], Tensor]] = None, inputs: Optional[list[Sym]] = None) -> Sym:
     inputs = inputs or [x]
     where = location(node)
@@ -136,53 +129,13 @@ def _step(interp, x: Sym, node: ast.AST, layer: Optional[dict], name: str, reaso
 
 def _flatten(interp, x: Sym, node: ast.AST, start: Any, end: Any) -> Sym:
     if start == 1 and end == -1:
-        return _step(interp, x, node, {"type": "Flatten", "data_format": "channels_last"}, "flatten")
+        return step(interp, x, node, {"type": "Flatten", "data_format": "channels_last"}, "flatten")
     if start == 0 or not isinstance(start, int) or not isinstance(end, int):
         interp.tracer.not_modelled(f"{interp.source.segment(node)} flattens the batch axis too", location(node),
                                    "shapes after it are not checked", hint="torch.flatten(x, 1) keeps the batch axis")
         return Sym(None, graph=x.graph)
     fn = flatten_shape(start, end)
-    return _step(interp, x, node, None, "flatten", f"flatten from axis {start}", lambda ts: fn(ts[0]))
-
-
-def _reshape(interp, x: Sym, node: ast.AST, dims: list) -> Sym:
-    """x.view(x.size(0), -1), x.view(-1, 16 * 5 * 5), x.reshape(B, 4, -1)..."""
-    if not dims or not all(d is BATCH or (isinstance(d, int) and not isinstance(d, bool)) for d in dims):
-        interp.tracer.not_evaluated(interp.source.segment(node), location(node), "shapes after it are not checked")
-        return Sym(None, graph=x.graph)
-    features = math.prod(d for d in x.tensor.shape) if None not in x.tensor.shape else None
-    head, tail = dims[0], list(dims[1:])
-    if head is BATCH and tail == [-1]:
-        return _step(interp, x, node, {"type": "Flatten", "data_format": "channels_last"}, "flatten")
-    if head is BATCH and BATCH not in tail:
-        return _step(interp, x, node, {"type": "Reshape", "target_shape": tail}, "reshape")
-    if head == -1 and all(isinstance(d, int) and d > 0 for d in tail) and features is not None:
-        size = math.prod(tail)
-        if size == features:
-            return _step(interp, x, node, {"type": "Reshape", "target_shape": tail}, "reshape")
-        batch = x.batch
-        if features % size and (batch is None or (batch * features) % size):
-            interp.tracer.report(codes.RESHAPE_SIZE(
-                f"{interp.source.segment(node)}: each sample has {_product(x.tensor.shape)} = {features:,} values, "
-                f"which do not split into rows of {size:,}: PyTorch fails with \"shape '{[-1, *tail]}' is invalid "
-                f"for input of size {'B' if batch is None else batch}*{features}\"", location=location(node),
-                file=interp.tracer.file, hint=f"write {_view_fix(node)}(x.size(0), -1), or -1, {features}"))
-            return Sym(None, graph=x.graph)
-        interp.tracer.not_modelled(f"{interp.source.segment(node)} moves values between samples ({features} per "
-                                   f"sample into rows of {size})", location(node), "shapes after it are not checked",
-                                   hint="x.view(x.size(0), -1) keeps one row per sample")
-        return Sym(None, graph=x.graph)
-    interp.tracer.not_modelled(interp.source.segment(node), location(node), "shapes after it are not checked")
-    return Sym(None, graph=x.graph)
-
-
-def _view_fix(node: ast.AST) -> str:
-    func = getattr(node, "func", None)
-    return ast.unparse(func) if func is not None else "x.view"
-
-
-def _product(shape: tuple) -> str:
-    return "*".join(str(d) for d in shape)
+    return step(interp, x, node, None, "flatten", f"flatten from axis {start}", lambda ts: fn(ts[0]))
 
 
 def _reduce(interp, x: Sym, node: ast.AST, dim: Any, keepdim: Any) -> Sym:
@@ -199,7 +152,7 @@ def _reduce(interp, x: Sym, node: ast.AST, dim: Any, keepdim: Any) -> Sym:
         kept = tuple(1 if i in axes else d for i, d in enumerate(full)) if keepdim else tuple(
             d for i, d in enumerate(full) if i not in axes)
         return Tensor(kept[1:], ts[0].dtype)
-    return _step(interp, x, node, None, "reduce", "a reduction over axes", shape)
+    return step(interp, x, node, None, "reduce", "a reduction over axes", shape)
 
 
 def _axes(interp, x: Sym, node: ast.AST, name: str, params: dict, rest: list) -> Sym:
@@ -208,14 +161,14 @@ def _axes(interp, x: Sym, node: ast.AST, name: str, params: dict, rest: list) ->
         order = list(rest[0]) if len(rest) == 1 and isinstance(rest[0], (tuple, list)) else list(rest)
         if sorted(d % rank for d in order if isinstance(d, int)) != list(range(rank)) or order[0] % rank != 0:
             return Sym(None, graph=x.graph)
-        return _step(interp, x, node, {"type": "Permute", "dims": [d % rank for d in order[1:]]}, "permute")
+        return step(interp, x, node, {"type": "Permute", "dims": [d % rank for d in order[1:]]}, "permute")
     if name == "transpose" and len(rest) == 2 and all(isinstance(d, int) for d in rest):
         a, b = (d % rank for d in rest)
         if 0 in (a, b):
             return Sym(None, graph=x.graph)
         order = list(range(1, rank))
         order[a - 1], order[b - 1] = order[b - 1], order[a - 1]
-        return _step(interp, x, node, {"type": "Permute", "dims": order}, "transpose")
+        return step(interp, x, node, {"type": "Permute", "dims": order}, "transpose")
     dim = params.get("dim", rest[0] if rest else None)
     if not isinstance(dim, int):
         return Sym(None, graph=x.graph)
@@ -229,7 +182,7 @@ def _axes(interp, x: Sym, node: ast.AST, name: str, params: dict, rest: list) ->
         if dim % rank == 0 and name == "squeeze":
             raise ValueError("squeezing the batch axis")
         return Tensor(tuple(full[1:]), ts[0].dtype)
-    return _step(interp, x, node, None, name, name, shape)
+    return step(interp, x, node, None, name, name, shape)
 
 
 def _concat(interp, node: ast.AST, tensors: Any, dim: Any) -> Any:
@@ -240,16 +193,16 @@ def _concat(interp, node: ast.AST, tensors: Any, dim: Any) -> Any:
         return Sym(None, graph=first.graph)
     if dim % (len(first.tensor.shape) + 1) == 0:
         return _batch_concat(interp, node, list(tensors))
-    return _step(interp, first, node, {"type": "Concatenate", "axis": dim}, "concatenate", inputs=list(tensors))
+    return step(interp, first, node, {"type": "Concatenate", "axis": dim}, "concatenate", inputs=list(tensors))
 
 
 def _batch_concat(interp, node: ast.AST, tensors: list[Sym]) -> Sym:
     """torch.cat on dim 0 stacks samples: every tensor must have the same per-sample shape, which the result keeps
     (with a larger batch)."""
     shapes = [t.tensor.shape for t in tensors]
-    for i, shape in enumerate(shapes[1:], 1):
+    for _i, shape in enumerate(shapes[1:], 1):
         if len(shape) != len(shapes[0]) or any(a is not None and b is not None and a != b
-                                                for a, b in zip(shape, shapes[0])):
+                                                for a, b in zip(shape, shapes[0], strict=False)):
             interp.tracer.report(codes.MERGE_MISMATCH(
                 f"{interp.source.segment(node)} joins along dim 0 (the batch axis: the default of torch.cat), but the "
                 f"samples differ: {tuple(shapes[0])} and {tuple(shape)}: PyTorch fails with \"Sizes of tensors must "
@@ -257,7 +210,7 @@ def _batch_concat(interp, node: ast.AST, tensors: list[Sym]) -> Sym:
                 hint="pass dim=1 to join features (torch.cat([a, b], dim=1))"))
             return Sym(None, graph=tensors[0].graph)
     result = Tensor(shapes[0], tensors[0].tensor.dtype)
-    out = _step(interp, tensors[0], node, None, "concatenate", "a concatenation along the batch axis",
+    out = step(interp, tensors[0], node, None, "concatenate", "a concatenation along the batch axis",
                 lambda ts: result, tensors)
     out.batch = None
     return out
@@ -276,7 +229,7 @@ def binary(interp, op: ast.operator, left: Any, right: Any, node: ast.AST) -> An
         if left.graph is not right.graph:
             return Sym(None, graph=left.graph)
         if left.tensor.shape == right.tensor.shape:
-            return _step(interp, left, node, {"type": kind}, kind.lower(), inputs=[left, right])
+            return step(interp, left, node, {"type": kind}, kind.lower(), inputs=[left, right])
         return _broadcast(interp, left, right, node, kind)
     number = right if isinstance(left, Sym) else left
     if isinstance(number, (int, float)) and not isinstance(number, bool):
@@ -284,7 +237,7 @@ def binary(interp, op: ast.operator, left: Any, right: Any, node: ast.AST) -> An
         c = float(number)
         scale, offset = {"Add": (1.0, c), "Multiply": (c, 0.0),
                          "Subtract": (1.0, -c) if isinstance(left, Sym) else (-1.0, c)}[kind]
-        return _step(interp, x, node, {"type": "Rescaling", "scale": scale, "offset": offset}, "rescaling")
+        return step(interp, x, node, {"type": "Rescaling", "scale": scale, "offset": offset}, "rescaling")
     return Sym(None, graph=syms[0].graph)
 
 
@@ -309,49 +262,4 @@ def _broadcast(interp, left: Sym, right: Sym, node: ast.AST, kind: str) -> Sym:
 
     def shape(ts: list[Tensor]) -> Tensor:
         return Tensor(full[1:], ts[0].dtype)
-    return _step(interp, left, node, None, kind.lower(), "broadcasting", shape, [left, right])
-
-
-def size_of(x: Sym, dim: Any) -> Any:
-    """x.size(0) is the batch; x.size(1) a known size, or unknown."""
-    if not isinstance(dim, int) or not x.known:
-        return Unknown("x.size(...)")
-    rank = len(x.tensor.shape) + 1
-    if dim % rank == 0:
-        return BATCH
-    value = x.tensor.shape[dim % rank - 1]
-    return Unknown("x.size(...)") if value is None else value
-
-
-def index(interp, x: Sym, key: Any, node: ast.AST) -> Sym:
-    """x[:, -1, :], x[:, 0], x[..., :10]: PyTorch's basic indexing, the batch axis kept whole."""
-    parts = list(key) if isinstance(key, tuple) else [key]
-    full = [None, *x.tensor.shape]
-    if Ellipsis in parts:
-        at = parts.index(Ellipsis)
-        parts[at:at + 1] = [slice(None)] * (len(full) - len(parts) + 1)
-    parts += [slice(None)] * (len(full) - len(parts))
-    if len(parts) != len(full) or parts[0] != slice(None):
-        return _unmodelled(interp, x, node)
-    out = [None]
-    for size, part in zip(full[1:], parts[1:], strict=False):
-        if isinstance(part, slice):
-            out.append(None if size is None else len(range(*part.indices(size))))
-        elif isinstance(part, int) and not isinstance(part, bool):
-            if size is not None and not -size <= part < size:
-                return _unmodelled(interp, x, node)
-        else:
-            return _unmodelled(interp, x, node)
-    result = Tensor(tuple(out[1:]), x.tensor.dtype)
-    return _step(interp, x, node, None, "index", "indexing", lambda ts: result)
-
-
-def shape_step(interp, x: Sym, node: ast.AST, name: str, reason: str, result: Tensor) -> Sym:
-    """A step whose output shape is known in advance (a recurrent layer's final state, an index)."""
-    return _step(interp, x, node, None, name, reason, lambda ts: result)
-
-
-def _unmodelled(interp, x: Sym, node: ast.AST) -> Sym:
-    interp.tracer.not_modelled(interp.source.segment(node), location(node),
-                               "this indexing is not modelled: shapes after it are not checked")
-    return Sym(None, graph=x.graph)
+    return step(interp, left, node, None, kind.lower(), "broadcasting", shape, [left, right])

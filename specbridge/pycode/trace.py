@@ -42,6 +42,7 @@ class Sym:
     flat_from: Optional[tuple] = None  # the shape a flatten collapsed (for "16*5*5 = 400 features")
     dtype_stated: bool = False  # the code says the dtype (torch.randint, dtype=...): not to be inferred
     high: Optional[int] = None  # torch.randint(low, high, ...): the ids lie below `high`
+    fold: int = 1  # rows per sample: a view folded another axis into the batch (torch_views.py)
 
     @property
     def known(self) -> bool:
@@ -58,6 +59,7 @@ class Node:
     arguments: dict[str, Location] = field(default_factory=dict)  # argument -> where it is written
     not_expressible: Optional[str] = None  # why a spec cannot hold this step exactly
     output: Optional[Tensor] = None
+    assumed: bool = False  # inferred from a shape the code does not state (see Sym.assumed)
 
 
 @dataclass(eq=False)
@@ -137,7 +139,7 @@ class Tracer:
                 if len(tensors) < low or (high is not None and len(tensors) > high):
                     want = f"exactly {low}" if low == high else (f"at least {low}" if high is None else f"{low} to {high}")
                     raise ShapeError(codes.INPUT_COUNT, f"{model.kind} takes {want} inputs, got {len(tensors)}")
-                out = self._infer(graph, model, tensors)
+                out = self._infer(graph, model, tensors, node.inputs)
         except ShapeError as exc:
             if not assumed or exc.code.code in CERTAIN_WHEN_ASSUMED:
                 where = node.arguments.get(exc.argument or "", node.location)
@@ -147,9 +149,12 @@ class Tracer:
                 self.report(exc.code(message, hint=exc.hint, layer=node.name, location=where, file=self.file))
             return Sym(None, graph=graph)
         node.output = out
+        node.assumed = assumed
         graph.nodes.append(node)
         flat = tuple(tensors[0].shape) if (node.layer or {}).get("type") == "Flatten" else None
-        return Sym(out, node.name, graph, assumed, inputs[0].batch if inputs else None, flat)
+        result = Sym(out, node.name, graph, assumed, inputs[0].batch if inputs else None, flat)
+        result.fold = inputs[0].fold if inputs else 1
+        return result
 
     def _origins(self, graph: Graph, inputs: list[Sym], node: Node, exc: ShapeError) -> str:
         """Where the inputs come from, when a shape error is about them (a mistake is often upstream)."""
@@ -166,7 +171,7 @@ class Tracer:
             return ""
         return f"; {'its input comes' if len(parts) == 1 else 'its inputs come'} from {' and '.join(parts)}"
 
-    def _infer(self, graph: Graph, model, tensors: list[Tensor]) -> Tensor:
+    def _infer(self, graph: Graph, model, tensors: list[Tensor], node_inputs: Optional[list] = None) -> Tensor:
         from ..shapes.infer import Context
 
         ctx = self._contexts.get(graph.data_format)
@@ -178,8 +183,12 @@ class Tracer:
             cast = KERAS_CASTS.get(exc.code.code) if graph.framework == "keras" else None
             if cast is None:
                 raise
-            # Keras casts the input itself (an Embedding reads float ids, a Dense casts ints): no error there
+            # Keras casts the input itself (an Embedding reads float ids, a Dense casts ints): no error there; an
+            # input that goes straight into the layer is then that dtype in the spec (what the layer computes with)
             result = ctx.infer(model, [Tensor(t.shape, cast) for t in tensors])
+            for name in node_inputs or []:
+                if name in graph.inputs:
+                    graph.inputs[name] = Tensor(graph.inputs[name].shape, cast)
         return Tensor(tuple(result.shape), result.dtype or tensors[0].dtype)
 
     def not_evaluated(self, expression: str, location: Location, consequence: str) -> None:
