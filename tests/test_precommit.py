@@ -1,4 +1,5 @@
-"""The pre-commit hook, run by the real pre-commit framework in temporary git repositories.
+"""The pre-commit hooks (specs, and Keras/PyTorch model code in .py files), run by the real pre-commit framework in
+temporary git repositories.
 
 pre-commit installs hooks from a committed revision, so the project's working tree is first copied into a
 temporary repository and committed there; that copy is what `try-repo` and the config point at. Each hook
@@ -38,17 +39,86 @@ layers:
 BAD = GOOD.replace("shape: [28, 28, 1]", "shape: [28, 28]")
 NOT_A_SPEC = "this: [is, not, a, spec\n"  # broken YAML, but not named *.spec.yaml: the hook must not look at it
 
+# Model code for the Python hook: the same classic mistake in Keras, read statically (never imported or run).
+GOOD_PY = """\
+import keras
+from keras import layers
 
-def test_the_manifest_selects_spec_files_by_name():
+model = keras.Sequential([
+    keras.Input(shape=(28, 28, 1)),
+    layers.Conv2D(8, 3, activation="relu"),
+    layers.MaxPooling2D(2),
+    layers.Flatten(),
+    layers.Dense(10, activation="softmax"),
+])
+"""
+BAD_PY = GOOD_PY.replace("shape=(28, 28, 1)", "shape=(28, 28)")
+# A .py file with no model in it: the Python hook passes it silently.
+NO_MODEL_PY = """\
+import os
+
+
+def data_dir(root):
+    return os.path.join(root, "data")
+"""
+# An executable script without the .py suffix: pre-commit tags it `python` (by its shebang), but it is no .py file,
+# and `specbridge check` would read it as a spec and fail: the hook's `files:` (a .py suffix) keeps it out.
+SCRIPT = "#!/usr/bin/env python\nimport sys\nprint(sys.argv)\n"
+# A PyTorch module whose second Linear expects 10 features and gets 16; the fix says 16.
+TORCH_BAD = """\
+import torch
+from torch import nn
+
+
+class Classifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.hidden = nn.Linear(20, 16)
+        self.out = nn.Linear(10, 5)
+
+    def forward(self, x):
+        return self.out(torch.relu(self.hidden(x)))
+
+
+model = Classifier()
+logits = model(torch.randn(4, 20))
+"""
+TORCH_GOOD = TORCH_BAD.replace("nn.Linear(10, 5)", "nn.Linear(16, 5)")
+
+
+def manifest_hooks() -> dict[str, dict]:
     import yaml
 
-    (hook,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
-    assert hook["id"] == "specbridge-check" and hook["language"] == "python"
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    by_id = {hook["id"]: hook for hook in hooks}
+    assert len(by_id) == len(hooks), "hook ids must be unique"
+    return by_id
+
+
+def test_the_manifest_has_the_spec_hook_and_the_python_hook():
+    assert sorted(manifest_hooks()) == ["specbridge-check", "specbridge-check-python"]
+
+
+def test_the_manifest_selects_spec_files_by_name():
+    hook = manifest_hooks()["specbridge-check"]
+    assert hook["language"] == "python"
     assert hook["entry"].split() == ["specbridge", "check"]
     files = re.compile(hook["files"])
     for name in ("model.spec.yaml", "nets/a.spec.yml", "b.spec.json"):
         assert files.search(name), name
     for name in ("model.yaml", "spec.yaml", ".pre-commit-config.yaml", "a.spec.yaml.bak", "a.specyaml"):
+        assert not files.search(name), name
+
+
+def test_the_manifest_selects_python_files_by_type_and_suffix():
+    hook = manifest_hooks()["specbridge-check-python"]
+    assert hook["language"] == "python" and hook["types"] == ["python"]
+    assert hook["entry"].split() == ["specbridge", "check"]  # a named .py file is read as model code
+    files = re.compile(hook["files"])
+    for name in ("model.py", "nets/train.py", "a.spec.py"):
+        assert files.search(name), name
+    # .pyi stubs are not code; `tool` stands for an executable script that pre-commit tags `python` by its shebang
+    for name in ("stub.pyi", "tool", "model.py.bak", "model.spec.yaml", "notes.pyc"):
         assert not files.search(name), name
 
 
@@ -142,6 +212,47 @@ def test_try_repo_rejects_a_broken_spec_with_the_diagnostic(tmp_path, hook_repo,
     assert "Traceback" not in out, out
 
 
+def test_try_repo_python_hook_passes_good_code_and_code_without_a_model(tmp_path, hook_repo, pre_commit_home):
+    env = _env(pre_commit_home)
+    user = _user_repo(tmp_path / "user", env)
+    (user / "model.py").write_text(GOOD_PY)
+    (user / "helpers.py").write_text(NO_MODEL_PY)
+    (user / "notes.yaml").write_text(NOT_A_SPEC)
+    (user / "tool").write_text(SCRIPT)
+    (user / "tool").chmod(0o755)
+    _git(user, env, "add", "-A")
+
+    proc = _pre_commit(user, env, "try-repo", str(hook_repo), "specbridge-check-python",
+                       "--files", "model.py", "helpers.py", "notes.yaml", "tool", "--verbose")
+    out = proc.stdout + proc.stderr
+    # Exit 0 also shows that notes.yaml and the extensionless script were left alone: read as specs, both fail.
+    assert proc.returncode == 0, out
+    assert "specbridge check (Python model code)" in out and "Passed" in out, out
+    assert "Traceback" not in out, out
+
+
+def test_try_repo_python_hook_rejects_broken_model_code_with_the_diagnostic(tmp_path, hook_repo, pre_commit_home):
+    from specbridge.pycode import read_python
+
+    env = _env(pre_commit_home)
+    user = _user_repo(tmp_path / "user", env)
+    (user / "model.py").write_text(GOOD_PY)
+    (user / "broken.py").write_text(BAD_PY)
+    _git(user, env, "add", "-A")
+    expected = read_python(BAD_PY, "broken.py").errors
+    assert expected, "the broken model code should have errors"
+
+    proc = _pre_commit(user, env, "try-repo", str(hook_repo), "specbridge-check-python",
+                       "--files", "model.py", "broken.py")
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1, out
+    assert "Failed" in out, out
+    first = expected[0]
+    assert f"broken.py:{first.line}:{first.column}: {first.code}" in out, out
+    assert "model.py:" not in out, out  # the good file has nothing to report
+    assert "Traceback" not in out, out
+
+
 @pytest.fixture(scope="session")
 def committing_repo(tmp_path_factory, hook_repo, pre_commit_home) -> Path:
     """A user repository with the hook installed from a .pre-commit-config.yaml (environment built once)."""
@@ -150,6 +261,7 @@ def committing_repo(tmp_path_factory, hook_repo, pre_commit_home) -> Path:
     head = _git(hook_repo, env, "rev-parse", "HEAD").stdout.strip()
     (user / ".pre-commit-config.yaml").write_text(
         f"repos:\n  - repo: {hook_repo}\n    rev: {head}\n    hooks:\n      - id: specbridge-check\n"
+        "      - id: specbridge-check-python\n"
     )
     for args in (["install"], ["install-hooks"]):
         proc = _pre_commit(user, env, *args)
@@ -181,6 +293,30 @@ def test_a_broken_spec_blocks_the_commit_and_the_fix_goes_through(committing_rep
     (user / "classifier.spec.json").write_text('{"specbridge": 1, "name": "c", "input": {"shape": [20]},\n'
                                                ' "layers": [{"type": "Dense", "units": 5, "in_features": 20}]}\n')
     _git(user, env, "add", "classifier.spec.json")
+    passed = _git(user, env, "commit", "-m", "add a classifier")
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert _commit_count(user, env) == before + 1
+
+
+def test_broken_model_code_blocks_the_commit_and_the_fix_goes_through(committing_repo, pre_commit_home):
+    from specbridge.pycode import read_python
+
+    env = _env(pre_commit_home)
+    user = committing_repo
+    before = _commit_count(user, env)
+    (user / "classifier.py").write_text(TORCH_BAD)
+    (user / "helpers.py").write_text(NO_MODEL_PY)
+    _git(user, env, "add", "classifier.py", "helpers.py")
+    blocked = _git(user, env, "commit", "-m", "add a classifier")
+    out = blocked.stdout + blocked.stderr
+    assert blocked.returncode != 0, out
+    assert _commit_count(user, env) == before
+    expected = read_python(TORCH_BAD, "classifier.py").errors
+    assert expected and f"classifier.py:{expected[0].line}:{expected[0].column}: {expected[0].code}" in out, out
+    assert "helpers.py:" not in out, out
+
+    (user / "classifier.py").write_text(TORCH_GOOD)
+    _git(user, env, "add", "classifier.py")
     passed = _git(user, env, "commit", "-m", "add a classifier")
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert _commit_count(user, env) == before + 1
@@ -219,8 +355,8 @@ def test_the_readme_config_is_the_local_hook_over_the_installed_command():
     (hook,) = repo["hooks"]
     assert repo["repo"] == "local" and "rev" not in repo  # nothing to resolve: no tag that does not exist
     assert hook["entry"] == "specbridge check" and hook["language"] == "system"
-    (manifest,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
-    assert hook["files"] == manifest["files"] and hook["id"] == manifest["id"]
+    manifest = manifest_hooks()[hook["id"]]
+    assert hook["files"] == manifest["files"] and hook["id"] == "specbridge-check"
 
 
 def test_the_readme_config_as_written_blocks_a_broken_spec_and_passes_the_fix(tmp_path, pre_commit_home):

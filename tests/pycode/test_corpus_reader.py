@@ -71,7 +71,7 @@ def check_keras_model(model, real: dict) -> None:
     nodes = nodes_by_line(model)
     for line, layers in layers_by_line(real).items():
         assert len(nodes.get(line, [])) == len(layers), f"line {line}: {len(layers)} layers in Keras"
-        for node, layer in zip(nodes[line], layers):
+        for node, layer in zip(nodes[line], layers, strict=False):
             assert [None, *node.output.shape] == layer["output_shape"], (line, layer["class"])
             assert records[node.name].params == layer["params"], (line, layer["class"])
     assert checked.total_params == real["total_params"]
@@ -92,7 +92,7 @@ def check_torch_model(code, real: dict) -> None:
             if len(steps) > len(layers) else steps
         if len(applied) != len(layers):
             continue  # a module called on another path than the one read (the reader stops at what it cannot follow)
-        for node, layer in zip(applied, layers):
+        for node, layer in zip(applied, layers, strict=False):
             shape = layer.get("output_shape")
             if shape is not None and not node.assumed and not isinstance(shape[0], list):
                 assert list(node.output.shape) == layer["output_shape"][1:], (line, layer["class"])

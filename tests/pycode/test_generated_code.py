@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
+from differential.models import specs
 from frameworks import import_framework
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
@@ -22,8 +23,6 @@ from specbridge.emit import keras_source
 from specbridge.importer.write import spec_text
 from specbridge.pycode import read_python
 from specbridge.spec.catalog import layer_class
-
-from differential.models import specs
 
 ROOT = Path(__file__).resolve().parents[2]
 VALID = sorted(p for p in (ROOT / "fixtures" / "valid").glob("*.spec.*"))
@@ -62,7 +61,7 @@ def keras_code(spec: dict, names: list[str]) -> str:
         lines.append(f"{entry['name']} = keras.Input(shape={tuple(entry['shape'])!r}, dtype={dtype!r}, "
                      f"name={entry['name']!r})")
     previous = inputs[0]["name"] if len(inputs) == 1 else None
-    for layer, name in zip(spec["layers"], names):
+    for layer, name in zip(spec["layers"], names, strict=False):
         reads = layer.get("inputs") or [previous]
         argument = reads[0] if len(reads) == 1 and layer_class(layer["type"]).INPUT_COUNT[1] == 1 else \
             "[" + ", ".join(reads) + "]"
