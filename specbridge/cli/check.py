@@ -73,7 +73,8 @@ def run(args) -> None:
         else:
             diagnostics.extend(check_spec(text, name).diagnostics)
 
-    write_diagnostics(diagnostics, sources, format, files_checked=len(sources), strict=strict)
+    noun = "file" if any(is_python(path) for path in targets) else "spec"
+    write_diagnostics(diagnostics, sources, format, files_checked=len(sources), strict=strict, noun=noun)
 
     for problem in unreadable:
         print(exit_codes.error_line(problem), file=sys.stderr)

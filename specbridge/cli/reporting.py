@@ -12,7 +12,7 @@ from typing import NoReturn, Optional
 
 def write_diagnostics(
     diagnostics: list, sources: Optional[Mapping[str, str]], format: str = "text", *, files_checked: int = 1,
-    strict: bool = False,
+    strict: bool = False, noun: str = "spec",
 ) -> None:
     """Print `diagnostics` and the totals in `format` (text, json, github or sarif).
 
@@ -26,7 +26,8 @@ def write_diagnostics(
     if format == "text":
         from ..diagnostics.render import text
 
-        output.write_lines(text.render(diagnostics, sources, files_checked, errors, warnings, strict=strict))
+        output.write_lines(text.render(diagnostics, sources, files_checked, errors, warnings, strict=strict,
+                                       noun=noun))
     elif format == "json":
         from ..diagnostics.render import json
 

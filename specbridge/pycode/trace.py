@@ -146,7 +146,10 @@ class Tracer:
                 if exc.code is codes.NDIM_MISMATCH and INPUT_ARGUMENT in node.arguments:
                     where = node.arguments[INPUT_ARGUMENT]
                 message = f"{display}: {exc.message}{self._origins(graph, inputs, node, exc)}"
-                self.report(exc.code(message, hint=exc.hint, layer=node.name, location=where, file=self.file))
+                hint = exc.hint
+                if hint and where == node.arguments.get(INPUT_ARGUMENT):  # the code wrote input_shape=(...)
+                    hint = hint.replace("input shape (", "input_shape=(")
+                self.report(exc.code(message, hint=hint, layer=node.name, location=where, file=self.file))
             return Sym(None, graph=graph)
         node.output = out
         node.assumed = assumed

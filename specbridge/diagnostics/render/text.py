@@ -55,7 +55,7 @@ def render_diagnostic(d: Diagnostic, source_lines: Optional[list[str]] = None) -
 
 def render(
     diagnostics: list[Diagnostic], sources: Mapping[str, str] | None, files_checked: int, errors: int,
-    warnings: int, *, strict: bool = False,
+    warnings: int, *, strict: bool = False, noun: str = "spec",
 ) -> list[Line]:
     """Every diagnostic (with a source snippet when its file's text is in `sources`), each followed by a blank
     line, then the totals line (when any file was checked)."""
@@ -65,7 +65,7 @@ def render(
         out.extend(render_diagnostic(d, _source_lines(d, sources, split)))
         out.append(line())
     if files_checked:
-        out.append(totals(files_checked, errors, warnings, strict=strict))
+        out.append(totals(files_checked, errors, warnings, strict=strict, noun=noun))
     return out
 
 
@@ -87,10 +87,11 @@ def plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
-def totals(files_checked: int, errors: int, warnings: int, *, strict: bool = False) -> Line:
-    """The closing line of `check`: "All 3 specs OK" or "Checked 3 files: 2 errors, 1 warning"."""
+def totals(files_checked: int, errors: int, warnings: int, *, strict: bool = False, noun: str = "spec") -> Line:
+    """The closing line of `check`: "All 3 specs OK" or "Checked 3 files: 2 errors, 1 warning" (`noun`: "file"
+    when model code was checked too)."""
     if errors == 0 and (warnings == 0 or not strict):
-        ok = f"All {plural(files_checked, 'spec')} OK" if files_checked != 1 else "1 spec OK"
+        ok = f"All {plural(files_checked, noun)} OK" if files_checked != 1 else f"1 {noun} OK"
         if warnings:
             ok += f" ({plural(warnings, 'warning')})"
         return line((ok, "bold green"))
