@@ -53,11 +53,28 @@ class Source:
     lines: list[str]
     comments: dict[int, str] = field(default_factory=dict)  # line -> the comment's text, '#' stripped
     imports: dict[str, str] = field(default_factory=dict)  # local name -> dotted module path or object
+    _segments: dict = field(default_factory=dict, repr=False)
 
     def segment(self, node: ast.AST, limit: int = 60) -> str:
-        text = ast.get_source_segment(self.text, node) or ast.unparse(node)
-        text = " ".join(text.split())
-        return text if len(text) <= limit else text[: limit - 3] + "..."
+        """The expression's source, on one line, shortened to `limit` characters (for messages)."""
+        key = (id(node), limit)
+        text = self._segments.get(key)
+        if text is None:
+            text = " ".join(self._source_of(node).split())
+            text = text if len(text) <= limit else text[: limit - 3] + "..."
+            self._segments[key] = text
+        return text
+
+    def _source_of(self, node: ast.AST) -> str:
+        """ast.get_source_segment without re-splitting the whole file on every call (offsets are UTF-8 bytes)."""
+        start, end = getattr(node, "lineno", None), getattr(node, "end_lineno", None)
+        if start is None or end is None or end - start > 20 or end > len(self.lines):
+            return ast.unparse(node) if start is None or end is None or end - start <= 20 else "..."
+        rows = [row.encode("utf-8") for row in self.lines[start - 1:end]]
+        if len(rows) == 1:
+            return rows[0][node.col_offset:node.end_col_offset].decode("utf-8", "replace")
+        rows[0], rows[-1] = rows[0][node.col_offset:], rows[-1][:node.end_col_offset]
+        return b"\n".join(rows).decode("utf-8", "replace")
 
     def qualname(self, node: ast.AST) -> Optional[str]:
         """The canonical dotted name an expression refers to through the file's imports, or None."""
