@@ -43,8 +43,12 @@ def read_python(text: str, file: Optional[str] = None, input_shape: Optional[tup
     states none. Never raises for bad input: a syntax error is the diagnostic SB600."""
     from .source import parse
 
+    if text.startswith("\ufeff"):  # a byte order mark: Python reads such a file
+        text = text[1:]
     try:
         source = parse(text, file)
+    except RecursionError:
+        return CodeCheck(file, [], [codes.PY_SYNTAX("too deeply nested for Python's parser", file=file)])
     except (SyntaxError, ValueError) as exc:
         line = getattr(exc, "lineno", 0) or 0
         return CodeCheck(file, [], [codes.PY_SYNTAX(f"not valid Python: {getattr(exc, 'msg', exc)}", file=file,

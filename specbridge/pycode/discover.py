@@ -18,14 +18,17 @@ from .values import literal_shape
 
 
 def run_unexecuted(interp, input_shape: Optional[tuple]) -> None:
-    for function in interp.functions:
-        if function.calls == 0:
-            interp.inline(function, [], {}, None)
-    parts = _components(interp.classes)
+    helpers = _used_by_others([f.node for f in interp.functions])
+    for pass_helpers in (False, True):  # callers first (main, build_model): a helper then runs with their arguments
+        for function in interp.functions:
+            if function.calls == 0 and (function.node.name in helpers) == pass_helpers:
+                interp.run_unit(lambda f=function: interp.inline(f, [], {}, None), function.node, interp.module)
+    parts = _used_by_others([cls.node for cls in interp.classes])
     for pass_parts in (False, True):  # models first: a block class is then instantiated by its model, with sizes
         for cls in interp.classes:
             if cls.instances == 0 and cls.is_torch_module() and (cls.node.name in parts) == pass_parts:
-                interp.frameworks.instantiate(interp, cls, None, [], {})
+                interp.run_unit(lambda c=cls: interp.frameworks.instantiate(interp, c, None, [], {}), cls.node,
+                                interp.module)
     for model in list(interp.keras.models):
         if isinstance(model, KerasSequential):
             model.finish(interp)
@@ -33,20 +36,22 @@ def run_unexecuted(interp, input_shape: Optional[tuple]) -> None:
         stated = _stated_input(interp, module, input_shape)
         if stated is not None or not module.runs:
             module.stated_input = stated
-            interp.torch.run_unstated(interp, module)
+            interp.run_unit(lambda m=module: interp.torch.run_unstated(interp, m), module.node_for_budget(),
+                            interp.module)
             if stated is None:
                 _no_input(interp, module)
 
 
-def _components(classes) -> set[str]:
-    """Names of the file's classes that another class of the file uses (a residual block inside a ResNet)."""
+def _used_by_others(definitions) -> set[str]:
+    """Names of the file's functions (or classes) that another one of them uses: a build_model() that main()
+    calls, a residual block inside a ResNet."""
     import ast
 
-    names = {cls.node.name for cls in classes}
+    names = {d.name for d in definitions}
     used = set()
-    for cls in classes:
-        for node in ast.walk(cls.node):
-            if isinstance(node, ast.Name) and node.id in names and node.id != cls.node.name:
+    for definition in definitions:
+        for node in ast.walk(definition):
+            if isinstance(node, ast.Name) and node.id in names and node.id != definition.name:
                 used.add(node.id)
     return used
 
@@ -90,7 +95,7 @@ def _parse_shape(text: str) -> Optional[tuple]:
     except (ValueError, SyntaxError):
         return None
     shape = literal_shape(value)
-    return shape if shape and None not in shape else None
+    return shape if shape and None not in shape and all(d > 0 for d in shape) else None
 
 
 def _no_input(interp, module: Module) -> None:

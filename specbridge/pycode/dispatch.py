@@ -52,6 +52,11 @@ class Frameworks:
             return module
         if qualname.startswith("torch.nn.") and qualname.count(".") == 2 and qualname[9:10].isupper():
             return TorchLayer(interp, qualname[9:], node, args, kwargs)
+        if qualname in ("collections.OrderedDict", "dict") and len(args) <= 1 and not kwargs:
+            pairs = args[0] if args else []
+            if isinstance(pairs, (list, tuple)) and all(isinstance(p, (list, tuple)) and len(p) == 2 for p in pairs):
+                return dict(pairs)
+            return Unknown(interp.source.segment(node))
         if qualname in TORCH_LITERALS:
             return literal_input(interp, qualname, node, args, kwargs)
         if qualname.startswith(("torch.nn.functional.", "torch.")):
@@ -59,10 +64,14 @@ class Frameworks:
         return Unknown(interp.source.segment(node))
 
     def instantiate(self, interp, cls: LocalClass, node: ast.Call, args: list, kwargs: dict) -> Any:
-        if not cls.is_torch_module():
-            return Unknown(interp.source.segment(node))
+        if not cls.is_torch_module() or id(cls) in interp.instantiating:
+            return Unknown(interp.source.segment(node) if node is not None else cls.node.name)
         cls.instances += 1
-        instance = Instance(interp, cls, node, args, kwargs)
+        interp.instantiating.add(id(cls))
+        try:
+            instance = Instance(interp, cls, node, args, kwargs)
+        finally:
+            interp.instantiating.discard(id(cls))
         self.torch.modules.append(instance)
         return instance
 

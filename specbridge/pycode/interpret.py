@@ -19,7 +19,9 @@ from .trace import Tracer
 from .values import Unknown
 
 MAX_DEPTH = 24  # nested inlined calls
-MAX_STEPS = 200_000  # statements executed per file: a loop this long is not a model definition
+UNIT_STEPS = 30_000  # statements and calls per top-level statement (or unexecuted function): more is not a model
+MAX_STEPS = 1_000_000  # per file
+MAX_LOOP = 10_000  # iterations a loop is unrolled for; a longer loop is undecided
 
 
 class Budget(Exception):
@@ -34,25 +36,47 @@ class Interpreter:
     def __init__(self, source: Source, tracer: Tracer, frameworks):
         self.source, self.tracer, self.frameworks = source, tracer, frameworks
         self.module = Frame()
+        self.module.vars["__name__"] = "__main__"  # the file read as the script it is (its `if __name__ == ...` block)
         self.uncertain = 0
         self.depth = 0
         self.steps = 0
+        self.allowance = UNIT_STEPS
+        self.instantiating: set[int] = set()  # classes whose __init__ is running (a class that builds itself)
         self.functions: list[Function] = []
         self.classes: list[LocalClass] = []
         self.options: dict[str, Any] = {}
 
     # --- statements
     def run_module(self) -> None:
+        for stmt in self.source.tree.body:
+            self.run_unit(lambda stmt=stmt: self.block([stmt], self.module), stmt, self.module)
+
+    def run_unit(self, action, stmt: ast.AST, frame: Frame) -> None:
+        """One top-level statement (or a function nothing calls), within its own step allowance: a statement that
+        needs more is left unevaluated (an info), and the rest of the file is still read."""
+        if self.steps > MAX_STEPS:
+            return
+        self.allowance = min(self.steps + UNIT_STEPS, MAX_STEPS)
         try:
-            self.block(self.source.tree.body, self.module)
-        except (Budget, Return):
+            action()
+        except Return:
             pass
+        except Budget:
+            line = getattr(stmt, "lineno", 0)
+            self.tracer.not_evaluated(self.source.lines[line - 1].strip()[:60] if line else "",
+                                      location(stmt), "it takes more steps than a model definition: what it "
+                                      "computes is not checked")
+            if isinstance(stmt, ast.stmt):
+                self.forget(stmt, frame)
+
+    def tick(self) -> None:
+        self.steps += 1
+        if self.steps > self.allowance:
+            raise Budget()
 
     def block(self, body: list[ast.stmt], frame: Frame) -> None:
         for stmt in body:
-            self.steps += 1
-            if self.steps > MAX_STEPS:
-                raise Budget()
+            self.tick()
             try:
                 self.statement(stmt, frame)
             except (Return, Budget):
@@ -74,10 +98,13 @@ class Interpreter:
             self.assign(stmt.target, self.binary(stmt.op, left, self.eval(stmt.value, frame), stmt), frame)
         elif isinstance(stmt, ast.Expr):
             self.eval(stmt.value, frame)
+        elif isinstance(stmt, ast.Raise) and stmt.exc is not None:
+            self.eval(stmt.exc, frame)  # `raise SystemExit(main())` runs main
         elif isinstance(stmt, ast.Return):
             raise Return(self.eval(stmt.value, frame) if stmt.value is not None else None)
         elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            function = Function(stmt, frame)
+            function = Function(stmt, frame, defaults=[self.eval(d, frame) for d in stmt.args.defaults],
+                                kw_defaults=[None if d is None else self.eval(d, frame) for d in stmt.args.kw_defaults])
             frame.vars[stmt.name] = function
             if frame is self.module:
                 self.functions.append(function)
@@ -95,6 +122,8 @@ class Interpreter:
             self.block(stmt.finalbody, frame)
         elif isinstance(stmt, (ast.While, ast.Delete, ast.Match)):
             self.undecided(stmt, frame)
+        elif isinstance(stmt, (ast.Global, ast.Nonlocal)):
+            frame.global_names.update(stmt.names if isinstance(stmt, ast.Global) else ())
 
     def define_class(self, stmt: ast.ClassDef, frame: Frame) -> None:
         bases = [self.eval(b, frame) for b in stmt.bases]
@@ -108,7 +137,7 @@ class Interpreter:
 
     def loop(self, stmt: ast.For, frame: Frame) -> None:
         items = self.iterate(self.eval(stmt.iter, frame))
-        if items is None or stmt.orelse:
+        if items is None or stmt.orelse or len(items) > MAX_LOOP:
             self.undecided(stmt, frame)
             return
         for item in items:
@@ -122,8 +151,6 @@ class Interpreter:
             return list(value)
         if isinstance(value, FrameworkObject) and hasattr(value, "items"):
             return value.items()
-        if isinstance(value, ZipLike):
-            return value.values
         return None
 
     def branch(self, stmt: ast.If, frame: Frame) -> None:
@@ -151,6 +178,7 @@ class Interpreter:
         assigns unknown."""
         self._tensors_left_unchecked(stmt, frame)
         self.uncertain += 1
+        self.tracer.muted += 1  # an error on a path that may never run is not reported: precision first
         try:
             for body in (getattr(stmt, "body", []), getattr(stmt, "orelse", [])):
                 if isinstance(body, list):
@@ -160,6 +188,7 @@ class Interpreter:
                         pass
         finally:
             self.uncertain -= 1
+            self.tracer.muted -= 1
         self.forget(stmt, frame)
 
     def _tensors_left_unchecked(self, stmt: ast.stmt, frame: Frame) -> None:
@@ -181,7 +210,10 @@ class Interpreter:
         if isinstance(target, ast.Name):
             if isinstance(value, FrameworkObject):
                 value.named(target.id)
-            frame.vars[target.id] = value
+            scope = self.module if target.id in frame.global_names else frame
+            if scope is self.module and isinstance(value, FrameworkObject) and hasattr(value, "variable"):
+                value.variable = target.id  # `m = build_model()` at module level names the model `m`
+            scope.vars[target.id] = value
         elif isinstance(target, (ast.Tuple, ast.List)):
             parts = self.frameworks.unpack(self, value, len(target.elts))
             if parts is None and isinstance(value, (tuple, list)) and len(value) == len(target.elts):
@@ -191,21 +223,38 @@ class Interpreter:
         elif isinstance(target, ast.Attribute):
             owner = self.eval(target.value, frame)
             if hasattr(owner, "set_attribute"):
-                owner.set_attribute(target.attr, value)
+                owner.set_attribute(target.attr, Unknown(self.source.segment(target)) if self.uncertain else value)
+        elif isinstance(target, ast.Subscript):
+            self._assign_item(target, value, frame)
+
+    def _assign_item(self, target: ast.Subscript, value: Any, frame: Frame) -> None:
+        """cfg["in"] = 9, sizes[0] = 3: the container changes (to unknown under an undecided branch)."""
+        container = self.eval(target.value, frame)
+        if not isinstance(container, (dict, list)):
+            return
+        key = self.eval(target.slice, frame)
+        if self.uncertain or not V.is_known(key) or isinstance(key, slice):
+            if isinstance(container, dict):
+                for k in list(container):
+                    container[k] = Unknown(self.source.segment(target))
+            else:
+                container[:] = [Unknown(self.source.segment(target))] * len(container)
+            return
+        try:
+            container[key] = value
+        except (IndexError, TypeError):
+            pass
 
     # --- expressions
     def eval(self, node: ast.expr, frame: Frame) -> Any:
-        from .expressions import evaluate
-
-        return evaluate(self, node, frame)
+        return _late.evaluate(self, node, frame)
 
     def binary(self, op: ast.operator, left: Any, right: Any, node: ast.AST) -> Any:
-        from .torch_views import BatchSize
-        from .trace import Sym
-
-        if isinstance(left, BatchSize) or isinstance(right, BatchSize):
+        if type(left) in _PLAIN and type(right) in _PLAIN:
+            return V.binary(op, left, right, self.source.segment(node))
+        if isinstance(left, _late.BatchSize) or isinstance(right, _late.BatchSize):
             return _batch_arithmetic(op, left, right)
-        if isinstance(left, (FrameworkObject, Sym)) or isinstance(right, (FrameworkObject, Sym)):
+        if isinstance(left, (FrameworkObject, _late.Sym)) or isinstance(right, (FrameworkObject, _late.Sym)):
             return self.frameworks.binary(self, op, left, right, node)
         return V.binary(op, left, right, self.source.segment(node))
 
@@ -226,16 +275,20 @@ class Interpreter:
         if isinstance(callee, LocalClass):
             return self.frameworks.instantiate(self, callee, node, args, kwargs)
         if isinstance(callee, Builtin):
-            if callee.name == "zip":
-                return ZipLike(list(zip(*args, strict=False)) if all(isinstance(a, (list, tuple)) for a in args) else None)
-            if callee.name == "enumerate" and args and isinstance(args[0], (list, tuple)):
-                return list(enumerate(args[0]))
+            if callee.name in ("zip", "enumerate"):
+                sequences = [self.iterate(a) for a in args]
+                if not sequences or any(seq is None for seq in sequences):
+                    return Unknown(self.source.segment(node))
+                if callee.name == "zip":
+                    return list(zip(*sequences, strict=False))
+                return list(enumerate(sequences[0]))
             return V.call_builtin(callee.name, args, self.source.segment(node))
         return Unknown(self.source.segment(node))
 
     def inline(self, function: Function, args: list, kwargs: dict, node: Optional[ast.AST]) -> Any:
         """Run a function of the file with the given arguments (missing ones: their default, else unknown)."""
         function.calls += 1
+        self.tick()
         if self.depth >= MAX_DEPTH:
             return Unknown(function.node.name)
         frame = Frame(function.frame, function.node.name)
@@ -254,22 +307,27 @@ class Interpreter:
         params = [*spec.posonlyargs, *spec.args]
         if function.bound_self is not None:
             args = [function.bound_self, *args]
-        defaults = [None] * (len(params) - len(spec.defaults)) + list(spec.defaults)
+        given = function.defaults if function.defaults is not None else [
+            self.eval(d, function.frame) for d in spec.defaults]
+        missing = object()
+        defaults = [missing] * (len(params) - len(given)) + list(given)
         for i, param in enumerate(params):
             if i < len(args):
                 value = args[i]
             elif param.arg in kwargs:
                 value = kwargs[param.arg]
-            elif defaults[i] is not None:
-                value = self.eval(defaults[i], function.frame)
+            elif defaults[i] is not missing:
+                value = defaults[i]
             else:
                 value = Unknown(param.arg)
             frame.vars[param.arg] = value
-        for param, default in zip(spec.kwonlyargs, spec.kw_defaults, strict=False):
+        kw_given = function.kw_defaults if function.kw_defaults is not None else [
+            None if d is None else self.eval(d, function.frame) for d in spec.kw_defaults]
+        for param, default, node in zip(spec.kwonlyargs, kw_given, spec.kw_defaults, strict=False):
             if param.arg in kwargs:
                 frame.vars[param.arg] = kwargs[param.arg]
             else:
-                frame.vars[param.arg] = self.eval(default, function.frame) if default is not None else Unknown(param.arg)
+                frame.vars[param.arg] = default if node is not None else Unknown(param.arg)
         if spec.vararg:
             frame.vars[spec.vararg.arg] = tuple(args[len(params):])
         if spec.kwarg:
@@ -284,6 +342,22 @@ class Interpreter:
         if name in V.BUILTINS or name in ("zip", "enumerate"):
             return Builtin(name)
         return Unknown(name)
+
+
+_PLAIN = (int, float, str, tuple, list, bool)
+
+
+class _Late:
+    """Modules that import this one, bound on first use (the reader's hot path must not run import statements)."""
+
+    def __getattr__(self, name: str) -> Any:
+        from . import expressions, torch_views, trace
+
+        self.evaluate, self.BatchSize, self.Sym = expressions.evaluate, torch_views.BatchSize, trace.Sym
+        return getattr(self, name)
+
+
+_late = _Late()
 
 
 def _batch_arithmetic(op: ast.operator, left: Any, right: Any) -> Any:
@@ -302,11 +376,10 @@ class Builtin:
         self.name = name
 
 
-class ZipLike:
-    def __init__(self, values: Optional[list]):
-        self.values = values
-
-
 def _load(target: ast.expr) -> ast.expr:
-    copy = ast.parse(ast.unparse(target), mode="eval").body
-    return ast.copy_location(copy, target)
+    """The target of `x += y` read as a value (same node, Load context)."""
+    import copy
+
+    node = copy.copy(target)
+    node.ctx = ast.Load()
+    return node

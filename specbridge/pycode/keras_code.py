@@ -34,6 +34,12 @@ class KerasLayer(FrameworkObject):
         self.class_name = class_name
         self.location = location(node)
         self.arguments = keyword_locations(node)
+        positional = KERAS_POSITIONAL.get(class_name, ())
+        self.texts = {k.arg: interp.source.segment(k.value) for k in node.keywords if k.arg}
+        for name, arg in zip(positional, node.args, strict=False):
+            if not isinstance(arg, ast.Starred):
+                self.arguments.setdefault(name, location(arg))
+                self.texts.setdefault(name, interp.source.segment(arg))
         self.layer: Optional[dict] = None
         self.rejected = False  # Keras raises on the constructor: what follows is not checked, silently
         own = KERAS_POSITIONAL.get(class_name, ())
@@ -75,7 +81,7 @@ class KerasLayer(FrameworkObject):
             value = self._plain(interp, key, value)
             if isinstance(value, Unknown):
                 where = self.arguments.get(key, self.location)
-                interp.tracer.not_evaluated(value.expression or key, where,
+                interp.tracer.not_evaluated(self.texts.get(key) or value.expression or key, where,
                                             f"{self.class_name}'s {key}: shapes from here on are not checked")
                 return None
             out[key] = value
@@ -126,6 +132,8 @@ class KerasLayer(FrameworkObject):
 def _expression(value: Any) -> str:
     if isinstance(value, Unknown):
         return value.expression
+    if isinstance(value, Ref):
+        return value.qualname
     if isinstance(value, KerasLayer):
         return f"a {value.class_name} layer object"
     return type(value).__name__

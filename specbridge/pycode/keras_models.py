@@ -62,12 +62,18 @@ class KerasModel(FrameworkObject):
 
 class KerasSequential(KerasModel):
     def __init__(self, interp, node: ast.Call, args: list, kwargs: dict):
-        super().__init__(interp, node, kwargs.get("name", args[1] if len(args) > 1 else None), "Sequential")
+        super().__init__(interp, node, kwargs.get("name"), "Sequential")  # Keras 3: Sequential(layers, trainable, name)
         self.graph = Graph("keras")
         self.entries: list[Any] = []
         self.complete = True  # False once a layer was added under a condition or loop the reader cannot decide
         self.build_shape: Optional[tuple] = None
         layers = args[0] if args else kwargs.get("layers")
+        trainable = args[1] if len(args) > 1 else kwargs.get("trainable", True)
+        if not isinstance(trainable, (bool, Unknown)):
+            interp.tracer.report(codes.INVALID_VALUE(
+                f"keras.Sequential's second argument is `trainable` (Keras 3: Sequential(layers, trainable, name)), "
+                f"got {trainable!r}: Keras raises \"Expected `trainable` to be a boolean\"", location=self.location,
+                file=interp.tracer.file, hint="pass the name as name=..."))
         if isinstance(layers, (list, tuple)):
             self.entries.extend(layers)
         elif layers is not None:

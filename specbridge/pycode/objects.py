@@ -24,6 +24,7 @@ class Frame:
         self.vars: dict[str, Any] = {}
         self.parent = parent
         self.owner = owner  # the function's name (models built in it are named after it when unnamed)
+        self.global_names: set[str] = set()  # `global N`: assignments go to the module
 
     def lookup(self, name: str) -> Any:
         frame: Optional[Frame] = self
@@ -50,6 +51,8 @@ class Function:
     frame: Frame  # where it was defined
     calls: int = 0
     bound_self: Any = None
+    defaults: Optional[list] = None  # the parameters' defaults, evaluated where the function is defined (as Python)
+    kw_defaults: Optional[list] = None
 
 
 @dataclass(eq=False)

@@ -57,6 +57,8 @@ class Source:
 
     def segment(self, node: ast.AST, limit: int = 60) -> str:
         """The expression's source, on one line, shortened to `limit` characters (for messages)."""
+        if node is None:
+            return ""
         key = (id(node), limit)
         text = self._segments.get(key)
         if text is None:

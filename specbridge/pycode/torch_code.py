@@ -32,6 +32,8 @@ class TorchLayer(FrameworkObject):
         self.attr: Optional[str] = None
         self.params, self.arguments, self.arg_text = _bind(interp, class_name, node, args, kwargs)
         self.translation: Optional[Translation] = None
+        if self.params is not None and _refused(interp, self):
+            self.params = None
         if self.params is not None:
             try:
                 self.translation = TRANSLATORS[class_name](class_name, self.params)
@@ -120,16 +122,51 @@ def _bind(interp, class_name: str, node: ast.Call, args: list, kwargs: dict):
     params.update(kwargs)
     for key, value in params.items():
         if not V.plain(value) and key not in ("device", "dtype"):
-            text = value.expression if isinstance(value, Unknown) else type(value).__name__
+            text = texts.get(key) or (value.expression if isinstance(value, Unknown) else type(value).__name__)
             interp.tracer.not_evaluated(text, where.get(key, location(node)),
                                         f"nn.{class_name}'s {key}: shapes from here on are not checked")
             return None, where, texts
     return params, where, texts
 
 
+def _refused(interp, layer: TorchLayer) -> bool:
+    """Arguments PyTorch itself refuses (at construction, or on the first forward): SB210 at the argument."""
+    p, cls = layer.params, layer.class_name
+    message = None
+    if cls.startswith("Conv") and p.get("padding") == "same" and any(s != 1 for s in _ints(p.get("stride", 1))):
+        message = "PyTorch raises \"padding='same' is not supported for strided convolutions\""
+        key = "padding"
+    elif cls[:7] in ("MaxPool", "AvgPool") and isinstance(p.get("padding"), (int, tuple, list)):
+        kernel, pad = _ints(p.get("kernel_size")), _ints(p.get("padding"))
+        dilation = _ints(p.get("dilation", 1)) if cls.startswith("Max") else (1,)
+        spans = [d * (k - 1) + 1 for k, d in zip(kernel, dilation * len(kernel) if len(dilation) == 1 else dilation)]
+        if len(pad) in (1, len(spans)) and any(q > s // 2 for q, s in zip(pad * len(spans) if len(pad) == 1 else pad,
+                                                                           spans)):
+            message = (f"padding {p['padding']} is more than half the window {p['kernel_size']}: PyTorch fails with "
+                       "\"pad should be at most half of effective kernel size\"")
+            key = "padding"
+    if message is None:
+        return False
+    interp.tracer.report(codes.INVALID_ARGUMENT(f"{layer.text}: {message}", layer=layer.name, file=interp.tracer.file,
+                                                location=layer.arguments.get(key, layer.location),
+                                                hint="padding='same' needs stride=1 in PyTorch: pad explicitly "
+                                                     "(padding=k // 2) for a strided convolution"
+                                                if key == "padding" and "same" in message else
+                                                "use a padding of at most half the window"))
+    return True
+
+
+def _ints(value: Any) -> tuple:
+    if isinstance(value, (list, tuple)):
+        return tuple(v for v in value if isinstance(v, int))
+    return (value,) if isinstance(value, int) and not isinstance(value, bool) else ()
+
+
 def apply(interp, layer: TorchLayer, x: Any, where: Location) -> Any:
     """Run one layer on a tensor: check what it reads, then infer its steps."""
     graph = getattr(x, "graph", None)
+    if not where.line:  # applied by an nn.Sequential the reader runs: the layer's own line
+        where = layer.location
     if not isinstance(x, Sym) or layer.translation is None or graph is None:
         return Sym(None, graph=graph)
     tr = layer.translation
@@ -138,7 +175,7 @@ def apply(interp, layer: TorchLayer, x: Any, where: Location) -> Any:
             return x
         name = graph.add_input(f"{layer.name}_input", Tensor(tr.derive[1:]), layer.location)
         x = Sym(graph.inputs[name], name, graph, assumed=True)
-    x = _embedding_ids(layer, x)
+    x = _embedding_ids(layer, _declared_size(layer, x))
     problem = _reads(layer, x)
     if problem == "unbatched":
         interp.tracer.not_modelled(f"nn.{layer.class_name} {layer.name!r} reads a {len(x.tensor.shape) + 1}-D tensor, "
@@ -171,6 +208,21 @@ def _shape_fn(step):
         except (ValueError, IndexError, TypeError) as exc:
             raise ShapeError(codes.INVALID_ARGUMENT, str(exc)) from None
     return run
+
+
+def _declared_size(layer: TorchLayer, x: Sym) -> Sym:
+    """An axis of unknown size that the layer declares (nn.Linear(100, 50) after a flatten of unknown size): its
+    size is the declared one from here on (assumed: PyTorch fails right there otherwise)."""
+    tr, t = layer.translation, x.tensor
+    if tr.declared is None or tr.channel_axis is None or (tr.rank is not None and len(t.shape) + 1 != tr.rank):
+        return x
+    axis = tr.channel_axis - 1 if tr.channel_axis > 0 else tr.channel_axis
+    if not -len(t.shape) <= axis < len(t.shape) or t.shape[axis] is not None:
+        return x
+    shape = list(t.shape)
+    shape[axis] = tr.declared
+    return Sym(Tensor(tuple(shape), t.dtype), x.producer, x.graph, True, x.batch, x.flat_from, x.dtype_stated,
+               x.high, x.fold)
 
 
 def _embedding_ids(layer: TorchLayer, x: Sym) -> Sym:

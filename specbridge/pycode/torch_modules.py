@@ -27,6 +27,7 @@ class Module(FrameworkObject):
     framework = "torch"
 
     def __init__(self, node: ast.AST, default_name: str):
+        self.node = node
         self.location = location(node)
         self.owner: Any = None
         self.attr: Optional[str] = None
@@ -34,6 +35,9 @@ class Module(FrameworkObject):
         self.variable: Optional[str] = None
         self.runs: list = []  # (graph, inputs, outputs) of each forward the reader ran as a model
         self.stated_input: Optional[tuple] = None
+
+    def node_for_budget(self) -> ast.AST:
+        return self.node
 
     @property
     def path(self) -> str:
@@ -75,11 +79,10 @@ class Sequential(Module):
         super().__init__(node, "sequential")
         self.children: list[Any] = []
         self.complete = True
+        names = None
         if len(args) == 1 and isinstance(args[0], dict):  # nn.Sequential(OrderedDict([...]))
+            names = [str(k) for k in args[0]]
             args = list(args[0].values())
-            names = list(args[0]) if isinstance(args[0], dict) else None
-        else:
-            names = None
         for i, child in enumerate(args):
             self.children.append(child)
             self.adopt(child, names[i] if names else str(i))
@@ -114,6 +117,12 @@ class Sequential(Module):
         if not self.complete:
             return Sym(None, graph=getattr(x, "graph", None))
         for child in self.children:
+            if not isinstance(child, (TorchLayer, Module)):
+                if isinstance(x, Sym) and x.known:
+                    what = child.expression if isinstance(child, Unknown) else type(child).__name__
+                    interp.tracer.not_modelled(f"nn.Sequential {self.name!r} holds {what}", self.location,
+                                               "specbridge does not model it: shapes after it are not checked")
+                return Sym(None, graph=getattr(x, "graph", None))
             x = interp.call(child, node, [x], {}, interp.module)
             if isinstance(x, tuple) and child.__class__.__name__ == "TorchLayer":
                 x = x[0]

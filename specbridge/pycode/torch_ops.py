@@ -252,10 +252,14 @@ def _broadcast(interp, left: Sym, right: Sym, node: ast.AST, kind: str) -> Sym:
         elif da == db or 1 in (da, db):
             out.append(max(da, db))
         else:
+            if left.graph.framework == "torch":
+                says = (f"PyTorch fails with \"The size of tensor a ({da}) must match the size of tensor b ({db}) "
+                        f"at non-singleton dimension {max(len(a), len(b)) - i}\"")
+            else:
+                says = "Keras fails when it builds the model (the shapes cannot be broadcast together)"
             interp.tracer.report(codes.MERGE_MISMATCH(
-                f"{interp.source.segment(node)}: shapes {tuple(a[1:])} and {tuple(b[1:])} do not broadcast: PyTorch "
-                f"fails with \"The size of tensor a ({da}) must match the size of tensor b ({db}) at non-singleton "
-                f"dimension {max(len(a), len(b)) - i}\"", location=location(node), file=interp.tracer.file,
+                f"{interp.source.segment(node)}: shapes {tuple(a[1:])} and {tuple(b[1:])} do not broadcast: {says}",
+                location=location(node), file=interp.tracer.file,
                 hint="make both branches produce the same shape (a 1x1 convolution or a projection on the shortcut)"))
             return Sym(None, graph=left.graph)
     full = tuple(reversed(out))

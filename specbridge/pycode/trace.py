@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 from ..diagnostics import codes
-from ..diagnostics.model import Diagnostic, Location
+from ..diagnostics.model import Diagnostic, Location, Severity
 from ..shapes.errors import ShapeError
 from ..shapes.records import Tensor
 
@@ -96,8 +96,11 @@ class Tracer:
         self.diagnostics: list[Diagnostic] = []
         self._seen: set[tuple] = set()
         self._contexts: dict = {}
+        self.muted = 0  # > 0 inside a branch or loop the reader cannot decide: errors there are not reported
 
     def report(self, diagnostic: Diagnostic) -> None:
+        if self.muted and diagnostic.severity is Severity.ERROR:
+            return
         key = (diagnostic.code, diagnostic.line, diagnostic.column, diagnostic.message)
         if key not in self._seen:
             self._seen.add(key)

@@ -63,12 +63,22 @@ def binary(op: ast.operator, left: Any, right: Any, source: str) -> Any:
         return Unknown(source)
     if isinstance(op, ast.Pow) and isinstance(right, (int, float)) and abs(right) > 64:
         return Unknown(source)
-    if isinstance(op, ast.Mult) and _too_long(left, right):
+    if isinstance(op, (ast.Mult, ast.Add)) and _too_long(left, right):
         return Unknown(source)
     try:
-        return fn(left, right)
+        result = fn(left, right)
     except (ArithmeticError, TypeError, ValueError):
         return Unknown(source)
+    return result if _bounded(result) else Unknown(source)
+
+
+def _bounded(value: Any) -> bool:
+    """Sizes beyond int64, or sequences longer than MAX_SEQUENCE, are no model's: not carried further."""
+    if isinstance(value, int):
+        return abs(value) <= 2**63
+    if isinstance(value, (str, tuple, list)):
+        return len(value) <= MAX_SEQUENCE
+    return True
 
 
 def _arithmetic(value: Any) -> bool:
@@ -76,7 +86,9 @@ def _arithmetic(value: Any) -> bool:
 
 
 def _too_long(left: Any, right: Any) -> bool:
-    """(0,) * n or [x] * n: only small repetitions are built."""
+    """(0,) * n, [x] * n, a + a: only small sequences are built."""
+    if isinstance(left, (tuple, list, str)) and isinstance(right, (tuple, list, str)):
+        return len(left) + len(right) > MAX_SEQUENCE
     for seq, count in ((left, right), (right, left)):
         if isinstance(seq, (tuple, list, str)) and isinstance(count, int) and len(seq) * count > MAX_SEQUENCE:
             return True

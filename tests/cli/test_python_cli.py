@@ -220,9 +220,6 @@ def test_check_directory_of_python_without_the_option_is_a_usage_error(run, here
     assert "models" in result.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: false alarm: a .py file saved with a UTF-8 byte order mark (Python "
-                                       "runs it) is reported as SB600 'not valid Python: invalid non-printable "
-                                       "character U+FEFF'")
 def test_check_file_with_byte_order_mark(run, here, torch):
     data = b"\xef\xbb\xbf" + LENET_32.encode("utf-8")
     namespace: dict = {}
@@ -372,8 +369,6 @@ def test_import_ceil_mode_is_sb400_at_its_line(run, here, torch):
     assert text.exit_code == 1 and f"ceil.py:{error['line']}:" in text.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: for an nn.Sequential, the SB400 of a layer a spec cannot express has no "
-                                       "line ('ceil.py: SB400 error', line 0 in JSON)")
 def test_import_ceil_mode_in_a_sequential_has_its_line(run, here, torch):
     src = textwrap.dedent("""\
         import torch.nn as nn

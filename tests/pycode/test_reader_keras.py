@@ -535,8 +535,6 @@ def test_plus_of_mismatched_keras_tensors_is_an_error(keras):
     assert_keras_refuses(keras, src, "SB204", "# !")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: `a + b` of two Keras tensors that do not broadcast is reported in "
-                                       "PyTorch's words ('PyTorch fails with \"The size of tensor a...\"')")
 def test_plus_of_mismatched_keras_tensors_speaks_of_keras():
     src = code("""
         import keras
@@ -605,8 +603,6 @@ def test_code_the_reader_does_not_model_is_never_an_error(keras):
     assert all(d.severity is Severity.INFO for d in result.diagnostics)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the SB200 hint for Conv2D on a 2-D tensor says 'or use a Conv0D' "
-                                       "(shapes/infer/conv.py: Conv{rank - 2}D)")
 def test_conv_rank_hint_names_a_real_layer(keras):
     src = code("""
         import keras
@@ -616,9 +612,6 @@ def test_conv_rank_hint_names_a_real_layer(keras):
     assert "Conv0D" not in (result.errors[0].hint or "")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: keras.Sequential(layers, 'name'): Keras 3's second positional argument "
-                                       "is trainable (Keras raises 'Expected `trainable` to be a boolean'); the "
-                                       "reader takes it as the model's name")
 def test_sequential_second_positional_is_trainable(keras):
     src = code("""
         import keras

@@ -629,8 +629,6 @@ def test_no_input_shape_sequential_linear_chain(torch):
     assert result.errors[0].column == src.splitlines()[-1].index("40") + 1
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: with no input shape, a Linear after a flatten of unknown sizes drops "
-                                       "its out_features: the next Linear's in_features mismatch is missed")
 def test_no_input_shape_linear_chain_after_flatten(torch):
     src = HEAD + code("""
         model = nn.Sequential(
@@ -698,8 +696,6 @@ UNDECIDED_IF = HEAD + code("""
 """)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: false alarm: a layer assigned to self.<attr> in an if/else the reader "
-                                       "cannot decide keeps the last branch's layer (SB203 on code that runs)")
 def test_attribute_assigned_under_an_undecided_if_is_not_guessed(torch, monkeypatch):
     monkeypatch.delenv("SPECBRIDGE_TEST_SMALL", raising=False)
     assert run_torch(torch, UNDECIDED_IF, "Net()", (4,)).error is None
@@ -707,8 +703,6 @@ def test_attribute_assigned_under_an_undecided_if_is_not_guessed(torch, monkeypa
     assert not result.errors, errors(result)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: false alarm: the body of a `while` whose condition is statically false "
-                                       "(or undecided) replaces self.<attr>, and the replaced layer is checked")
 def test_attribute_assigned_in_a_while_loop_is_not_guessed(torch):
     src = HEAD + code("""
         # specbridge: input (4,)
@@ -728,9 +722,6 @@ def test_attribute_assigned_in_a_while_loop_is_not_guessed(torch):
     assert not result.errors, errors(result)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: read_python raises AttributeError (source.segment(None)) when an "
-                                       "nn.Sequential holds something that is not a known module (OrderedDict, a "
-                                       "module from another library)")
 @pytest.mark.parametrize("child", ["OrderedDict([('fc', nn.Linear(10, 2))])", "nn.Linear(10, 2), mylib.Thing()"])
 def test_sequential_with_an_unknown_child_does_not_crash(child):
     src = HEAD + f"import mylib\nfrom collections import OrderedDict\nnet = nn.Sequential({child})\n"
@@ -745,8 +736,6 @@ def test_sequential_of_ordered_dict_runs_in_pytorch(torch):
     assert real.error is None and real.outputs == [(2,)] and real.leaves == {"fc": (2,)}
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (coverage): `for i, block in enumerate(self.blocks)` over an "
-                                       "nn.ModuleList is not followed (SB601): the whole forward is unchecked")
 def test_enumerate_over_a_module_list(torch):
     src = RESNET.replace("for i in range(3):\n            x = self.blocks[i](x)",
                          "for i, block in enumerate(self.blocks):\n            x = block(x)")
@@ -754,8 +743,6 @@ def test_enumerate_over_a_module_list(torch):
     assert_torch_runs_the_same(torch, src, "ResNet()", (3, 32, 32))
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: missed error: nn.Conv2d(padding='same', stride=2) raises in PyTorch "
-                                       "('padding=same is not supported for strided convolutions')")
 def test_same_padding_with_stride_is_an_error(torch):
     src = HEAD + "# specbridge: input (1, 8, 8)\nnet = nn.Sequential(nn.Conv2d(1, 2, 3, stride=2, padding='same'))  # !\n"
     real = run_torch(torch, src, "net", (1, 8, 8))
@@ -764,8 +751,6 @@ def test_same_padding_with_stride_is_an_error(torch):
     assert [d.line for d in result.errors] == [line_of(src, "# !")]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: missed error: nn.MaxPool2d(2, padding=2) raises in PyTorch ('pad should "
-                                       "be at most half of effective kernel size')")
 def test_pool_padding_over_half_the_kernel_is_an_error(torch):
     src = HEAD + "# specbridge: input (1, 8, 8)\nnet = nn.Sequential(nn.MaxPool2d(2, padding=2))  # !\n"
     real = run_torch(torch, src, "net", (1, 8, 8))
@@ -774,8 +759,6 @@ def test_pool_padding_over_half_the_kernel_is_an_error(torch):
     assert [d.line for d in result.errors] == [line_of(src, "# !")]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a diagnostic about a layer of an nn.Sequential run by the reader has no "
-                                       "line (0:0): here the SB602 'unbatched' info")
 def test_sequential_diagnostics_have_a_line():
     src = HEAD + "# specbridge: input (8,)\nnet = nn.Sequential(nn.Linear(8, 4), nn.Conv1d(4, 2, 1))\n"
     result = read(src)

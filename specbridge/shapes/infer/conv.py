@@ -36,7 +36,8 @@ def conv_input(layer: L.ConvBase, tensor: Tensor, ctx: Context) -> tuple[tuple, 
         elif rank == 2 and tensor.rank == 3:
             hint = "for a sequence (batch, steps, features) use Conv1D, or Reshape to add rows/cols/channels"
         else:
-            hint = f"{layer.kind} works on {expected}; Reshape the input, or use a Conv{tensor.rank - 2}D"
+            hint = f"{layer.kind} works on {expected}; Reshape the input" + (
+                f", or use a Conv{tensor.rank - 2}D" if tensor.rank >= 3 else " (e.g. Reshape((features, 1)) and a Conv1D)")
     elif tensor.rank > rank + 2:
         hint = (
             f"for a sequence of {rank}D inputs, wrap the layer in TimeDistributed"
