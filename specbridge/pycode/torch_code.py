@@ -139,9 +139,9 @@ def _refused(interp, layer: TorchLayer) -> bool:
     elif cls[:7] in ("MaxPool", "AvgPool") and isinstance(p.get("padding"), (int, tuple, list)):
         kernel, pad = _ints(p.get("kernel_size")), _ints(p.get("padding"))
         dilation = _ints(p.get("dilation", 1)) if cls.startswith("Max") else (1,)
-        spans = [d * (k - 1) + 1 for k, d in zip(kernel, dilation * len(kernel) if len(dilation) == 1 else dilation)]
+        spans = [d * (k - 1) + 1 for k, d in zip(kernel, dilation * len(kernel) if len(dilation) == 1 else dilation, strict=False)]
         if len(pad) in (1, len(spans)) and any(q > s // 2 for q, s in zip(pad * len(spans) if len(pad) == 1 else pad,
-                                                                           spans)):
+                                                                           spans, strict=False)):
             message = (f"padding {p['padding']} is more than half the window {p['kernel_size']}: PyTorch fails with "
                        "\"pad should be at most half of effective kernel size\"")
             key = "padding"
