@@ -341,6 +341,12 @@ class Interpreter:
             return Ref(self.source.qualname(ast.Name(name, ast.Load())) or self.source.imports[name])
         if name in V.BUILTINS or name in ("zip", "enumerate"):
             return Builtin(name)
+        if self.source.stars:
+            from .source import star_name
+
+            found = star_name(self.source, name)
+            if found is not None:
+                return Ref(found)
         return Unknown(name)
 
 

@@ -53,6 +53,7 @@ class Source:
     lines: list[str]
     comments: dict[int, str] = field(default_factory=dict)  # line -> the comment's text, '#' stripped
     imports: dict[str, str] = field(default_factory=dict)  # local name -> dotted module path or object
+    stars: list[str] = field(default_factory=list)  # modules imported with `from M import *`
     _segments: dict = field(default_factory=dict, repr=False)
 
     def segment(self, node: ast.AST, limit: int = 60) -> str:
@@ -101,6 +102,8 @@ def parse(text: str, file: Optional[str] = None) -> Source:
     tree = ast.parse(text, filename=file or "<string>")
     source = Source(text, file, tree, text.splitlines(), _comments(text))
     source.imports = _imports(tree)
+    source.stars = [canonical(n.module) for n in ast.walk(tree)
+                    if isinstance(n, ast.ImportFrom) and n.module and not n.level and any(a.name == "*" for a in n.names)]
     return source
 
 
@@ -131,6 +134,23 @@ def _imports(tree: ast.Module) -> dict[str, str]:
                 if alias.name != "*":
                     table[alias.asname or alias.name] = f"{node.module}.{alias.name}"
     return table
+
+
+def star_name(source: Source, name: str) -> Optional[str]:
+    """The framework object a bare name stands for through `from keras.layers import *` / `from torch.nn import *`,
+    when it is one the reader knows (a star import of another module says nothing certain)."""
+    from .signatures import KERAS_FUNCTIONS, KERAS_POSITIONAL, TORCH_POSITIONAL
+
+    for module in source.stars:
+        qualname = canonical(f"{module}.{name}")
+        if qualname.startswith("keras.layers.") and (name in KERAS_POSITIONAL or name in KERAS_FUNCTIONS
+                                                     or name in ("Input", "InputLayer")):
+            return qualname
+        if qualname in ("keras.Sequential", "keras.Model", "keras.Input"):
+            return qualname
+        if module == "torch.nn" and (name in TORCH_POSITIONAL or name == "Module"):
+            return qualname
+    return None
 
 
 def input_comment(source: Source, line: int) -> Optional[str]:

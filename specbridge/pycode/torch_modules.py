@@ -157,6 +157,12 @@ class Instance(Module):
         self.attributes[name] = value
         self.adopt(value, name)
 
+    def call_method(self, interp, name: str, node: ast.Call, args: list, kwargs: dict) -> Any:
+        if name in ("add_module", "register_module") and len(args) == 2 and isinstance(args[0], str):
+            self.set_attribute(args[0], Unknown(args[0]) if interp.uncertain else args[1])
+            return None
+        return super().call_method(interp, name, node, args, kwargs)
+
     def get_attribute(self, interp, name: str, node: ast.AST) -> Any:
         if name in self.attributes:
             return self.attributes[name]
