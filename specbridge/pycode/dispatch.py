@@ -107,6 +107,8 @@ class Frameworks:
     def tensor_subscript(self, interp, owner: Any, index: Any, node: ast.AST) -> Any:
         if isinstance(owner, TensorMethod) and owner.name == "shape" and isinstance(index, int):
             return torch_views.size_of(owner.tensor, index)
+        if isinstance(owner, TensorMethod) and owner.name == "shape" and isinstance(index, slice):
+            return torch_views.sizes(owner.tensor)[index]  # x.size()[1:]: the sizes, batch aside
         if isinstance(owner, Sym) and owner.graph is not None and owner.known:
             return torch_views.index(interp, owner, index, node)
         if isinstance(owner, Sym) and owner.graph is not None:

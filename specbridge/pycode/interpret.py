@@ -149,6 +149,8 @@ class Interpreter:
             return list(value)
         if isinstance(value, dict):
             return list(value)
+        if type(value).__name__ == "TensorMethod" and value.name == "shape":  # for s in x.size()
+            return list(self.frameworks.unpack(self, value, len(value.tensor.shape) + 1) or []) or None
         if isinstance(value, FrameworkObject) and hasattr(value, "items"):
             return value.items()
         return None

@@ -97,7 +97,10 @@ def _rows_of(interp, x: Sym, node: ast.AST, size: int, tail: list) -> Sym:
     """x.view(-1, N): rows of N values; the usual flatten when a sample has N values."""
     features = math.prod(x.tensor.shape)
     if size == features:
-        return step(interp, x, node, {"type": "Reshape", "target_shape": tail}, "reshape")
+        out = step(interp, x, node, {"type": "Reshape", "target_shape": tail}, "reshape")
+        if len(tail) == 1 and out.known:
+            out.flat_from = tuple(x.tensor.shape)  # x.view(-1, 400) flattened (16, 5, 5)
+        return out
     batch = x.batch
     if features % size and (batch is None or (batch * features) % size):
         _size_error(interp, x, node, f"{_holds(x, features)}, which do not split into rows of {size:,}",
