@@ -141,7 +141,9 @@ def star_name(source: Source, name: str) -> Optional[str]:
     when it is one the reader knows (a star import of another module says nothing certain)."""
     from .signatures import KERAS_FUNCTIONS, KERAS_POSITIONAL, TORCH_POSITIONAL
 
-    for module in source.stars:
+    if any(not module.startswith(("keras", "torch")) for module in source.stars):
+        return None  # `from mylib import *` may define the name too: nothing certain
+    for module in reversed(source.stars):  # the last star import that has the name wins, as in Python
         qualname = canonical(f"{module}.{name}")
         if qualname.startswith("keras.layers.") and (name in KERAS_POSITIONAL or name in KERAS_FUNCTIONS
                                                      or name in ("Input", "InputLayer")):

@@ -538,9 +538,19 @@ def test_odd_code_alone_never_raises():
         assert not result.errors, (name, errors(result))
 
 
-def test_star_import_model_is_not_guessed():
-    # `from keras.layers import *`: Dense could be anything; no model is invented, nothing is reported wrong
-    src = "from keras.layers import *\nfrom keras.models import *\nm = Sequential([Input((3,)), Dense(2), Conv2D(2, 2)])\n"
+def test_star_imports_of_the_frameworks_are_followed(keras):
+    # `from keras.layers import *` names Keras's layers: the reader follows it, as Python does
+    good = "from keras.layers import *\nfrom keras.models import *\nm = Sequential([Input((3,)), Dense(2)])\n"
+    bad = "from keras.layers import *\nfrom keras.models import *\nm = Sequential([Input((3,)), Dense(2), Conv2D(2, 2)])\n"
+    assert run_keras(keras, good)[1] is None and not read(good).diagnostics
+    assert output_shape(read(good)) == (2,)
+    assert run_keras(keras, bad)[1] is not None
+    assert [(d.code, d.line) for d in read(bad).errors] == [("SB200", 3)]
+
+
+def test_a_star_import_of_another_module_is_not_guessed():
+    # a name from `from mylib import *` could be anything: no model is invented, nothing is reported wrong
+    src = "from keras.layers import *\nfrom mylib import *\nimport keras\nm = keras.Sequential([Input((3,)), Dense(2)])\n"
     result = read(src)
     assert not result.errors
 
