@@ -227,7 +227,7 @@ def test_try_repo_python_hook_passes_good_code_and_code_without_a_model(tmp_path
     out = proc.stdout + proc.stderr
     # Exit 0 also shows that notes.yaml and the extensionless script were left alone: read as specs, both fail.
     assert proc.returncode == 0, out
-    assert "specbridge check (Python model code)" in out and "Passed" in out, out
+    assert "specbridge check (model code)" in out and "Passed" in out, out
     assert "Traceback" not in out, out
 
 
@@ -348,15 +348,20 @@ def readme_precommit_config() -> str:
     return configs[0]
 
 
-def test_the_readme_config_is_the_local_hook_over_the_installed_command():
+def test_the_readme_config_is_the_local_hooks_over_the_installed_command():
     import yaml
 
     (repo,) = yaml.safe_load(readme_precommit_config())["repos"]
-    (hook,) = repo["hooks"]
     assert repo["repo"] == "local" and "rev" not in repo  # nothing to resolve: no tag that does not exist
-    assert hook["entry"] == "specbridge check" and hook["language"] == "system"
-    manifest = manifest_hooks()[hook["id"]]
-    assert hook["files"] == manifest["files"] and hook["id"] == "specbridge-check"
+    hooks = {hook["id"]: hook for hook in repo["hooks"]}
+    manifest = manifest_hooks()
+    assert sorted(hooks) == sorted(manifest)
+    for hook_id, hook in hooks.items():
+        assert hook["entry"] == "specbridge check" and hook["language"] == "system", hook_id
+        # The same files as the manifest's hook: `files:` and `types:` both (the python type alone would also
+        # select executable scripts without the .py suffix, which `specbridge check` reads as specs).
+        assert hook.get("files") == manifest[hook_id].get("files"), hook_id
+        assert hook.get("types") == manifest[hook_id].get("types"), hook_id
 
 
 def test_the_readme_config_as_written_blocks_a_broken_spec_and_passes_the_fix(tmp_path, pre_commit_home):
@@ -387,3 +392,26 @@ def test_the_readme_config_as_written_blocks_a_broken_spec_and_passes_the_fix(tm
     passed = _git(user, env, "commit", "-m", "the fixed model")
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert "specbridge check" in passed.stdout + passed.stderr and _commit_count(user, env) == 2
+
+    # Model code: the second hook blocks broken Keras code at its line, passes the fix, a .py file without a
+    # model, and leaves an executable script without the .py suffix alone.
+    from specbridge.pycode import read_python
+
+    (user / "train.py").write_text(BAD_PY)
+    (user / "helpers.py").write_text(NO_MODEL_PY)
+    (user / "tool").write_text(SCRIPT)
+    (user / "tool").chmod(0o755)
+    _git(user, env, "add", "-A")
+    blocked = _git(user, env, "commit", "-m", "broken model code")
+    out = blocked.stdout + blocked.stderr
+    first = read_python(BAD_PY, "train.py").errors[0]
+    assert blocked.returncode != 0, out
+    assert f"train.py:{first.line}:{first.column}: {first.code}" in out, out
+    assert "helpers.py:" not in out and "tool:" not in out, out
+    assert _commit_count(user, env) == 2
+
+    (user / "train.py").write_text(GOOD_PY)
+    _git(user, env, "add", "-A")
+    passed = _git(user, env, "commit", "-m", "the fixed model code")
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert _commit_count(user, env) == 3

@@ -3,7 +3,7 @@
     from bigfile import big_model_file      # tests/pycode on sys.path (the tests have it; bench/ inserts it)
     text = big_model_file()                 # about 1,000 lines, deterministic
 
-The one source of the file that tests/pycode/test_no_frameworks.py checks and bench/bench_pycode.py times (the
+The one source of the file that tests/pycode/test_pycode_imports.py checks and bench/bench_pycode.py times (the
 requirement: `specbridge check` on a 1,000-line Python file with three models takes under 0.5 s cold, with no
 framework imported). The script is what a project's train.py looks like: imports of TensorFlow/Keras and PyTorch,
 argparse, data loading and augmentation in NumPy, metrics, learning-rate schedules, checkpoints, a Keras fit and a
@@ -11,9 +11,10 @@ PyTorch training loop, and three sizeable models written out layer by layer:
 
   VGGClassifier    keras.Sequential with model.add(...) lines: 5 conv blocks on 96x96x3, 46 layers
   ResNetRegressor  a functional keras.Model: a stem, 8 residual blocks (projection shortcuts when the width
-                   changes), a second (tabular) input concatenated before the head, about 80 layers
-  ConvNet          a PyTorch nn.Module: 10 conv/batch-norm pairs, pools, dropout and 3 linear layers, each an
-                   attribute, with a forward() that calls them one by one, run on torch.randn(2, 3, 64, 64)
+                   changes), a second (tabular) input concatenated before the head, 74 layers
+  ConvNet          a PyTorch nn.Module: 10 conv/batch-norm pairs, 5 pools, dropout and 3 linear layers (29 modules,
+                   each an attribute; 53 steps with the F.relu and flatten calls of forward()), run in main() on
+                   torch.randn(2, 3, 64, 64)
 
 Every shape is consistent (the script would run in the frameworks): the reader must find the three models with no
 error. Model layers are separate lines (written out by this generator), not built in loops; the file is padded
@@ -23,7 +24,7 @@ with small metric helpers to `lines` lines.
 from __future__ import annotations
 
 N_MODELS = 3
-MODEL_NAMES = ("vgg", "resnet", "net")  # the names read_python gives them (the variables they are bound to)
+MODEL_NAMES = ("vgg_classifier", "resnet_regressor", "net")  # as read_python names them (Keras name=, the torch variable)
 
 HEADER = '''\
 """Train an image classifier, a regression head and a PyTorch baseline on the same image folder.

@@ -16,7 +16,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from bigfile import N_MODELS, big_model_file
+from bigfile import MODEL_NAMES, N_MODELS, big_model_file
 
 FRAMEWORKS = ("tensorflow", "keras", "tf_keras", "torch", "onnx", "onnxruntime")
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,7 +45,7 @@ PROBE = textwrap.dedent(
     report["diagnostics"] = [[d.code, d.severity.value, d.line, d.message] for d in result.diagnostics]
     if result.models:
         report["summary"] = cli(["summary", big, "--model", result.models[-1].name])
-    report["loaded"] = sorted(m for m in sys.modules if m.split(".")[0] in {frameworks!r})
+    report["loaded"] = sorted(m for m in sys.modules if m.split(".")[0] in FRAMEWORKS)
     print("REPORT=" + json.dumps(report))
     """
 )
@@ -57,7 +57,7 @@ def report(tmp_path_factory) -> dict:
     big = tmp_path_factory.mktemp("bigfile") / "train.py"
     big.write_text(big_model_file(), encoding="utf-8")
     proc = subprocess.run(
-        [sys.executable, "-c", PROBE.format(frameworks=FRAMEWORKS), str(big), *map(str, GOOD)],
+        [sys.executable, "-c", PROBE.replace("FRAMEWORKS", repr(FRAMEWORKS)), str(big), *map(str, GOOD)],
         capture_output=True, text=True, cwd=ROOT, timeout=600,
     )
     marker = [line for line in proc.stdout.splitlines() if line.startswith("REPORT=")]
@@ -88,6 +88,7 @@ def test_the_three_models_of_the_generated_file_are_found_without_error(report):
     assert errors == []
     assert len(report["models"]) == N_MODELS, report["models"]
     assert sorted(fw for _, fw, _ in report["models"]) == ["keras", "keras", "torch"], report["models"]
+    assert sorted(name for name, _, _ in report["models"]) == sorted(MODEL_NAMES), report["models"]
     assert all(has_spec for *_, has_spec in report["models"]), report["models"]
 
 
