@@ -107,7 +107,24 @@ def _read_bounded(path: str) -> str:
     size = len(data.encode("utf-8") if isinstance(data, str) else data)
     if size > limit:
         raise ReadProblem(f"cannot read '{path}': larger than the limit of {limit:,} bytes (SPECBRIDGE_MAX_BYTES)")
+    if isinstance(data, bytes) and path.lower().endswith(".py"):
+        return _python_text(data)
     return data if isinstance(data, str) else data.decode("utf-8")
+
+
+def _python_text(data: bytes) -> str:
+    """A .py file decoded as Python decodes it: its coding cookie (PEP 263), else UTF-8, a BOM dropped."""
+    import io
+    import tokenize
+
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError:
+        encoding = "utf-8"
+    try:
+        return data.decode(encoding)
+    except LookupError:
+        return data.decode("utf-8")
 
 
 def read(path: str) -> str:

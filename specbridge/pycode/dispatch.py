@@ -17,7 +17,8 @@ from .torch_modules import Instance, ModuleList, Sequential, TorchState, literal
 from .trace import Sym
 from .values import Unknown
 
-KERAS_MODELS = {"keras.Sequential": KerasSequential, "keras.Model": KerasFunctional}
+KERAS_MODELS = {"keras.Sequential": KerasSequential, "keras.Model": KerasFunctional,
+                "keras.Functional": KerasFunctional}  # keras.src.models.Functional: how keras.applications build
 KERAS_INPUTS = ("keras.Input", "keras.layers.Input", "keras.layers.InputLayer")
 TORCH_CONTAINERS = {"torch.nn.Sequential": Sequential, "torch.nn.ModuleList": ModuleList}
 TORCH_LITERALS = ("torch.randn", "torch.rand", "torch.zeros", "torch.ones", "torch.randint", "torch.empty")

@@ -13,6 +13,7 @@ from typing import Any, Optional
 
 from ..diagnostics.model import Location
 from . import values as V
+from .binding import bind
 from .objects import MISSING, BoundMethod, Frame, FrameworkObject, Function, LocalClass, Ref, Return
 from .source import Source
 from .trace import Tracer
@@ -42,6 +43,8 @@ class Interpreter:
         self.steps = 0
         self.allowance = UNIT_STEPS
         self.instantiating: set[int] = set()  # classes whose __init__ is running (a class that builds itself)
+        self.active: dict[int, int] = {}  # functions being inlined (by node id): recursion
+        self._stores: dict[int, frozenset] = {}
         self.functions: list[Function] = []
         self.classes: list[LocalClass] = []
         self.options: dict[str, Any] = {}
@@ -197,16 +200,23 @@ class Interpreter:
         """An info when the undecided statement changes a tensor whose shape was known: checking stops there."""
         from .trace import Sym
 
-        names = {n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        names = self.assigned(stmt)
         if any(isinstance(frame.vars.get(name), Sym) and frame.vars[name].known for name in names):
             head = getattr(stmt, "iter", None) or getattr(stmt, "test", None) or stmt
             self.tracer.not_evaluated(self.source.segment(head), location(head),
                                       "the tensors this block changes are not checked after it")
 
     def forget(self, stmt: ast.stmt, frame: Frame) -> None:
-        for node in ast.walk(stmt):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                frame.vars[node.id] = Unknown(node.id)
+        for name in self.assigned(stmt):
+            frame.vars[name] = Unknown(name)
+
+    def assigned(self, stmt: ast.AST) -> frozenset:
+        """The names a statement assigns anywhere inside it (cached: statements run many times)."""
+        names = self._stores.get(id(stmt))
+        if names is None:
+            names = self._stores[id(stmt)] = frozenset(
+                n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store))
+        return names
 
     def assign(self, target: ast.expr, value: Any, frame: Frame) -> None:
         if isinstance(target, ast.Name):
@@ -291,49 +301,24 @@ class Interpreter:
         """Run a function of the file with the given arguments (missing ones: their default, else unknown)."""
         function.calls += 1
         self.tick()
-        if self.depth >= MAX_DEPTH:
-            return Unknown(function.node.name)
+        key = id(function.node)
+        if self.depth >= MAX_DEPTH or (self.uncertain and self.active.get(key)):
+            return Unknown(function.node.name)  # recursion under an undecided branch: each level would branch again
         frame = Frame(function.frame, function.node.name)
         self.bind(function, frame, args, kwargs)
         self.depth += 1
+        self.active[key] = self.active.get(key, 0) + 1
         try:
             self.block(function.node.body, frame)
         except Return as result:
             return result.value
         finally:
             self.depth -= 1
+            self.active[key] -= 1
         return None
 
     def bind(self, function: Function, frame: Frame, args: list, kwargs: dict) -> None:
-        spec = function.node.args
-        params = [*spec.posonlyargs, *spec.args]
-        if function.bound_self is not None:
-            args = [function.bound_self, *args]
-        given = function.defaults if function.defaults is not None else [
-            self.eval(d, function.frame) for d in spec.defaults]
-        missing = object()
-        defaults = [missing] * (len(params) - len(given)) + list(given)
-        for i, param in enumerate(params):
-            if i < len(args):
-                value = args[i]
-            elif param.arg in kwargs:
-                value = kwargs[param.arg]
-            elif defaults[i] is not missing:
-                value = defaults[i]
-            else:
-                value = Unknown(param.arg)
-            frame.vars[param.arg] = value
-        kw_given = function.kw_defaults if function.kw_defaults is not None else [
-            None if d is None else self.eval(d, function.frame) for d in spec.kw_defaults]
-        for param, default, node in zip(spec.kwonlyargs, kw_given, spec.kw_defaults, strict=False):
-            if param.arg in kwargs:
-                frame.vars[param.arg] = kwargs[param.arg]
-            else:
-                frame.vars[param.arg] = default if node is not None else Unknown(param.arg)
-        if spec.vararg:
-            frame.vars[spec.vararg.arg] = tuple(args[len(params):])
-        if spec.kwarg:
-            frame.vars[spec.kwarg.arg] = {k: v for k, v in kwargs.items() if k not in {p.arg for p in params}}
+        bind(self, function, frame, args, kwargs)
 
     def lookup(self, name: str, frame: Frame, node: ast.AST) -> Any:
         value = frame.lookup(name)

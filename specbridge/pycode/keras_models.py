@@ -125,6 +125,7 @@ class KerasSequential(KerasModel):
         where = self.location
         if given is not None:
             tensor = given.tensor
+            where = (given.graph.input_locations.get(given.producer, where) if given.graph is not None else where)
         elif self.entries and isinstance(self.entries[0], KerasLayer) and self.entries[0].input_kwargs:
             tensor = input_from_keywords(interp, self.entries[0])
             where = self.entries[0].location

@@ -79,7 +79,9 @@ def _source_lines(d: Diagnostic, sources: Mapping[str, str] | None, split: dict)
     if sources is None or d.file not in sources:
         return None
     if d.file not in split:
-        split[d.file] = sources[d.file].splitlines()
+        text = sources[d.file]
+        # Python numbers lines at "\n" only (a form feed is whitespace); YAML also breaks at \x85, U+2028, U+2029
+        split[d.file] = text.split("\n") if d.file.lower().endswith(".py") else text.splitlines()
     return split[d.file]
 
 
