@@ -35,7 +35,8 @@ class CodeCheck:
     def model(self, name: Optional[str]) -> Optional[CodeModel]:
         if name is None:
             return self.models[0] if len(self.models) == 1 else None
-        return next((m for m in self.models if m.name == name), None)
+        return next((m for m in self.models if m.name == name), None) or next(
+            (m for m in self.models if name in m.aliases), None)
 
 
 def read_python(text: str, file: Optional[str] = None, input_shape: Optional[tuple] = None) -> CodeCheck:

@@ -119,21 +119,24 @@ def collect_models(interp) -> list[CodeModel]:
         for graph, inputs, output in module.runs[-1:]:
             outputs = list(output) if isinstance(output, (tuple, list)) else [output]
             where = module.class_location if isinstance(module, Instance) else module.location
+            class_name = module.cls.node.name if isinstance(module, Instance) else None
             models.append(CodeModel(module.name, "torch", where, graph, list(inputs), outputs,
-                                    assumed_input=not inputs,
-                                    class_name=module.cls.node.name if isinstance(module, Instance) else None))
+                                    assumed_input=not inputs, class_name=class_name,
+                                    aliases=tuple(a for a in (class_name,) if a)))
     _unique_names(models)
     return models
 
 
 def _keras_model(model: KerasModel) -> CodeModel:
+    aliases = tuple(a for a in (model.variable,) if a and a != model.name)
     if isinstance(model, KerasSequential):
         graph, inputs, _ = model.spec_parts()
         output = getattr(model, "output", None)
-        return CodeModel(model.name, "keras", model.location, graph, inputs, [output] if output is not None else [])
+        return CodeModel(model.name, "keras", model.location, graph, inputs, [output] if output is not None else [],
+                         aliases=aliases)
     assert isinstance(model, KerasFunctional)
     graph, inputs, _ = model.spec_parts()
-    return CodeModel(model.name, "keras", model.location, graph, inputs, list(model.outputs or []))
+    return CodeModel(model.name, "keras", model.location, graph, inputs, list(model.outputs or []), aliases=aliases)
 
 
 def _unique_names(models: list[CodeModel]) -> None:

@@ -20,6 +20,7 @@ class CodeModel:
     outputs: list[Any] = field(default_factory=list)  # Syms
     assumed_input: bool = False  # torch: no input shape stated; the graph starts where a layer declares its size
     class_name: Optional[str] = None  # torch: the nn.Module subclass (None for an nn.Sequential)
+    aliases: tuple = ()  # other names --model accepts: the variable it is assigned to, its class
 
     def spec(self, file: Optional[str] = None) -> tuple[Optional[dict], list[Diagnostic]]:
         """(the spec dict, why there is none): every layer known and expressible exactly, from a stated input."""

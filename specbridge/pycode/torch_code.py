@@ -301,5 +301,6 @@ def _fix(layer: TorchLayer, x: Sym, actual: int) -> str:
     elif layer.class_name == "Linear":
         where = f": the input's last axis has {actual} features"
     else:
-        where = f": the input has {actual} {'features' if layer.class_name.startswith(('LSTM', 'GRU', 'RNN')) else 'channels'}"
+        noun = "feature" if layer.class_name.startswith(("LSTM", "GRU", "RNN")) else "channel"
+        where = f": the input has {actual} {noun}{'' if actual == 1 else 's'}"
     return f"write {layer.declared_hint(actual)}{where}"
