@@ -45,6 +45,8 @@ class Interpreter:
         self.instantiating: set[int] = set()  # classes whose __init__ is running (a class that builds itself)
         self.active: dict[int, int] = {}  # functions being inlined (by node id): recursion
         self._stores: dict[int, frozenset] = {}
+        self._poisoned: set[int] = set()  # containers made all-unknown
+        self._keep: list = []
         self.functions: list[Function] = []
         self.classes: list[LocalClass] = []
         self.options: dict[str, Any] = {}
@@ -246,6 +248,10 @@ class Interpreter:
             return
         key = self.eval(target.slice, frame)
         if self.uncertain or not V.is_known(key) or isinstance(key, slice):
+            if id(container) in self._poisoned:
+                return  # already all unknown (a sieve's list written in an undecided loop: not rewritten each time)
+            self._poisoned.add(id(container))
+            self._keep.append(container)  # alive for the whole read, so that its id is never another list's
             if isinstance(container, dict):
                 for k in list(container):
                     container[k] = Unknown(self.source.segment(target))
