@@ -131,12 +131,13 @@ class ContainerMethod:
 
     def call(self, interp, args: list, kwargs: dict):
         owner, name = self.owner, self.name
-        if interp.uncertain:  # a change under a condition the reader cannot decide: what the list holds is unknown
+        if interp.uncertain:  # a change under a condition the reader cannot decide: what it holds is unknown
+            unknown = Unknown(f"{name} under a condition")
             if isinstance(owner, list):
-                owner.append(Unknown(f"{name} under a condition"))
+                owner[:] = [unknown] * len(owner) + [unknown]
             else:
-                owner[Unknown] = Unknown(name)
-            return Unknown(name)
+                owner.update({key: unknown for key in owner})
+            return unknown
         try:
             return getattr(owner, name)(*args, **kwargs)
         except Exception:

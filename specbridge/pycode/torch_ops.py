@@ -60,7 +60,7 @@ def tensor_op(interp, x: Sym, name: str, node: ast.Call, params: dict, rest: lis
         return step(interp, x, node, {"type": "Softmax", "axis": -1 if dim is None else dim}, name,
                      None if name == "softmax" else "log_softmax")
     if name in ("flatten",):
-        start = params.get("start_dim", rest[0] if rest else (0 if "input" in params else 0))
+        start = params.get("start_dim", rest[0] if rest else 0)  # torch.flatten(x) and x.flatten() start at 0
         end = params.get("end_dim", rest[1] if len(rest) > 1 else -1)
         return _flatten(interp, x, node, start, end)
     pool = _pool_class(name)
@@ -74,7 +74,7 @@ def tensor_op(interp, x: Sym, name: str, node: ast.Call, params: dict, rest: lis
 
         return reshape(interp, x, node, rest if not (len(rest) == 1 and isinstance(rest[0], (tuple, list)))
                        else list(rest[0]))
-    if name in ("mean", "sum", "amax", "max") and rest or "dim" in params:
+    if name in ("mean", "sum", "amax", "max") and (rest or "dim" in params):
         return _reduce(interp, x, node, params.get("dim", rest[0] if rest else None), params.get("keepdim", False))
     if name in ("squeeze", "unsqueeze", "permute", "transpose"):
         return _axes(interp, x, node, name, params, rest)
