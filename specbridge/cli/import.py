@@ -32,11 +32,12 @@ def run(args) -> None:
     an SB400 error at its line.
     """
     from ..importer import ModelFileError, import_keras
-    from . import files
-    from .exit_codes import FAILED, OK, Exit, fail
+    from .exit_codes import FAILED, Exit, fail
 
     json_output = args.format == "json"
-    if _is_code(args.model):
+    from .python import is_python
+
+    if is_python(args.model):
         return _import_code(args, json_output)
     try:
         imported = import_keras(args.model)
@@ -46,11 +47,21 @@ def run(args) -> None:
     if not imported.ok:
         _report(diagnostics, json_output, to_stderr=False)
         raise Exit(FAILED)
-    syntax = "json" if (args.output or "").lower().endswith(".json") else "yaml"
-    text = imported.text(syntax)
-    spec_name = args.output or f"{imported.name}.spec.{syntax}"
-    from ..check import check_text
+    syntax = _syntax(args)
+    _write_checked(args, imported.text(syntax), f"{imported.name}.spec.{syntax}", diagnostics, {}, json_output)
 
+
+def _syntax(args) -> str:
+    return "json" if (args.output or "").lower().endswith(".json") else "yaml"
+
+
+def _write_checked(args, text: str, default_name: str, diagnostics: list, sources: dict, json_output: bool) -> None:
+    """Check the spec text, write it (to -o, else stdout), report the import's and the check's diagnostics, exit."""
+    from ..check import check_text
+    from . import files
+    from .exit_codes import FAILED, OK, Exit, fail
+
+    spec_name = args.output or default_name
     result = check_text(text, spec_name)
     if args.output is None:
         from . import output
@@ -62,40 +73,18 @@ def run(args) -> None:
         except OSError as exc:
             fail(f"cannot write {args.output}: {exc.strerror or exc}")
     _report(diagnostics + list(result.diagnostics), json_output, to_stderr=args.output is None,
-            sources={spec_name: text})
+            sources={**sources, spec_name: text})
     raise Exit(OK if result.ok else FAILED)
-
-
-def _is_code(path: str) -> bool:
-    from .python import is_python
-
-    return is_python(path)
 
 
 def _import_code(args, json_output: bool) -> None:
-    from ..check import check_text
     from ..importer.write import spec_text
-    from . import files
-    from .exit_codes import FAILED, OK, Exit, fail
     from .python import spec_of
 
-    syntax = "json" if (args.output or "").lower().endswith(".json") else "yaml"
+    syntax = _syntax(args)
     _, spec, code, code_text = spec_of(args.model, args.model_name, args.input_shape, json_output)
-    text = spec_text(spec, syntax)
-    spec_name = args.output or f"{spec['name']}.spec.{syntax}"
-    result = check_text(text, spec_name)
-    if args.output is None:
-        from . import output
-
-        output.write(text)
-    else:
-        try:
-            files.write_atomic(args.output, text)
-        except OSError as exc:
-            fail(f"cannot write {args.output}: {exc.strerror or exc}")
-    _report(code.diagnostics + list(result.diagnostics), json_output, to_stderr=args.output is None,
-            sources={code.file: code_text, spec_name: text})
-    raise Exit(OK if result.ok else FAILED)
+    _write_checked(args, spec_text(spec, syntax), f"{spec['name']}.spec.{syntax}", code.diagnostics,
+                   {code.file: code_text}, json_output)
 
 
 def _in_file(diagnostic, path: str):

@@ -130,12 +130,12 @@ def collect_models(interp) -> list[CodeModel]:
 def _keras_model(model: KerasModel) -> CodeModel:
     aliases = tuple(a for a in (model.variable,) if a and a != model.name)
     if isinstance(model, KerasSequential):
-        graph, inputs, _ = model.spec_parts()
+        graph, inputs = model.spec_parts()
         output = getattr(model, "output", None)
         return CodeModel(model.name, "keras", model.location, graph, inputs, [output] if output is not None else [],
                          aliases=aliases)
     assert isinstance(model, KerasFunctional)
-    graph, inputs, _ = model.spec_parts()
+    graph, inputs = model.spec_parts()
     return CodeModel(model.name, "keras", model.location, graph, inputs, list(model.outputs or []), aliases=aliases)
 
 

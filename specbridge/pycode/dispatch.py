@@ -8,7 +8,7 @@ from typing import Any
 
 from . import torch_ops, torch_views
 from .interpret import location
-from .keras_code import KerasFactory, KerasLayer, input_tensor
+from .keras_code import KerasLayer, input_tensor, merge_function
 from .keras_models import KerasFunctional, KerasSequential, KerasState
 from .objects import LocalClass
 from .signatures import KERAS_FUNCTIONS
@@ -45,7 +45,7 @@ class Frameworks:
         if qualname.startswith("keras.layers."):
             name = qualname.rsplit(".", 1)[-1]
             if name in KERAS_FUNCTIONS:
-                return KerasFactory(name, function=True).call(interp, node, args, kwargs)
+                return merge_function(interp, name, node, args, kwargs)
             return KerasLayer(interp, name, node, args, kwargs)
         if qualname in TORCH_CONTAINERS:
             module = TORCH_CONTAINERS[qualname](interp, node, args, kwargs)

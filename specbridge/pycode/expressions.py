@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from typing import Any
+from typing import Any, Optional
 
 from . import values as V
 from .dispatch import TensorMethod
@@ -27,16 +27,25 @@ def _name(interp, node: ast.Name, frame: Frame) -> Any:
     return interp.lookup(node.id, frame, node)
 
 
-def _sequence(interp, node, frame: Frame) -> Any:
+def _elements(interp, nodes: list[ast.expr], frame: Frame) -> Optional[list]:
+    """The values of a list display's elements or a call's positional arguments, `*xs` expanded (None when a
+    starred value is not a known sequence)."""
     items: list = []
-    for element in node.elts:
+    for element in nodes:
         if isinstance(element, ast.Starred):
             inner = evaluate(interp, element.value, frame)
             if not isinstance(inner, (list, tuple)):
-                return Unknown(interp.source.segment(node))
+                return None
             items.extend(inner)
         else:
             items.append(evaluate(interp, element, frame))
+    return items
+
+
+def _sequence(interp, node, frame: Frame) -> Any:
+    items = _elements(interp, node.elts, frame)
+    if items is None:
+        return Unknown(interp.source.segment(node))
     return tuple(items) if isinstance(node, ast.Tuple) else items
 
 
@@ -154,15 +163,9 @@ def _canonical(name: str) -> str:
 
 def _call(interp, node: ast.Call, frame: Frame) -> Any:
     callee = evaluate(interp, node.func, frame)
-    args: list = []
-    for arg in node.args:
-        if isinstance(arg, ast.Starred):
-            inner = evaluate(interp, arg.value, frame)
-            if not isinstance(inner, (list, tuple)):
-                return Unknown(interp.source.segment(node))
-            args.extend(inner)
-        else:
-            args.append(evaluate(interp, arg, frame))
+    args = _elements(interp, node.args, frame)
+    if args is None:
+        return Unknown(interp.source.segment(node))
     kwargs: dict = {}
     for keyword in node.keywords:
         value = evaluate(interp, keyword.value, frame)

@@ -49,7 +49,6 @@ class Interpreter:
         self._keep: list = []
         self.functions: list[Function] = []
         self.classes: list[LocalClass] = []
-        self.options: dict[str, Any] = {}
 
     # --- statements
     def run_module(self) -> None:
@@ -200,10 +199,8 @@ class Interpreter:
 
     def _tensors_left_unchecked(self, stmt: ast.stmt, frame: Frame) -> None:
         """An info when the undecided statement changes a tensor whose shape was known: checking stops there."""
-        from .trace import Sym
-
         names = self.assigned(stmt)
-        if any(isinstance(frame.vars.get(name), Sym) and frame.vars[name].known for name in names):
+        if any(isinstance(frame.vars.get(name), _late.Sym) and frame.vars[name].known for name in names):
             head = getattr(stmt, "iter", None) or getattr(stmt, "test", None) or stmt
             self.tracer.not_evaluated(self.source.segment(head), location(head),
                                       "the tensors this block changes are not checked after it")

@@ -17,7 +17,14 @@ from ..shapes.records import Tensor
 from . import values as V
 from .interpret import location
 from .objects import FrameworkObject, Ref
-from .signatures import KERAS1_ARGUMENTS, KERAS_FUNCTIONS, KERAS_KEYWORDS, KERAS_POSITIONAL
+from .signatures import (
+    KERAS1_ARGUMENTS,
+    KERAS1_LAYER_ARGUMENTS,
+    KERAS1_VALUES,
+    KERAS_FUNCTIONS,
+    KERAS_KEYWORDS,
+    KERAS_POSITIONAL,
+)
 from .trace import INPUT_ARGUMENT, Graph, Node, Sym
 from .values import Unknown
 
@@ -71,7 +78,7 @@ class KerasLayer(FrameworkObject):
             return None
         config = dict(zip(positional, args, strict=False))
         for key, value in kwargs.items():
-            if not self._accepted(interp, key, node):
+            if not self._accepted(interp, key, value):
                 return None
             config[key] = value
         out = {}
@@ -87,16 +94,16 @@ class KerasLayer(FrameworkObject):
             out[key] = value
         return out
 
-    def _accepted(self, interp, key: str, node: ast.Call) -> bool:
+    def _accepted(self, interp, key: str, value: Any) -> bool:
         accepted = KERAS_KEYWORDS.get(self.class_name)
         if accepted is None or key in accepted:
             return True
         where = self.arguments.get(key, self.location)
-        renamed = KERAS1_ARGUMENTS.get(key)
-        if renamed:
+        fix = keras1_fix(self.class_name, key, value)
+        if fix is not None:
             message = (f"{self.class_name}({key}=...): {key!r} is a Keras 1 argument; Keras 3 raises "
                        f"\"Unrecognized keyword arguments passed to {_keras_class(self.class_name)}\"")
-            hint = f"write {renamed}= (the Keras 2/3 name)"
+            hint = f"{fix} (the Keras 2/3 spelling)"
         else:
             from ..diagnostics.suggest import suggest
 
@@ -125,8 +132,19 @@ class KerasLayer(FrameworkObject):
             return Unknown(interp.source.segment(node))
         return interp.keras.apply(interp, self, args[0], location(node))
 
-    def named(self, name: str) -> None:
-        pass
+
+def keras1_fix(class_name: str, key: str, value: Any) -> Optional[str]:
+    """What Keras 2's legacy interfaces made of a Keras 1 keyword: `write padding=` (with the value translated when
+    it changed too: dim_ordering='tf' is data_format='channels_last'), or None for a name Keras 1 did not have."""
+    per_layer = KERAS1_LAYER_ARGUMENTS.get(class_name, {})
+    if key in per_layer:
+        names = per_layer[key]
+        return "write " + " and ".join(f"{n}=" for n in names) if names else "remove it (Keras 2 dropped it)"
+    renamed = KERAS1_ARGUMENTS.get(key)
+    if renamed is None:
+        return None
+    translated = KERAS1_VALUES.get(key, {}).get(value) if isinstance(value, str) else None
+    return f"write {renamed}={translated!r}" if translated is not None else f"write {renamed}="
 
 
 def _expression(value: Any) -> str:
@@ -151,20 +169,13 @@ def keyword_locations(node: ast.Call) -> dict[str, Location]:
     return {k.arg: Location(k.lineno, k.col_offset + 1) for k in node.keywords if k.arg}
 
 
-class KerasFactory(FrameworkObject):
-    """A layer class (keras.layers.Conv2D) or merge function (keras.layers.add) named in the code."""
-
-    def __init__(self, class_name: str, function: bool = False):
-        self.class_name, self.function = class_name, function
-
-    def call(self, interp, node: ast.Call, args: list, kwargs: dict) -> Any:
-        if self.function:  # layers.add([a, b], **kwargs) = layers.Add(**kwargs)([a, b])
-            class_name, params = KERAS_FUNCTIONS[self.class_name]
-            named = dict(zip(params, args, strict=False))
-            inputs = named.pop("inputs", kwargs.pop("inputs", None))
-            layer = KerasLayer(interp, class_name, node, [], {**named, **kwargs})
-            return interp.keras.apply(interp, layer, inputs, location(node))
-        return KerasLayer(interp, self.class_name, node, args, kwargs)
+def merge_function(interp, function: str, node: ast.Call, args: list, kwargs: dict) -> Any:
+    """layers.add([a, b], **kwargs) is layers.Add(**kwargs)([a, b])."""
+    class_name, params = KERAS_FUNCTIONS[function]
+    named = dict(zip(params, args, strict=False))
+    inputs = named.pop("inputs", kwargs.pop("inputs", None))
+    layer = KerasLayer(interp, class_name, node, [], {**named, **kwargs})
+    return interp.keras.apply(interp, layer, inputs, location(node))
 
 
 def input_tensor(interp, node: ast.Call, args: list, kwargs: dict) -> Any:

@@ -146,7 +146,8 @@ class KerasSequential(KerasModel):
         return Sym(tensor, name, self.graph)
 
     def spec_parts(self):
-        return self.graph, list(self.graph.inputs), [self.graph.nodes[-1].name] if self.graph.nodes else []
+        """(graph, input names) of the model."""
+        return self.graph, list(self.graph.inputs)
 
 
 class KerasFunctional(KerasModel):
@@ -168,8 +169,8 @@ class KerasFunctional(KerasModel):
     def spec_parts(self):
         known = self.inputs is not None and self.outputs is not None and all(s.known for s in self.outputs)
         if not known:
-            return None, [], []
-        return self.outputs[0].graph, [s.producer for s in self.inputs], [s.producer for s in self.outputs]
+            return None, []
+        return self.outputs[0].graph, [s.producer for s in self.inputs]
 
 
 def _tensors(value: Any) -> Optional[list[Sym]]:

@@ -90,9 +90,6 @@ class Source:
         parts.append(self.imports[node.id])
         return canonical(".".join(reversed(parts)))
 
-    def mentions(self, *frameworks: str) -> bool:
-        return any(v.split(".")[0] in frameworks for v in self.imports.values())
-
 
 SPECBRIDGE_COMMENT = re.compile(r"^\s*specbridge\s*:\s*input\s*(.*)$", re.IGNORECASE)
 

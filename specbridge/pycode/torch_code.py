@@ -214,15 +214,23 @@ def _declared_size(layer: TorchLayer, x: Sym) -> Sym:
     """An axis of unknown size that the layer declares (nn.Linear(100, 50) after a flatten of unknown size): its
     size is the declared one from here on (assumed: PyTorch fails right there otherwise)."""
     tr, t = layer.translation, x.tensor
-    if tr.declared is None or tr.channel_axis is None or (tr.rank is not None and len(t.shape) + 1 != tr.rank):
+    if tr.rank is not None and len(t.shape) + 1 != tr.rank:
         return x
-    axis = tr.channel_axis - 1 if tr.channel_axis > 0 else tr.channel_axis
-    if not -len(t.shape) <= axis < len(t.shape) or t.shape[axis] is not None:
+    axis = _declared_axis(tr, t)
+    if axis is None or t.shape[axis] is not None:
         return x
     shape = list(t.shape)
     shape[axis] = tr.declared
     return Sym(Tensor(tuple(shape), t.dtype), x.producer, x.graph, True, x.batch, x.flat_from, x.dtype_stated,
                x.high, x.fold)
+
+
+def _declared_axis(tr: Translation, t: Tensor) -> Optional[int]:
+    """Where in the per-sample shape the size the layer declares sits (in_channels: 0; in_features: -1), or None."""
+    if tr.declared is None or tr.channel_axis is None:
+        return None
+    axis = tr.channel_axis - 1 if tr.channel_axis > 0 else tr.channel_axis
+    return axis if -len(t.shape) <= axis < len(t.shape) else None
 
 
 def _embedding_ids(layer: TorchLayer, x: Sym) -> Sym:
@@ -243,9 +251,9 @@ def _reads(layer: TorchLayer, x: Sym) -> Any:
             return "unbatched"
         return ShapeError(codes.NDIM_MISMATCH, f"nn.{layer.class_name} {layer.name!r} expects a {tr.rank}-D input "
                           f"(batch first), got {rank}-D {_full(x)}", hint=_rank_hint(layer, rank))
-    if tr.declared is not None:
-        axis = tr.channel_axis - 1 if tr.channel_axis > 0 else tr.channel_axis
-        actual = t.shape[axis] if -len(t.shape) <= axis < len(t.shape) else None
+    axis = _declared_axis(tr, t)
+    if axis is not None:
+        actual = t.shape[axis]
         if actual is not None and actual != tr.declared:
             return ShapeError(codes.CHANNEL_MISMATCH, _mismatch(layer, x, actual), hint=_fix(layer, x, actual),
                               argument=tr.declared_name)

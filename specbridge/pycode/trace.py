@@ -198,11 +198,7 @@ class Tracer:
         return Tensor(tuple(result.shape), result.dtype or tensors[0].dtype)
 
     def not_evaluated(self, expression: str, location: Location, consequence: str) -> None:
-        self.report(NOT_EVALUATED(f"not evaluated: {expression} ({consequence})", location=location, file=self.file))
+        self.report(codes.PY_NOT_EVALUATED(f"not evaluated: {expression} ({consequence})", location=location, file=self.file))
 
     def not_modelled(self, what: str, location: Location, consequence: str, hint: Optional[str] = None) -> None:
-        self.report(NOT_MODELLED(f"{what} ({consequence})", location=location, file=self.file, hint=hint))
-
-
-NOT_EVALUATED = codes.PY_NOT_EVALUATED
-NOT_MODELLED = codes.PY_NOT_MODELLED
+        self.report(codes.PY_NOT_MODELLED(f"{what} ({consequence})", location=location, file=self.file, hint=hint))
