@@ -50,6 +50,8 @@ class Target:
     max_rel_error: Optional[float] = None
     first_divergence: Optional[str] = None
     error: Optional[str] = None  # the conversion raised: why
+    files: list[str] = field(default_factory=list)  # what the conversion wrote
+    layout: dict = field(default_factory=dict)  # the written model's input and output layouts (Boundary.to_dict)
 
 
 @dataclass
@@ -227,7 +229,7 @@ def convert_to(path: Path, to: str, directory: Path, samples: int, seed: int = 0
         return Target(time.perf_counter() - start, error=f"{type(exc).__name__}: {str(exc)[:300]}")
     report = converted.report
     return Target(time.perf_counter() - start, report.ok, report.max_abs_error, report.max_rel_error,
-                  report.first_divergence)
+                  report.first_divergence, files=[str(p) for p in converted.files], layout=converted.boundary.to_dict())
 
 
 def run_model(name: str, keras2: bool, directory: Path, size: Optional[int] = None, samples: int = 2,

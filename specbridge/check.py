@@ -52,6 +52,19 @@ class CheckResult:
             return []
         return [self.document.entries[i] for i in self.graph.order]
 
+    def calls(self) -> dict[str, tuple[str, int]]:
+        """Each layer -> (the layer whose Keras object it calls, which call of that object it is: 0 for the first),
+        in the order inference visited them, which every emitted model runs them in. A layer with `shares:` calls
+        the object of the layer it shares; every other layer is its own object's only call, (name, 0)."""
+        shares = self.graph.shares if self.graph is not None else {}
+        count: dict[str, int] = {}
+        out = {}
+        for entry in self.ordered_entries():
+            owner = shares.get(entry.name, entry.name)
+            out[entry.name] = (owner, count.get(owner, 0))
+            count[owner] = out[entry.name][1] + 1
+        return out
+
     def record(self, name: str) -> Optional[LayerRecord]:
         return next((r for r in self.records if r.name == name), None)
 

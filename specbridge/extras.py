@@ -8,6 +8,8 @@ the rest of specbridge: specbridge.emit.require turns a missing extra into Missi
 from __future__ import annotations
 
 import importlib.util
+import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 
@@ -52,32 +54,89 @@ def _extras(names: tuple[str, ...]) -> list[Extra]:
     return [EXTRAS[name] for name in names] if names else list(EXTRAS.values())
 
 
-# TensorFlow's C++ log threshold: 3 keeps FATAL only, which hides its INFO/WARNING lines on stderr (the oneDNN
-# notice "oneDNN custom operations are on ... TF_ENABLE_ONEDNN_OPTS=0", cpu_feature_guard, and absl's "All log
-# messages before absl::InitializeLog() is called are written to STDERR"). Read once, when TensorFlow loads.
+# TensorFlow's C++ log threshold: 3 keeps FATAL only, which hides most of its INFO/WARNING lines on stderr
+# (cpu_feature_guard, for one). Read once, when TensorFlow loads.
 QUIET_TF_LOG_LEVEL = "3"
 
+# Lines TensorFlow writes straight to file descriptor 2 while it loads, whatever TF_CPP_MIN_LOG_LEVEL says: with
+# oneDNN on (the default on CPUs with AVX-512 or AMX, or with TF_ENABLE_ONEDNN_OPTS=1) port.cc logs "oneDNN
+# custom operations are on" before absl's logging is initialised, preceded by absl's own notice. Only these
+# start-up notices are dropped: any other line written while TensorFlow loads reaches stderr unchanged.
+TF_STARTUP_NOISE = re.compile(
+    r"All log messages before absl::InitializeLog\(\) is called are written to STDERR"
+    r"|port\.cc:\d+\] oneDNN custom operations are on"
+    r"|cpu_feature_guard\.cc:\d+\]"
+    r"|To enable the following instructions: .* rebuild TensorFlow with the appropriate compiler flags"
+    r"|Unable to register cu(DNN|FFT|BLAS) factory|computation_placer\.cc:\d+\]|cuda_executor\.cc:\d+\]"
+    r"|Could not find cuda drivers on your machine|TF-TRT Warning: Could not find TensorRT"
+)
 
-def quiet_tensorflow(*, force: bool = False) -> None:
-    """Before TensorFlow's first import: silence its C++ and Python (absl) logging, and pick Keras's TF backend.
+
+def quiet_tensorflow(*, force: bool = False, verbose: bool = False) -> None:
+    """Load TensorFlow and Keras (TF backend) without their start-up log lines reaching the user's terminal.
 
     The library only sets defaults (a user's TF_CPP_MIN_LOG_LEVEL wins); the CLI passes force=True, since its
-    report is its output, unless SPECBRIDGE_DEBUG is set. TF_ENABLE_ONEDNN_OPTS is left alone: turning oneDNN off
-    would change the kernels under test, not just the message. Python-side warnings (absl, the 'tensorflow' logger)
-    are raised to ERROR.
+    report is its output, unless the user asked for the logs (`--verbose`, verbose=True, or SPECBRIDGE_DEBUG).
+    Quiet means: TF_CPP_MIN_LOG_LEVEL=3, Python-side warnings (absl, the 'tensorflow' logger) raised to ERROR,
+    and TensorFlow imported here with its start-up notices (TF_STARTUP_NOISE) filtered out of file descriptor 2,
+    since some of them ignore the log level. TF_ENABLE_ONEDNN_OPTS is left alone: turning oneDNN off would change
+    the kernels under test, not just the message.
     """
-    import logging
     import os
 
-    if force and not os.environ.get("SPECBRIDGE_DEBUG"):
+    loud = verbose or bool(os.environ.get("SPECBRIDGE_DEBUG"))
+    if loud:  # TensorFlow's own default, which later calls (the library's) then leave alone
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "0")
+    elif force:
         os.environ["TF_CPP_MIN_LOG_LEVEL"] = QUIET_TF_LOG_LEVEL
     else:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", QUIET_TF_LOG_LEVEL)
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    if os.environ.get("TF_CPP_MIN_LOG_LEVEL") != QUIET_TF_LOG_LEVEL:
+    if loud or os.environ.get("TF_CPP_MIN_LOG_LEVEL") != QUIET_TF_LOG_LEVEL:
         return  # the user asked for TensorFlow's logs
+    _import_without_startup_noise(["tensorflow", "keras"])
+    import logging
+
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
     if installed("absl"):
         from absl import logging as absl_logging
 
         absl_logging.set_verbosity(absl_logging.ERROR)
+
+
+def _import_without_startup_noise(modules: list[str]) -> None:
+    """Import `modules` (those installed and not yet loaded) with TF_STARTUP_NOISE kept off stderr."""
+    import importlib
+    import sys
+
+    wanted = [name for name in modules if name not in sys.modules and installed(name)]
+    if not wanted:
+        return
+    with filtered_stderr(TF_STARTUP_NOISE):
+        for name in wanted:
+            importlib.import_module(name)
+
+
+@contextmanager
+def filtered_stderr(noise: re.Pattern):
+    """Capture file descriptor 2 (where C++ code writes) for the block; then write back every line but `noise`."""
+    import os
+    import sys
+    import tempfile
+
+    sys.stderr.flush()
+    with tempfile.TemporaryFile() as captured:
+        saved = os.dup(2)
+        os.dup2(captured.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            text = captured.read().decode("utf-8", errors="replace")
+            kept = "".join(line for line in text.splitlines(keepends=True) if not noise.search(line))
+            if kept:
+                sys.stderr.write(kept)
+                sys.stderr.flush()

@@ -27,6 +27,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_report_header(config: pytest.Config) -> str:
+    """Which TensorFlow kernels this run tests (.ci/run runs the suite with oneDNN off, then on)."""
+    setting = os.environ.get("TF_ENABLE_ONEDNN_OPTS")
+    return f"TF_ENABLE_ONEDNN_OPTS={setting if setting is not None else 'unset (TensorFlow decides by CPU)'}"
+
+
 @pytest.fixture(scope="session")
 def update_golden(request: pytest.FixtureRequest) -> bool:
     """True when golden files should be rewritten (`pytest --update-golden` or SPECBRIDGE_UPDATE_GOLDEN=1)."""

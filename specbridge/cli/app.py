@@ -113,6 +113,13 @@ def _describe(exc: BaseException) -> str:
     return exit_codes.strip_ansi(f"{type(exc).__name__}: {exc}")
 
 
+def reproduce(argv: Optional[list[str]]) -> str:
+    """The command line that was run, quoted for a shell: what a bug report needs to reproduce it."""
+    import shlex
+
+    return shlex.join([exit_codes.PROG, *(sys.argv[1:] if argv is None else argv)])
+
+
 def main(argv: Optional[list[str]] = None) -> NoReturn:
     """Run the CLI; always ends with SystemExit carrying the exit status."""
     # pydantic plugins (observability hooks found by scanning every installed distribution's entry points) have
@@ -131,8 +138,8 @@ def main(argv: Optional[list[str]] = None) -> NoReturn:
         description = _describe(exc)
         print(
             f"specbridge: internal error {description}\n"
-            "This is a bug in specbridge, please report it with the spec that triggered it "
-            "(SPECBRIDGE_DEBUG=1 shows the traceback).",
+            "This is a bug in specbridge, please report it with the command that triggered it and the files it "
+            f"reads:\n  {reproduce(argv)}\n(SPECBRIDGE_DEBUG=1 shows the traceback).",
             file=sys.stderr,
         )
         exit_codes.write_json_error(f"internal error {description}", exit_codes.INTERNAL)

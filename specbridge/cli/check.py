@@ -59,7 +59,7 @@ def run(args) -> None:
     from .reporting import write_diagnostics
 
     targets = files.collect(paths, python=args.python)
-    diagnostics, sources, unreadable = [], {}, []
+    diagnostics, sources, unreadable, code = [], {}, [], []
     for path in targets:
         name = files.display_name(path)
         try:
@@ -69,9 +69,14 @@ def run(args) -> None:
             continue
         sources[name] = text
         if is_python(path):
-            diagnostics.extend(check_code(text, name, args.input_shape).diagnostics)
+            code.append(check_code(text, name, args.input_shape))
+            diagnostics.extend(code[-1].diagnostics)
         else:
             diagnostics.extend(check_spec(text, name).diagnostics)
+    if code:
+        from .python import check_input_names
+
+        check_input_names(args.input_shape, code)  # --input-shape NAME=... for a model no file has: exit 2
 
     noun = "file" if any(is_python(path) for path in targets) else "spec"
     write_diagnostics(diagnostics, sources, format, files_checked=len(sources), strict=strict, noun=noun)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import NoReturn
 
-from .options import add_format, at_least
+from .options import add_format, add_layout, add_verbose, at_least, chosen_layout
 
 TARGETS = ("pytorch", "onnx", "keras")
 EXTRAS = {"pytorch": ("keras", "torch"), "onnx": ("keras", "onnx"), "keras": ("keras",)}
@@ -21,7 +21,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--no-verify", action="store_true", help="skip running the original and the converted model")
     parser.add_argument("--samples", type=at_least(1), default=4, metavar="N", help="verification batch size (default 4)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the verification inputs (default 0)")
+    add_layout(parser)
     add_format(parser, ("text", "json"))
+    add_verbose(parser)
 
 
 def run(args) -> None:
@@ -31,25 +33,29 @@ def run(args) -> None:
     with the weights as initializers; keras: standalone Keras 3 source + .weights.h5, e.g. to bring a Keras 2
     model to Keras 3), copies the trained weights, then runs the original model (loaded by Keras with its
     weights; a Keras 2 file by tf_keras when Keras 3 cannot load it) and the converted one on the same random
-    inputs and compares every layer with the cross-check's tolerances. Exit status: 0 converted and verified,
-    1 the outputs differ, the model has layers a spec cannot represent, or the target cannot express a layer,
-    2 unreadable input or a framework not installed.
+    inputs and compares every layer (those inside nested models included) with the cross-check's tolerances.
+    Nothing in the file runs: a Lambda, a custom class or a non-Keras module in it is refused (SB500) before
+    Keras sees the file. Exit status: 0 converted and verified, 1 the outputs differ, the model has layers a spec
+    cannot represent (or code), or the target cannot express a layer, 2 unreadable input or a framework not
+    installed, 3 a bug in specbridge (the message names the stage and the layer).
     """
     from .. import extras
     from ..emit import MissingExtra, NotExpressible, SpecHasErrors
     from ..importer import ModelFileError
     from ..importer.convert import NotImportable, convert
+    from ..importer.failures import InternalFailure
     from ..importer.original import OriginalNotLoadable
-    from .exit_codes import FAILED, OK, Exit, fail
+    from .exit_codes import FAILED, OK, Exit, InternalError, fail
 
     json_output = args.format == "json"
     missing = extras.missing_modules(*EXTRAS[args.to])
     if missing:
         fail(f"convert --to {args.to} needs {', '.join(missing)}: {extras.install_hint(*EXTRAS[args.to])}")
-    extras.quiet_tensorflow(force=True)
+    extras.quiet_tensorflow(force=True, verbose=args.verbose)
     try:
         converted = convert(args.model, args.to, args.output, weights=args.weights, verify=not args.no_verify,
-                            samples=args.samples, seed=args.seed, state_dict=args.state_dict)
+                            samples=args.samples, seed=args.seed, state_dict=args.state_dict,
+                            layout=chosen_layout(args.to, args.layout))
     except ModelFileError as exc:
         fail(str(exc))
     except (OriginalNotLoadable, MissingExtra) as exc:
@@ -62,6 +68,8 @@ def run(args) -> None:
         fail_layer(exc, args.to, json_output)
     except OSError as exc:
         fail(f"cannot write {args.output}: {exc.strerror or exc}")
+    except InternalFailure as exc:  # reported by app.main, the one place for internal errors
+        raise InternalError(str(exc)) from exc.__cause__
     _write(converted, args, json_output)
     raise Exit(OK if converted.report is None or converted.report.ok else FAILED)
 
@@ -74,10 +82,13 @@ def _write(converted, args, json_output: bool) -> None:
         import json
 
         data = {"ok": converted.report is None or converted.report.ok, "files": written,
-                "renamed": converted.renamed, "verification": converted.report.to_dict() if converted.report else None}
+                "renamed": converted.renamed, "layout": converted.boundary.to_dict(),
+                "verification": converted.report.to_dict() if converted.report else None}
         output.write(json.dumps(data, indent=2) + "\n")
         return
     lines = [f"wrote {path}" for path in written]
+    if args.to != "keras":
+        lines += converted.boundary.describe()
     if converted.renamed:
         pairs = [f"{old!r} -> {new!r}" for old, new in converted.renamed.items()]
         lines.append(f"renamed {len(pairs)} layer{'s' if len(pairs) != 1 else ''} ('/' is not allowed in Keras 3 "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import NoReturn
 
-from .options import add_format, add_spec, at_least
+from .options import add_format, add_spec, add_verbose, at_least
 
 
 def add_arguments(parser) -> None:
@@ -30,6 +30,7 @@ def add_arguments(parser) -> None:
              "under onnxruntime)",
     )
     add_format(parser)
+    add_verbose(parser)
 
 
 def _backend_list(value: str) -> list[str]:
@@ -68,7 +69,7 @@ def run(args) -> None:
     stop_on_errors(result, text, json_output=json_output)
     _require_backends(args.backends)
     dims = _dims(result, args.dims)
-    extras.quiet_tensorflow(force=True)  # before TensorFlow loads: its log lines are not part of the report
+    extras.quiet_tensorflow(force=True, verbose=args.verbose)  # before TensorFlow loads: its log lines are not part of the report
 
     from ..crosscheck import run_crosscheck
     from ..crosscheck.backends import BackendError

@@ -3,9 +3,9 @@ as an ONNX file."""
 
 from __future__ import annotations
 
-from typing import NoReturn
+from typing import NoReturn, Optional
 
-from .options import add_spec
+from .options import add_layout, add_spec, chosen_layout
 
 TARGETS = ("keras", "pytorch", "onnx")
 # The extra (specbridge.extras) running the emitted model needs; writing a module needs neither, an ONNX file onnx.
@@ -20,6 +20,7 @@ def add_arguments(parser) -> None:
                         help="write the module to FILE instead of stdout (required for onnx, a binary file)")
     parser.add_argument("--seed", type=int, default=0,
                         help="onnx: seed of the random weights stored in the file (default: 0)")
+    add_layout(parser)
 
 
 def run(args) -> None:
@@ -27,8 +28,9 @@ def run(args) -> None:
 
     The module imports only its framework (and numpy); writing it needs neither. The ONNX file holds seeded
     random weights (use specbridge.to_onnx(spec, weights=model) for trained ones); writing it needs the onnx
-    package only. A spec with errors prints its diagnostics and exits 1; so does a layer the target cannot
-    compute exactly (SB400).
+    package only. --layout torch (the pytorch default) gives the model PyTorch's input and output layout, keras
+    (the onnx default) Keras's: emit/layouts.py. A spec with errors prints its diagnostics and exits 1; so does a
+    layer the target cannot compute exactly (SB400).
     """
     spec, to, output_file = args.spec, args.to, args.output
     from . import files, output
@@ -38,6 +40,7 @@ def run(args) -> None:
 
     if to == "onnx" and output_file is None:
         fail("ONNX is a binary format: give the file to write with -o, e.g. -o model.onnx")
+    layout = chosen_layout(to, args.layout)
 
     text = files.read_or_fail(spec)
     name = files.display_name(spec)
@@ -47,8 +50,14 @@ def run(args) -> None:
     from ..emit import MissingExtra, ModelTooLarge, NotExpressible
     from .reporting import fail_with
 
+    if to == "onnx":
+        # numpy only draws and copies arrays here: OpenBLAS's thread pool, started when numpy loads, costs a cold
+        # emit ~0.05 s for nothing (bench/bench_onnx_emit.py). A user's own setting wins.
+        import os
+
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     try:
-        code = _emit(result, to, args.seed)
+        code = _emit(result, to, args.seed, layout)
     except MissingExtra as exc:
         fail(f"emitting ONNX needs the onnx package: {exc}")
     except NotExpressible as exc:
@@ -79,8 +88,9 @@ def _write_onnx(model, path: str) -> None:
 
     from . import files
 
-    if model.ByteSize() < PROTOBUF_LIMIT:
-        files.write_atomic(path, model.SerializeToString())
+    data = _serialized(model)
+    if data is not None:
+        files.write_atomic(path, data)
         return
     import onnx
 
@@ -90,13 +100,22 @@ def _write_onnx(model, path: str) -> None:
           f"{os.path.basename(path)}; keep the two files together", file=sys.stderr)
 
 
-def _emit(result, to: str, seed: int):
-    """The module's source, or the ONNX model."""
+def _serialized(model) -> Optional[bytes]:
+    """The model's bytes, or None past protobuf's 2 GiB limit. The weights' own bytes bound the size from below,
+    so a model far below the limit is serialized once, without ByteSize()'s extra pass (a full serialization)."""
+    weights = sum(len(t.raw_data) for t in model.graph.initializer)
+    if weights < PROTOBUF_LIMIT // 2 or model.ByteSize() < PROTOBUF_LIMIT:
+        return model.SerializeToString()
+    return None
+
+
+def _emit(result, to: str, seed: int, layout: str):
+    """The module's source, or the ONNX model, with its inputs and outputs in `layout`."""
     from ..emit import keras_source, to_onnx, torch_source
 
     if to == "onnx":
-        return to_onnx(result, seed=seed)
-    return keras_source(result) if to == "keras" else torch_source(result)
+        return to_onnx(result, seed=seed, layout=layout)
+    return keras_source(result) if to == "keras" else torch_source(result, layout)
 
 
 def _not_expressible(result, text: str, exc, to: str) -> NoReturn:

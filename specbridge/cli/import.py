@@ -39,10 +39,15 @@ def run(args) -> None:
 
     if is_python(args.model):
         return _import_code(args, json_output)
+    from ..importer.failures import InternalFailure
+    from .exit_codes import InternalError
+
     try:
         imported = import_keras(args.model)
     except ModelFileError as exc:
         fail(str(exc))
+    except InternalFailure as exc:  # reported by app.main, the one place for internal errors
+        raise InternalError(str(exc)) from exc.__cause__
     diagnostics = [_in_file(d, args.model) for d in imported.diagnostics]
     if not imported.ok:
         _report(diagnostics, json_output, to_stderr=False)

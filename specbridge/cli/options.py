@@ -20,6 +20,35 @@ def add_format(parser: argparse.ArgumentParser, choices=REPORT_FORMATS) -> None:
     )
 
 
+def add_verbose(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-v", "--verbose", action="store_true",
+        help="let TensorFlow's own log lines through to stderr (hidden by default: they are not part of the report)",
+    )
+
+
+def add_layout(parser: argparse.ArgumentParser) -> None:
+    """--layout torch|keras: the emitted model's input and output layout (specbridge/emit/layouts.py)."""
+    from ..emit.layouts import DEFAULT_LAYOUT, LAYOUTS
+
+    parser.add_argument(
+        "--layout", type=str.lower, choices=LAYOUTS, default=None,
+        help="the model's inputs and outputs: torch, PyTorch's (NCHW, NCL signals, (N, steps, features) sequences), "
+             f"or keras, as the Keras model has them (default: {DEFAULT_LAYOUT['pytorch']} for pytorch, "
+             f"{DEFAULT_LAYOUT['onnx']} for onnx)",
+    )
+
+
+def chosen_layout(to: str, layout) -> str:
+    """--layout for the target `to`: its default when not given; exits 2 for torch with a Keras target."""
+    from ..emit.layouts import DEFAULT_LAYOUT, KERAS_LAYOUT
+    from .exit_codes import fail
+
+    if to == "keras" and layout not in (None, KERAS_LAYOUT):
+        fail(f"--layout {layout} applies to --to pytorch and onnx: a Keras model takes Keras's layout")
+    return DEFAULT_LAYOUT[to] if layout is None else layout
+
+
 def at_least(minimum, kind=int):
     """An argparse type: a number of `kind` that is >= minimum."""
 

@@ -25,22 +25,45 @@ def looks_like_model_code(path: Path) -> bool:
     return _FRAMEWORK_IMPORT.search(head) is not None
 
 
-def shape_argument(text: str) -> tuple:
-    """--input-shape 1,28,28 or "(1, 28, 28)": the input without the batch axis."""
-    parts = [p for p in re.split(r"[,\sx()\[\]]+", text.strip()) if p]
-    try:
-        shape = tuple(int(p) for p in parts)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected sizes like 1,28,28 (no batch axis), got {text!r}") from None
-    if not shape or any(d <= 0 for d in shape):
-        raise argparse.ArgumentTypeError(f"expected positive sizes like 1,28,28 (no batch axis), got {text!r}")
-    return shape
+class InputShapeAction(argparse.Action):
+    """--input-shape [MODEL=]SHAPE, repeatable: collects an InputShapes (pycode/inputs.py); a bad value, or a second
+    one for the same model, is a usage error (exit 2) that says what is wrong."""
+
+    def __call__(self, parser, namespace, value, option_string=None):
+        from ..pycode.inputs import InputError, InputShapes, parse_option
+
+        shapes = getattr(namespace, self.dest, None) or InputShapes()
+        try:
+            shapes.add(*parse_option(value))
+        except InputError as exc:
+            parser.error(f"argument {option_string}: {exc}")
+        setattr(namespace, self.dest, shapes)
 
 
 def add_input_shape(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--input-shape", type=shape_argument, metavar="SHAPE",
-                        help="for PyTorch code that states no input shape: the input without the batch axis, "
-                             "e.g. 1,28,28")
+    parser.add_argument("--input-shape", action=InputShapeAction, metavar="[MODEL=]SHAPE",
+                        help="for PyTorch code: the input without the batch axis, e.g. 1,28,28, for every model whose "
+                             "code states none; MODEL=1,28,28 for that model only (repeatable); several inputs and "
+                             "dtypes as in the comment: \"(16,) int64, (16,) int64\"")
+
+
+def check_input_names(input_shapes, checks: list) -> None:
+    """Exit 2 when --input-shape names a model that none of the files read (CodeChecks) has."""
+    from .exit_codes import fail
+
+    if input_shapes is None or not input_shapes.named:
+        return
+    matched = set().union(*(c.matched_inputs for c in checks)) if checks else set()
+    models = [m for c in checks for m in c.models]
+    for name in input_shapes.named:
+        if name in matched:
+            continue
+        if any(name in (m.name, *m.aliases) for m in models if m.framework == "keras"):
+            fail(f"--input-shape {name}=...: {name!r} is a Keras model, whose code states its input itself "
+                 "(keras.Input, input_shape=)")
+        known = ", ".join(m.name + (f" (class {m.class_name})" if m.class_name and m.class_name != m.name else "")
+                          for m in models if m.framework == "torch") or "none found"
+        fail(f"--input-shape {name}=...: no PyTorch model named {name!r} (PyTorch models: {known})")
 
 
 def add_model_options(parser: argparse.ArgumentParser) -> None:
@@ -48,8 +71,9 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     add_input_shape(parser)
 
 
-def read(path: str, input_shape: Optional[tuple] = None):
-    """(CodeCheck, text) of one .py file; an unreadable file stops with exit 2."""
+def read(path: str, input_shape=None):
+    """(CodeCheck, text) of one .py file (`input_shape`: --input-shape's InputShapes, or None); an unreadable file
+    stops with exit 2."""
     from ..pycode import read_python
     from . import files
 
@@ -57,7 +81,7 @@ def read(path: str, input_shape: Optional[tuple] = None):
     return read_python(text, files.display_name(path), input_shape), text
 
 
-def spec_of(path: str, model: Optional[str], input_shape: Optional[tuple], json_output: bool):
+def spec_of(path: str, model: Optional[str], input_shape, json_output: bool):
     """(spec text, spec dict, CodeCheck, code text) of the chosen model; exits 1 with diagnostics when it has
     none, 2 when the model name is not in the file."""
     from ..importer.write import spec_text
@@ -65,6 +89,7 @@ def spec_of(path: str, model: Optional[str], input_shape: Optional[tuple], json_
     from .reporting import write_diagnostics
 
     result, text = read(path, input_shape)
+    check_input_names(input_shape, [result])
     sources = {result.file: text}
     chosen = result.model(model)
     if chosen is None and not result.ok:

@@ -27,9 +27,12 @@ def run(args) -> None:
     from .python import is_python, spec_of
     from .reporting import stop_on_errors, write_warnings
 
+    counts = None  # PyTorch code: PyTorch's own parameter counts, not the spec's (Keras's)
     if is_python(spec):
         text, _, code, _ = spec_of(spec, args.model_name, args.input_shape, json_output)
-        name = f"{files.display_name(spec)}:{code.model(args.model_name).name}"
+        chosen = code.model(args.model_name)
+        name = f"{files.display_name(spec)}:{chosen.name}"
+        counts = chosen.torch_counts
     else:
         text = files.read_or_fail(spec)
         name = files.display_name(spec)
@@ -40,9 +43,9 @@ def run(args) -> None:
 
         from ..report.summary import document
 
-        output.write(json.dumps(document(result), indent=2) + "\n")
+        output.write(json.dumps(document(result, counts), indent=2) + "\n")
         return
     from ..report.summary import render_text
 
-    output.write_lines(render_text(result))
+    output.write_lines(render_text(result, counts))
     write_warnings(result, text)

@@ -61,22 +61,25 @@ class Run:
     models: dict[str, Any] = field(default_factory=dict)
 
 
-def build_models(result: CheckResult, dtype: str, seed: int, direction: str, chosen: list[str]) -> dict[str, Any]:
-    """The live framework models among `chosen`, the reference one with seeded random weights."""
+def build_models(result: CheckResult, dtype: str, seed: int, direction: str, chosen: list[str],
+                 layout: Optional[str] = None) -> dict[str, Any]:
+    """The live framework models among `chosen`, the reference one with seeded random weights; the PyTorch one
+    in `layout` (None: its default)."""
     from .run import build_pair, build_single
 
     frameworks = [b for b in chosen if b != ONNX]
     if len(frameworks) == 2:
-        keras_model, torch_model = build_pair(result, dtype, seed, direction)
+        keras_model, torch_model = build_pair(result, dtype, seed, direction, layout=layout)
         return {KERAS: keras_model, PYTORCH: torch_model}
     (only,) = frameworks
-    return {only: build_single(result, dtype, seed, only)}
+    return {only: build_single(result, dtype, seed, only, layout=layout)}
 
 
-def keras_outputs(model, names: list[str], inputs: list[np.ndarray]) -> dict[str, np.ndarray]:
+def keras_outputs(model, names: list[str], inputs: list[np.ndarray], calls: Optional[dict] = None) -> dict:
+    """Each named layer's output; `calls` (CheckResult.calls()) places the calls of a layer called again."""
     from .capture import keras_layer_outputs
 
-    return keras_layer_outputs(model, names, inputs)
+    return keras_layer_outputs(model, names, inputs, calls)
 
 
 def torch_outputs(result: CheckResult, model, inputs: list[np.ndarray]) -> tuple[dict, dict]:
@@ -88,36 +91,59 @@ def torch_outputs(result: CheckResult, model, inputs: list[np.ndarray]) -> tuple
     spec_inputs = result.document.spec().named_inputs()
     torch_inputs = [keras_to_torch_layout(x, model.INPUT_LAYOUT[i.name]) for x, i in zip(inputs, spec_inputs, strict=True)]
     returned: list = []
-    raw = torch_layer_outputs(model, torch_inputs, returned)
+    raw = torch_layer_outputs(model, torch_inputs, returned, [e.name for e in result.ordered_entries()])
     notes = unreturned_outputs(result, raw, returned)
     outputs = {name: torch_to_keras_layout(out, model.OUTPUT_LAYOUT[name]) for name, out in raw.items()}
     return outputs, notes
 
 
-def onnx_outputs(result: CheckResult, weights, names: list[str], inputs: list[np.ndarray], dtype: str) -> dict:
-    """Every named layer's output from onnxruntime, the model built by emit.to_onnx with `weights` (the
-    reference model). Raises OnnxUnavailable when onnxruntime cannot run it (a missing float64 kernel)."""
+def onnx_outputs(result: CheckResult, weights, names: list[str], inputs: list[np.ndarray], dtype: str,
+                 layout: Optional[str] = None) -> dict:
+    """Every named layer's output (Keras layout) from onnxruntime, the model built by emit.to_onnx in `layout`
+    (None: its default) with `weights` (the reference model). Raises OnnxUnavailable when onnxruntime cannot run
+    it (a missing float64 kernel)."""
     from ..emit import to_onnx
+    from ..emit.layouts import DEFAULT_LAYOUT
 
-    return run_onnx(to_onnx(result, weights, dtype=dtype, expose=names), inputs, dtype)
+    model = to_onnx(result, weights, dtype=dtype, expose=names, layout=layout or DEFAULT_LAYOUT["onnx"])
+    return run_onnx(model, inputs, dtype)
+
+
+def onnx_layouts(model) -> tuple[dict[str, str], dict[str, str]]:
+    """({input: layout}, {model output: layout}) from an ONNX model's metadata (emit/layouts.py); a value not
+    listed (an exposed layer), or a model without them, is in Keras's layout."""
+    import json
+
+    from ..emit.layouts import INPUT_LAYOUT_KEY, OUTPUT_LAYOUT_KEY
+
+    props = {p.key: p.value for p in model.metadata_props}
+    return json.loads(props.get(INPUT_LAYOUT_KEY, "{}")), json.loads(props.get(OUTPUT_LAYOUT_KEY, "{}"))
 
 
 def run_onnx(model, inputs: list[np.ndarray], dtype: str = "float32") -> dict:
-    """{output name: array} of an onnx.ModelProto under onnxruntime's CPU provider, fed `inputs` in order."""
+    """{output name: array in Keras's layout} of an onnx.ModelProto under onnxruntime's CPU provider, fed `inputs`
+    (in Keras's layout) in order, each converted to the layout the model's metadata gives it (onnx_layouts)."""
     import onnxruntime
+
+    from ..emit.layouts import KERAS as KERAS_ORDER
+    from .compare import keras_to_torch_layout, torch_to_keras_layout
 
     try:
         session = onnxruntime.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
     except Exception as exc:  # onnxruntime raises its own pybind classes (NotImplemented, Fail...)
         raise OnnxUnavailable(_no_kernel(str(exc), dtype)) from exc
-    feed = {i.name: x for i, x in zip(session.get_inputs(), inputs, strict=True)}
+    in_layouts, out_layouts = onnx_layouts(model)
+    feed = {i.name: keras_to_torch_layout(x, in_layouts.get(i.name, KERAS_ORDER))
+            for i, x in zip(session.get_inputs(), inputs, strict=True)}
     wanted = [o.name for o in session.get_outputs()]
     try:
-        return dict(zip(wanted, session.run(wanted, feed), strict=True))
+        outputs = session.run(wanted, feed)
     except Exception as exc:  # some kernels refuse a dtype only when they run ("GRU operator does not support double")
         if dtype == "float32":
             raise
         raise OnnxUnavailable(_no_kernel(str(exc), dtype)) from exc
+    return {name: torch_to_keras_layout(out, out_layouts.get(name, KERAS_ORDER))
+            for name, out in zip(wanted, outputs, strict=True)}
 
 
 class OnnxUnavailable(RuntimeError):

@@ -7,11 +7,14 @@ from typing import Optional
 import numpy as np
 
 
-def keras_layer_outputs(model, names: list[str], inputs: list[np.ndarray]) -> dict[str, np.ndarray]:
-    """Run `model` in inference mode and return the output of each named layer."""
+def keras_layer_outputs(model, names: list[str], inputs: list[np.ndarray],
+                        calls: Optional[dict[str, tuple[str, int]]] = None) -> dict[str, np.ndarray]:
+    """Run `model` in inference mode and return the output of each named layer. `calls` (CheckResult.calls()):
+    a layer that calls another's Keras object again is that object's output at that call (its node), not the
+    first call's, which `layer.output` gives."""
     import keras
 
-    probe = keras.Model(model.inputs, [model.get_layer(name).output for name in names])
+    probe = keras.Model(model.inputs, [_symbolic_output(model, name, calls or {}) for name in names])
     import tensorflow as tf
 
     try:
@@ -26,26 +29,38 @@ def keras_layer_outputs(model, names: list[str], inputs: list[np.ndarray]) -> di
     return {name: keras.ops.convert_to_numpy(out) for name, out in zip(names, outputs, strict=True)}
 
 
+def _symbolic_output(model, name: str, calls: dict[str, tuple[str, int]]):
+    owner, call = calls.get(name, (name, 0))
+    layer = model.get_layer(owner)
+    if call == 0:
+        return layer.output
+    return layer._inbound_nodes[call].output_tensors[0]  # Keras 3 has no public get_output_at
+
+
 class TorchCaptureError(RuntimeError):
     pass
 
 
 def torch_layer_outputs(
-    model, inputs: list[np.ndarray], returned: Optional[list[np.ndarray]] = None
+    model, inputs: list[np.ndarray], returned: Optional[list[np.ndarray]] = None, order: Optional[list[str]] = None
 ) -> dict[str, np.ndarray]:
     """Run `model` under inference_mode with a forward hook on each SPEC_LAYERS submodule.
 
     Returns the raw (torch-layout) output of each spec layer observed; what forward() itself returns is
-    appended to `returned` when a list is given. A layer module that is called more than once, or returns a
-    tuple, breaks the one-module-per-layer contract and is an error.
+    appended to `returned` when a list is given. Layers sharing one submodule (`shares:`) get its outputs in the
+    order forward() calls them, `order` (the spec layers in forward's order; default SPEC_LAYERS's). A module
+    called more often than its layers, or returning a tuple, breaks the one-call-per-layer contract: an error.
     """
     import torch
 
-    captured: dict[str, list] = {name: [] for name in model.SPEC_LAYERS}
+    users: dict[str, list[str]] = {}  # submodule -> its spec layers, in call order
+    for name in sorted(model.SPEC_LAYERS, key=(order or list(model.SPEC_LAYERS)).index):
+        users.setdefault(model.SPEC_LAYERS[name], []).append(name)
+    calls: dict[str, list] = {attribute: [] for attribute in users}
     handles = []
-    for name, attribute in model.SPEC_LAYERS.items():
+    for attribute in users:
         module = model.get_submodule(attribute)
-        handles.append(module.register_forward_hook(lambda _m, _i, out, name=name: captured[name].append(out)))
+        handles.append(module.register_forward_hook(lambda _m, _i, out, a=attribute: calls[a].append(out)))
     try:
         with torch.inference_mode():
             final = model(*(torch.from_numpy(x) for x in inputs))
@@ -54,13 +69,15 @@ def torch_layer_outputs(
             handle.remove()
     if returned is not None:
         returned.extend(out.detach().cpu().numpy() for out in (final if isinstance(final, (tuple, list)) else [final]))
+    captured = {}
+    for attribute, names in users.items():
+        if len(calls[attribute]) > len(names):
+            raise TorchCaptureError(f"the module of layer {names[0]!r} ran {len(calls[attribute])} times in one "
+                                    f"forward pass, for {len(names)} spec layer{'s' if len(names) > 1 else ''}")
+        captured.update(zip(names, calls[attribute], strict=False))  # a call not reached: the caller reports it
     result = {}
-    for name, outs in captured.items():
-        if len(outs) == 0:
-            continue  # not reached: reported as missing by the caller
-        if len(outs) > 1:
-            raise TorchCaptureError(f"the module of layer {name!r} ran {len(outs)} times in one forward pass")
-        if not isinstance(outs[0], torch.Tensor):
-            raise TorchCaptureError(f"the module of layer {name!r} returned {type(outs[0]).__name__}, not a tensor")
-        result[name] = outs[0].detach().cpu().numpy()
+    for name, out in captured.items():
+        if not isinstance(out, torch.Tensor):
+            raise TorchCaptureError(f"the module of layer {name!r} returned {type(out).__name__}, not a tensor")
+        result[name] = out.detach().cpu().numpy()
     return result

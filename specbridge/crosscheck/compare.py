@@ -6,12 +6,13 @@ import math
 
 import numpy as np
 
-from ..emit.torch.layout import CHANNELS_FIRST, KERAS  # OUTPUT_LAYOUT / INPUT_LAYOUT values of an emitted torch module
+# The tensor layouts: values of an emitted torch module's INPUT_LAYOUT / OUTPUT_LAYOUT and of an ONNX model's metadata.
+from ..emit.layouts import CHANNELS_FIRST, KERAS
 from .report import KERAS_TO_TORCH, TORCH_TO_KERAS, LayerComparison
 
 
 def torch_to_keras_layout(array: np.ndarray, layout: str) -> np.ndarray:
-    """A torch output in Keras's axis order: channels_first moves axis 1 to the end."""
+    """A torch (or ONNX) output in Keras's axis order: channels_first moves axis 1 to the end."""
     if layout == KERAS:
         return array
     if layout == CHANNELS_FIRST:
@@ -20,7 +21,7 @@ def torch_to_keras_layout(array: np.ndarray, layout: str) -> np.ndarray:
 
 
 def keras_to_torch_layout(array: np.ndarray, layout: str) -> np.ndarray:
-    """A Keras input in the torch model's axis order: channels_first moves the last axis to position 1."""
+    """A Keras input in the torch (or ONNX) model's axis order: channels_first moves the last axis to position 1."""
     if layout == KERAS:
         return array
     if layout == CHANNELS_FIRST:

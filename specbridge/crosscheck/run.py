@@ -11,6 +11,7 @@ import numpy as np
 
 from ..check import CheckResult
 from ..emit.errors import SpecHasErrors
+from ..emit.layouts import DEFAULT_LAYOUT
 from ..emit.plan import reaching_outputs
 from .backends import (
     EXTRA_OF,
@@ -64,6 +65,7 @@ def run_crosscheck(
     direction: str = KERAS_TO_TORCH,
     dims: Optional[list] = None,
     backends: Optional[list[str]] = None,
+    layout: Optional[str] = None,
 ) -> CrosscheckReport:
     """Cross-check the models emitted for a valid spec: Keras, PyTorch and ONNX (onnxruntime), every pair.
 
@@ -76,7 +78,9 @@ def run_crosscheck(
     backend cannot express (a default ONNX backend is left out instead, with the reason in `unavailable`),
     specbridge.emit.MissingExtra when a framework is not installed, specbridge.emit.budget.ModelTooLarge over
     SPECBRIDGE_MAX_MODEL_BYTES, crosscheck.backends.BackendError for a bad `backends` list. `dims` (ChosenDim
-    list) sizes unknown input axes; default: crosscheck.dims.choose_dims (DimsError: none fit).
+    list) sizes unknown input axes; default: crosscheck.dims.choose_dims (DimsError: none fit). `layout` ("torch"
+    or "keras") is the PyTorch and ONNX models' input and output layout (emit/layouts.py; default: each target's
+    own), the comparison is the same in both.
     """
     if dtype not in DTYPES:
         raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
@@ -91,13 +95,14 @@ def run_crosscheck(
     from ..emit.budget import check_budget
 
     check_budget(result, dtype=dtype, samples=samples)  # ModelTooLarge before any framework allocates
-    run = Run(models=build_models(result, dtype, seed, direction, chosen))
+    run = Run(models=build_models(result, dtype, seed, direction, chosen, layout))
     reference = reference_backend(chosen, direction)
     reached = reaching_outputs(result)
     spec_layers = [(e.name, e.layer.kind) for e in result.document.entries if e.name in reached]
     skipped = [e.name for e in result.document.entries if e.name not in reached]
     inputs = random_inputs(result, samples, seed, dtype, concrete_shapes(result, dims))
-    _collect(run, result, chosen, reference, [name for name, _ in spec_layers], inputs, dtype, backends is not None)
+    _collect(run, result, chosen, reference, [name for name, _ in spec_layers], inputs, dtype, backends is not None,
+             layout)
     compared = [reference] + [b for b in chosen if b != reference and b not in run.unavailable]
     if len(compared) < 2:
         raise BackendError(f"only {compared[0]} could run: {'; '.join(run.unavailable.values())}")
@@ -119,17 +124,17 @@ def _require(chosen: list[str], explicit: bool) -> None:
             raise MissingExtra(absent.framework, absent.name)
 
 
-def _collect(run: Run, result, chosen, reference, names, inputs, dtype, explicit: bool) -> None:
+def _collect(run: Run, result, chosen, reference, names, inputs, dtype, explicit: bool, layout=None) -> None:
     """Each backend's outputs of the compared layers into `run`."""
     from ..emit import NotExpressible
 
     if KERAS in chosen:
-        run.outputs[KERAS] = keras_outputs(run.models[KERAS], names, inputs)
+        run.outputs[KERAS] = keras_outputs(run.models[KERAS], names, inputs, result.calls())
     if PYTORCH in chosen:
         run.outputs[PYTORCH], run.notes[PYTORCH] = torch_outputs(result, run.models[PYTORCH], inputs)
     if ONNX in chosen:
         try:
-            run.outputs[ONNX] = onnx_outputs(result, run.models[reference], names, inputs, dtype)
+            run.outputs[ONNX] = onnx_outputs(result, run.models[reference], names, inputs, dtype, layout)
         except NotExpressible as exc:
             if explicit:
                 raise
@@ -175,8 +180,9 @@ def unreturned_outputs(result: CheckResult, captured: dict, returned: list) -> d
             if name in captured and not np.array_equal(value, captured[name], equal_nan=True)}
 
 
-def build_pair(result: CheckResult, dtype: str, seed: int, direction: str = KERAS_TO_TORCH):
-    """Both emitted models in `dtype`, one with seeded random weights and the other with a copy of them.
+def build_pair(result: CheckResult, dtype: str, seed: int, direction: str = KERAS_TO_TORCH, layout: Optional[str] = None):
+    """Both emitted models in `dtype`, one with seeded random weights and the other with a copy of them; the
+    PyTorch one in `layout` (None: its default, emit/layouts.py).
 
     keras_to_torch randomizes the Keras model and copies into torch; torch_to_keras the other way round. The
     receiving model's weights are set to NaN before the transfer, so a weight that the transfer forgets poisons
@@ -197,7 +203,7 @@ def build_pair(result: CheckResult, dtype: str, seed: int, direction: str = KERA
     keras.utils.set_random_seed(seed)
     with keras_dtype(dtype):
         keras_model = to_keras(result)
-    torch_model = to_torch(result).to(getattr(torch, dtype))
+    torch_model = to_torch(result, layout or DEFAULT_LAYOUT["pytorch"]).to(getattr(torch, dtype))
     torch_model.eval()
     if direction == TORCH_TO_KERAS:
         randomize_torch_weights(torch_model, seed)
@@ -210,7 +216,7 @@ def build_pair(result: CheckResult, dtype: str, seed: int, direction: str = KERA
     return keras_model, torch_model
 
 
-def build_single(result: CheckResult, dtype: str, seed: int, backend: str):
+def build_single(result: CheckResult, dtype: str, seed: int, backend: str, layout: Optional[str] = None):
     """One framework's emitted model in `dtype` with seeded random weights (the other framework not compared)."""
     from .. import extras
     from ..emit import to_keras, to_torch
@@ -226,7 +232,7 @@ def build_single(result: CheckResult, dtype: str, seed: int, backend: str):
         return model
     import torch
 
-    model = to_torch(result).to(getattr(torch, dtype))
+    model = to_torch(result, layout or DEFAULT_LAYOUT["pytorch"]).to(getattr(torch, dtype))
     model.eval()
     randomize_torch_weights(model, seed)
     return model

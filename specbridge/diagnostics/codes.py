@@ -63,6 +63,9 @@ UNKNOWN_REFERENCE = _code("SB101", "unknown-reference", E, "`inputs` or `outputs
 CYCLE = _code("SB102", "cycle", E, "The layers' `inputs` form a cycle.")
 UNUSED_LAYER = _code("SB103", "unused-layer", W, "A layer or input whose output reaches no model output.")
 INPUT_COUNT = _code("SB104", "wrong-input-count", E, "A layer receives the wrong number of inputs.")
+SHARED_LAYER = _code("SB105", "shared-layer-mismatch", E,
+                     "A layer's `shares` names no earlier layer, or the call differs from the layer it shares "
+                     "(type, arguments, an input its weights do not fit).")
 # --- shapes
 NDIM_MISMATCH = _code("SB200", "ndim-mismatch", E, "A layer receives a tensor of the wrong rank.")
 NONPOSITIVE_SIZE = _code("SB201", "nonpositive-size", E, "An output size shrinks to zero or below.")

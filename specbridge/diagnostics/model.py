@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Optional
 
+from .wording import agree_counts
+
 
 class Severity(str, Enum):
     ERROR = "error"
@@ -31,6 +33,12 @@ class Diagnostic:
     layer: Optional[str] = None
     file: Optional[str] = None
     location: Location = field(default_factory=Location)
+
+    def __post_init__(self) -> None:
+        # One place makes every count agree with its number ("1 unit"), whichever rule wrote the message.
+        object.__setattr__(self, "message", agree_counts(self.message))
+        if self.hint is not None:
+            object.__setattr__(self, "hint", agree_counts(self.hint))
 
     @property
     def line(self) -> int:

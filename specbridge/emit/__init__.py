@@ -12,11 +12,12 @@ from typing import Any
 
 from .budget import ModelTooLarge
 from .errors import MissingExtra, NotExpressible, SpecHasErrors
+from .layouts import DEFAULT_LAYOUT, LAYOUTS
 from .plan import as_result, make_plan
 
 __all__ = [
-    "MissingExtra", "ModelTooLarge", "NotExpressible", "SpecHasErrors", "keras_source", "load_module", "to_keras",
-    "to_onnx", "to_torch", "torch_source",
+    "LAYOUTS", "MissingExtra", "ModelTooLarge", "NotExpressible", "SpecHasErrors", "keras_source", "load_module",
+    "to_keras", "to_onnx", "to_torch", "torch_source",
 ]
 
 _serial = count()
@@ -29,11 +30,16 @@ def keras_source(source: Any) -> str:
     return emit(make_plan(as_result(source)))
 
 
-def torch_source(source: Any) -> str:
-    """PyTorch source defining the model class and build_model()."""
+def torch_source(source: Any, layout: str = DEFAULT_LAYOUT["pytorch"]) -> str:
+    """PyTorch source defining the model class and build_model().
+
+    `layout="torch"` (the default): the model takes and returns PyTorch's layout, channels first for images,
+    volumes and 1D signals, (N, steps, features) for sequences, whatever its first layer (the rule:
+    specbridge/emit/layouts.py); `layout="keras"`: Keras's layout. The class's INPUT_LAYOUT says which.
+    """
     from .torch import torch_source as emit
 
-    return emit(make_plan(as_result(source)))
+    return emit(make_plan(as_result(source), layout))
 
 
 def load_module(source_code: str, label: str) -> types.ModuleType:
@@ -62,24 +68,28 @@ def to_keras(source: Any):
     return load_module(code, "keras").build_model()
 
 
-def to_torch(source: Any):
-    """A live torch.nn.Module (in eval mode) built by the emitted PyTorch source."""
-    code = torch_source(source)
+def to_torch(source: Any, layout: str = DEFAULT_LAYOUT["pytorch"]):
+    """A live torch.nn.Module (in eval mode) built by the emitted PyTorch source (`layout`: as torch_source)."""
+    code = torch_source(source, layout)
     require("torch", "PyTorch", "torch")
     return load_module(code, "torch").build_model()
 
 
-def to_onnx(source: Any, weights: Any = None, *, seed: int = 0, dtype: str = "float32", expose: Any = None):
+def to_onnx(source: Any, weights: Any = None, *, seed: int = 0, dtype: str = "float32", expose: Any = None,
+            layout: str = DEFAULT_LAYOUT["onnx"]):
     """An onnx.ModelProto computing the spec, built with the onnx package alone (no TensorFlow, no torch).
 
     `weights`: a keras.Model or a PyTorch model emitted from the same spec (trained or not), a dict
-    {layer: {"kernel": array, ...}} in Keras's layout, or None for seeded random values (`seed`). The model's
-    input is in the spec's layout (NHWC for channels_last), its batch axis and null axes dynamic. `expose` lists
-    layers whose outputs become extra graph outputs. Raises NotExpressible (SB400) for a layer ONNX cannot
-    compute exactly, SpecHasErrors, ModelTooLarge, MissingExtra when onnx is not installed.
+    {layer: {"kernel": array, ...}} in Keras's layout, or None for seeded random values (`seed`). `layout="keras"`
+    (the default): the inputs and outputs in the spec's layout (NHWC for channels_last), as the Keras model takes
+    them; `layout="torch"`: as the emitted PyTorch model takes them (NCHW...: specbridge/emit/layouts.py). The
+    metadata_props INPUT_LAYOUT_KEY / OUTPUT_LAYOUT_KEY of emit.layouts say which. The batch axis and null axes
+    are dynamic. `expose` lists layers whose outputs become extra graph outputs (in Keras's layout, a model
+    output in its own). Raises NotExpressible (SB400) for a layer ONNX cannot compute exactly, SpecHasErrors,
+    ModelTooLarge, MissingExtra when onnx is not installed, ValueError for another `layout`.
     """
     result = as_result(source)
-    plan = make_plan(result)
+    plan = make_plan(result, layout)
     from ..extras import installed
 
     if not installed("onnx"):  # building needs the onnx package only; running it, onnxruntime too
@@ -87,4 +97,4 @@ def to_onnx(source: Any, weights: Any = None, *, seed: int = 0, dtype: str = "fl
     from .onnx import build_onnx, weight_source
     from .plan import reaching_outputs
 
-    return build_onnx(plan, weight_source(weights, seed), dtype, expose=list(expose or []), live=reaching_outputs(result))
+    return build_onnx(plan, weight_source(weights, seed, dtype), dtype, expose=list(expose or []), live=reaching_outputs(result))

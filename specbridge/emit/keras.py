@@ -185,6 +185,15 @@ def _stack_body(plan: Plan, taken: set[str]) -> str:
     return "\n".join(lines)
 
 
+def _named_objects(lines: list[str], local, name: str, layer_exprs: list[str]) -> list[str]:
+    """Each Keras layer object of a step that a later step calls again, assigned to a variable first."""
+    names = []
+    for layer_expr in layer_exprs:
+        names.append(local.take(f"{name}_layer"))
+        lines.append(f"    {names[-1]} = {layer_expr}")
+    return names
+
+
 def _graph_body(plan: Plan, taken: set[str]) -> str:
     from .names import Identifiers
 
@@ -194,11 +203,20 @@ def _graph_body(plan: Plan, taken: set[str]) -> str:
     for inp in plan.inputs:
         var[inp.name] = local.take(inp.name, "input")
         lines.append(f"    {var[inp.name]} = {_input_call(inp)}")
+    shared = {step.shares for step in plan.steps if step.shares}
+    objects: dict[str, list[str]] = {}  # a layer called again -> the variables holding its Keras layer objects
     for step in plan.steps:
         args = [var[n] for n in step.inputs]
         arg = args[0] if step.layer.INPUT_COUNT == (1, 1) else "[" + ", ".join(args) + "]"
         target = local.take(step.name)
-        for layer_expr in _calls(step, plan, taken):
+        if step.shares:
+            layer_exprs = objects[step.shares]  # the same objects called again: one set of weights
+        else:
+            layer_exprs = _calls(step, plan, taken)
+            if step.name in shared:
+                objects[step.name] = _named_objects(lines, local, step.name, layer_exprs)
+                layer_exprs = objects[step.name]
+        for layer_expr in layer_exprs:
             lines.append(f"    {target} = {layer_expr}({arg})")
             arg = target
         var[step.name] = target

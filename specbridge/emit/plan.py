@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from ..shapes.records import LayerRecord
 from ..spec.base import Layer
 from ..spec.model import NamedInput, Spec
 from .errors import SpecHasErrors
+from .layouts import TORCH_LAYOUT, Boundary, boundary, check_layout
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,11 @@ class Step:
     def inputs(self) -> tuple[str, ...]:
         return self.record.inputs
 
+    @property
+    def shares(self) -> str | None:
+        """The step whose layer this one calls again (`shares:`): its weights, its module; None for most."""
+        return self.record.shares
+
 
 @dataclass
 class Plan:
@@ -32,6 +39,12 @@ class Plan:
     inputs: list[NamedInput]
     steps: list[Step]  # producers before consumers (spec order when it allows)
     outputs: list[str]
+    layout: str = TORCH_LAYOUT  # the inputs' and outputs' layout option (layouts.py); the Keras emitter ignores it
+
+    @cached_property
+    def boundary(self) -> Boundary:
+        """The layout of each input and model output (layouts.py: the one rule)."""
+        return boundary(self)
 
     def input_dtype(self, name: str) -> str:
         """The dtype of the (first) tensor the layer `name` reads: a spec input's, or the layer before's output."""
@@ -48,7 +61,8 @@ class Plan:
             return False
         previous = self.inputs[0].name
         for step in self.steps:
-            if step.inputs != (previous,) or step.layer.INPUT_COUNT != (1, 1):  # a merge is called on a list
+            if step.inputs != (previous,) or step.layer.INPUT_COUNT != (1, 1) or step.shares:  # a merge is called
+                # on a list; a layer called again needs its object in a variable
                 return False
             previous = step.name
         return True
@@ -69,11 +83,13 @@ def as_result(source: Any) -> CheckResult:
     raise TypeError(f"expected a CheckResult, Spec, path or spec text, got {type(source).__name__}")
 
 
-def make_plan(result: CheckResult) -> Plan:
-    """The layers to emit in the order inference visited them (CheckResult keeps it: no second sort).
+def make_plan(result: CheckResult, layout: str = TORCH_LAYOUT) -> Plan:
+    """The layers to emit in the order inference visited them (CheckResult keeps it: no second sort); `layout`
+    is the option of layouts.py for the emitted model's inputs and outputs (ValueError for another value).
 
     Raises SpecHasErrors for a spec with errors, emit.budget.ModelTooLarge for weights over SPECBRIDGE_MAX_MODEL_BYTES.
     """
+    check_layout(layout)
     if not result.ok or not result.document.valid or result.graph is None:
         raise SpecHasErrors(result)
     spec = result.document.spec()
@@ -89,7 +105,7 @@ def make_plan(result: CheckResult) -> Plan:
     from .budget import check_budget
 
     check_budget(result)  # ModelTooLarge before the emitted code can allocate anything
-    return Plan(spec, spec.named_inputs(), steps, list(result.graph.outputs))
+    return Plan(spec, spec.named_inputs(), steps, list(result.graph.outputs), layout)
 
 
 def reaching_outputs(result: CheckResult) -> set[str]:

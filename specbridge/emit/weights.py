@@ -281,6 +281,8 @@ def _pairs(keras_model, torch_model, result) -> list[Pair]:
     in_keras = {layer.name for layer in keras_model.layers}
     pairs = []
     for entry in result.ordered_entries():
+        if entry.name in result.graph.shares:
+            continue  # a layer called again: its weights are the first call's, copied there
         convert = converter_for(entry.layer, entry.name)
         if convert is None or entry.name not in in_keras or entry.name not in attributes:
             continue

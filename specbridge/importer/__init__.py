@@ -25,6 +25,8 @@ class Imported:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     source: Optional[ModelConfig] = None
     aliases: dict[str, str] = field(default_factory=dict)  # nested model -> the spec layer of its output
+    # Spec layer -> (the Keras layer it is a call of, which call: topology.Call.path), for the verification.
+    origins: dict[str, tuple[str, tuple[int, ...]]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -63,13 +65,18 @@ def _live(model) -> ModelConfig:
 
 
 def import_keras(source: Any) -> Imported:
-    """The spec of a Keras model; raises ModelFileError for a file that is not a readable Keras model."""
+    """The spec of a Keras model; raises ModelFileError for a file that is not a readable Keras model (anything
+    else is a bug: failures.InternalFailure, naming the stage and the layer)."""
     from .build import build_spec
+    from .failures import stage
     from .topology import flatten
 
-    config = model_config(source)
-    top = flatten(config.config)
-    spec, diagnostics = build_spec(top)
+    with stage("reading the model file", ModelFileError, TypeError):
+        config = model_config(source)
+    with stage("reading the model's layer graph"):
+        top = flatten(config.config)
+    with stage("building the spec"):
+        spec, diagnostics = build_spec(top)
     if any(d.severity == Severity.ERROR for d in diagnostics):
         spec = None
-    return Imported(top.name, spec, diagnostics, config, dict(top.aliases))
+    return Imported(top.name, spec, diagnostics, config, dict(top.aliases), top.origins())

@@ -6,6 +6,7 @@ from typing import Any
 
 from ..diagnostics import codes
 from ..diagnostics.model import Diagnostic
+from .failures import stage
 from .layers import map_layer
 from .topology import InputCall, Topology
 
@@ -20,7 +21,8 @@ def build_spec(top: Topology) -> tuple[dict, list[Diagnostic]]:
     left_out: dict[str, list[str]] = {}
     previous = top.inputs[0].name if len(top.inputs) == 1 else None
     for call in top.calls:
-        mapped = map_layer(call.class_name, call.config, call.name, call.place, call.module)
+        with stage(f"importing layer {call.name!r} ({call.class_name}, {call.place})"):
+            mapped = map_layer(call.class_name, call.config, call.name, call.place, call.module)
         diagnostics += mapped.errors
         for key in mapped.left_out:
             left_out.setdefault(_kind(key), []).append((key.rsplit(".", 1)[-1], call.name))
@@ -28,6 +30,8 @@ def build_spec(top: Topology) -> tuple[dict, list[Diagnostic]]:
             continue
         if call.frozen:
             mapped.layer["trainable"] = False
+        if call.shares:
+            mapped.layer["shares"] = call.shares  # the same Keras layer called again (topology.py)
         if call.inputs != [previous]:
             mapped.layer["inputs"] = list(call.inputs)
         layers.append(mapped.layer)

@@ -26,6 +26,7 @@ NO_EFFECT = {
     "adjustment", "input_length", "batch_input_shape", "batch_shape", "batch_size", "zero_output_for_mask",
     "input_shape", "input_dim_size", "lora_alpha", "reset_state",
     "seed",  # the recurrent layers' dropout masks: training only (a layer whose spec has seed keeps it)
+    "rng_type",  # Keras 2's random augmentation layers (RandomFlip...): how training draws; identity at inference
 }
 # Keys whose non-default value changes what the layer returns or computes: refused when set.
 DEFAULTS_REQUIRED = {

@@ -5,6 +5,11 @@ with `keras_history: [layer, node, tensor]`; Keras 2 as `[[[layer, node, tensor,
 chains its layers. A nested model becomes its own layers (names kept), its inputs wired to what the outer call
 feeds it, its output standing for it wherever the outer graph reads it; `trainable: false` on the nested model
 reaches every layer inside, as in Keras.
+
+A layer called several times (a shared layer, or any layer of a nested model called several times) is one spec
+layer per call: the first call keeps the Keras name, the k-th is `<name>_call_<k>` and `shares:` the first (the
+same Keras layer object, its weights). Each call's `path` says which call it is: the node index of every
+enclosing model's call, outermost first, then the layer's own (what original.call_paths finds in a run).
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ class Call:
     place: str  # "layers[3] of model 'resnet50'", for diagnostics
     frozen: bool = False  # inside a model saved with trainable false
     module: Optional[str] = None
+    shares: Optional[str] = None  # a later call of a layer: the spec layer of its first call
+    path: tuple[int, ...] = (0,)  # node indices: each enclosing model's call, then the layer's own
 
 
 @dataclass
@@ -45,12 +52,30 @@ class Topology:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     # A nested model's name -> the spec layer standing for its output (what a verification compares it with).
     aliases: dict[str, str] = field(default_factory=dict)
+    taken: set[str] = field(default_factory=set)  # every name in the file, and the names given to later calls
+    counts: dict[str, int] = field(default_factory=dict)  # a layer's name -> its calls so far
+
+    def call_name(self, name: str) -> tuple[str, Optional[str]]:
+        """(spec name, the first call's spec name or None) of the next call of layer `name`."""
+        count = self.counts[name] = self.counts.get(name, 0) + 1
+        if count == 1:
+            return name, None
+        new, extra = f"{name}_call_{count}", 1
+        while new in self.taken:
+            new, extra = f"{name}_call_{count}_{extra}", extra + 1
+        self.taken.add(new)
+        return new, name
+
+    def origins(self) -> dict[str, tuple[str, tuple[int, ...]]]:
+        """Spec layer -> (the Keras layer's name, which call of it: Call.path)."""
+        return {call.name: (call.shares or call.name, call.path) for call in self.calls}
 
 
 def flatten(model: dict) -> Topology:
     config = model["config"]
     top = Topology(str(config.get("name") or "model"))
-    outs = _model(model, top, feeds=None, frozen=False, where=f"model {top.name!r}")
+    top.taken = _names(model)
+    outs = _model(model, top, feeds=None, frozen=False, where=f"model {top.name!r}", path=())
     top.outputs = outs
     order = _refs(config.get("input_layers"))  # the model's input order; its layers list is sorted by depth
     if sorted(order) == sorted(i.name for i in top.inputs):
@@ -58,17 +83,29 @@ def flatten(model: dict) -> Topology:
     return top
 
 
-def _model(model: dict, top: Topology, feeds: Optional[list[str]], frozen: bool, where: str) -> list[str]:
+def _names(model: dict) -> set[str]:
+    """Every layer name in a model config, nested models' included."""
+    found = set()
+    for layer in (model.get("config") or {}).get("layers") or []:
+        found.add(str(layer.get("name") or (layer.get("config") or {}).get("name")))
+        if layer.get("class_name") in MODEL_CLASSES:
+            found |= _names(layer)
+    return found
+
+
+def _model(model: dict, top: Topology, feeds: Optional[list[str]], frozen: bool, where: str,
+           path: tuple[int, ...]) -> list[str]:
     """Add a (possibly nested) model's layers to `top`; returns the names standing for its outputs. `feeds`: what the
-    outer graph passes to a nested model's inputs (None at the top level: the model's inputs are the spec's)."""
+    outer graph passes to a nested model's inputs (None at the top level: the model's inputs are the spec's);
+    `path`: the node indices of the enclosing models' calls (Call.path)."""
     config = model["config"]
     frozen = frozen or config.get("trainable") is False
     if model["class_name"] == "Sequential":
-        return _sequential(config, top, feeds, frozen, where)
-    return _functional(config, top, feeds, frozen, where)
+        return _sequential(config, top, feeds, frozen, where, path)
+    return _functional(config, top, feeds, frozen, where, path)
 
 
-def _sequential(config: dict, top: Topology, feeds, frozen: bool, where: str) -> list[str]:
+def _sequential(config: dict, top: Topology, feeds, frozen: bool, where: str, path: tuple[int, ...]) -> list[str]:
     layers = list(config["layers"])
     previous: Optional[str] = None
     if layers and layers[0].get("class_name") == "InputLayer":
@@ -89,7 +126,7 @@ def _sequential(config: dict, top: Topology, feeds, frozen: bool, where: str) ->
         return []
     first = len(config["layers"]) - len(layers)  # a place counts the file's layers, the InputLayer included
     for index, layer in enumerate(layers, start=first):
-        previous = _layer(layer, [previous], top, frozen, f"layers[{index}] of {where}")
+        previous = _layer(layer, [previous], top, frozen, f"layers[{index}] of {where}", (*path, 0))
     return [previous]
 
 
@@ -101,45 +138,98 @@ def _input(config: dict, top: Topology, feeds, where: str) -> str:
     return name
 
 
-def _functional(config: dict, top: Topology, feeds, frozen: bool, where: str) -> list[str]:
-    renamed: dict[str, str] = {}  # a nested model's name -> the name of its output, an InputLayer -> what feeds it
+def _functional(config: dict, top: Topology, feeds, frozen: bool, where: str, path: tuple[int, ...]) -> list[str]:
+    # (layer, node index) -> the spec name standing for that call's output: a nested model's output, what feeds an
+    # InputLayer, a layer's call.
+    renamed: dict[tuple[str, int], str] = {}
     inner_feeds = list(feeds) if feeds is not None else None
     order = _refs(config.get("input_layers"))
     # The outer call passes tensors in the nested model's input_layers order; its layers list is sorted by depth.
     fed = dict(zip(order, feeds, strict=True)) if feeds is not None and len(order) == len(feeds) else None
+    pending: list[tuple[dict, str, str, int, list[tuple[str, int]]]] = []
+    local = {str(layer.get("name") or (layer.get("config") or {}).get("name")) for layer in config["layers"]}
     for index, layer in enumerate(config["layers"]):
         place = f"layers[{index}] of {where}"
         name = str(layer.get("name") or (layer.get("config") or {}).get("name"))
         if layer.get("class_name") == "InputLayer":
-            renamed[name] = fed[name] if fed and name in fed else _input(layer["config"], top, inner_feeds, place)
+            renamed[name, 0] = fed[name] if fed and name in fed else _input(layer["config"], top, inner_feeds, place)
             continue
-        inputs = _inbound(layer, name, top, place)
-        if inputs is None:
-            continue
-        renamed[name] = _layer(layer, [renamed.get(i, i) for i in inputs], top, frozen, place)
-    return [renamed.get(ref, ref) for ref in _refs(config.get("output_layers"))]
+        calls = _inbound(layer, name, top, place)
+        pending += [(layer, name, place, node, reads) for node, reads in calls]
+        for node in set(range(len(layer.get("inbound_nodes") or []))) - {node for node, _ in calls}:
+            renamed[name, node] = name  # a call already reported: what reads it is not reported again
+    outputs = _node_refs(config.get("output_layers"))
+    shift = _node_shift(config, pending, outputs)
+    pending = [(*item[:4], [(ref, node - shift.get(ref, 0)) for ref, node in item[4]]) for item in pending]
+    _calls_in_order(pending, renamed, local, top, frozen, path)
+    return [renamed.get((ref, node - shift.get(ref, 0)), ref) for ref, node in outputs]
 
 
-def _layer(layer: dict, inputs: list[str], top: Topology, frozen: bool, place: str) -> str:
+def _node_shift(config: dict, pending: list, outputs: list[tuple[str, int]]) -> dict[str, int]:
+    """How far a nested model's calls are numbered from their place in its inbound_nodes: tf_keras counts a
+    functional model's own first node (the one that built it) before its calls, so a Keras 2 file reads its first
+    call as node 1; Keras 3 counts from 0. Every call of a layer in a saved graph leads to an output, so the
+    lowest node read is its first call."""
+    models = {str(layer.get("name")) for layer in config["layers"] if layer.get("class_name") in MODEL_CLASSES}
+    lowest: dict[str, int] = {}
+    for ref, node in [ref for item in pending for ref in item[4]] + outputs:
+        if ref in models:
+            lowest[ref] = min(node, lowest.get(ref, node))
+    return lowest
+
+
+def _calls_in_order(pending: list, renamed: dict, local: set[str], top: Topology, frozen: bool, path: tuple) -> None:
+    """Each (layer, node) once what it reads is known, a layer's nodes in their order (as Keras's deserializer
+    does: a shared layer is listed where it is first called, and a later call may read a layer listed after it)."""
+    while pending:
+        waiting, done = [], set()
+        for item in pending:
+            layer, name, place, node, reads = item
+            blocked = any(ref not in renamed and ref[0] in local for ref in reads)
+            if blocked or any(w[1] == name for w in waiting):
+                waiting.append(item)
+                continue
+            inputs = [renamed.get(ref, ref[0]) for ref in reads]
+            renamed[name, node] = _layer(layer, inputs, top, frozen, place, (*path, node))
+            done.add((name, node))
+        if not done:
+            for layer, name, place, node, _ in waiting:
+                top.diagnostics.append(codes.CALL_NOT_IMPORTABLE(
+                    f"layer {name!r} ({layer.get('class_name')}, {place}): call {node} reads a tensor no layer of "
+                    "the model computes", layer=name))
+            return
+        pending = waiting
+
+
+def _layer(layer: dict, inputs: list[str], top: Topology, frozen: bool, place: str, path: tuple[int, ...]) -> str:
     """Add one layer (or inline a nested model); returns the name standing for its output."""
+    from .failures import stage
+
+    name = str((layer.get("config") or {}).get("name") or layer.get("name"))
+    with stage(f"reading layer {name!r} ({place}) of the model's graph"):
+        return _add_layer(layer, name, inputs, top, frozen, place, path)
+
+
+def _add_layer(layer: dict, name: str, inputs: list[str], top: Topology, frozen: bool, place: str,
+               path: tuple[int, ...]) -> str:
     class_name = str(layer.get("class_name"))
     config = layer.get("config") or {}
-    name = str(config.get("name") or layer.get("name"))
     if class_name in MODEL_CLASSES:
-        outs = _model(layer, top, feeds=list(inputs), frozen=frozen, where=f"model {name!r} ({place})")
+        outs = _model(layer, top, feeds=list(inputs), frozen=frozen, where=f"model {name!r} ({place})", path=path)
         if len(outs) != 1:
             top.diagnostics.append(codes.CALL_NOT_IMPORTABLE(
                 f"{place}: nested model {name!r} has {len(outs)} outputs; a spec layer reads one", layer=name))
         if outs:
-            top.aliases[name] = outs[0]
+            top.aliases.setdefault(name, outs[0])  # a model called again: its first call's output
         return outs[0] if outs else name
     module = layer.get("module")
     if _is_op_call(layer, module):
         config = {**config, OP_ARGS: _op_args(layer)}
     elif class_name == "TFOpLambda":
         config = {**config, OP_ARGS: _tf_op_args(layer)}  # a keras.ops call: its constant arguments matter
-    top.calls.append(Call(name, class_name, config, inputs, place, frozen, module))
-    return name
+    spec_name, first = top.call_name(name)
+    top.calls.append(Call(spec_name, class_name, config, inputs, place, frozen, module, first, path))
+    return spec_name
 
 
 OPS_MODULE = "keras.src.ops"  # a functional graph's keras.ops calls (x + 3.0) are saved as op "layers"
@@ -170,25 +260,27 @@ def _op_args(layer: dict) -> list:
     return [None if isinstance(a, (dict, list)) else a for a in args]
 
 
-def _inbound(layer: dict, name: str, top: Topology, place: str) -> Optional[list[str]]:
-    """The names a functional layer reads; None (and a diagnostic) for a call a spec cannot hold."""
+def _inbound(layer: dict, name: str, top: Topology, place: str) -> list[tuple[int, list[tuple[str, int]]]]:
+    """(node index, the (layer, node) of every tensor it reads) of each call of a functional layer; the calls a
+    spec cannot hold get a diagnostic instead."""
     nodes = layer.get("inbound_nodes") or []
-    if len(nodes) != 1:
-        why = "is never called" if not nodes else f"is called {len(nodes)} times (a shared layer)"
+    if not nodes:
         top.diagnostics.append(codes.CALL_NOT_IMPORTABLE(
-            f"layer {name!r} ({layer.get('class_name')}, {place}) {why}; a spec layer is called exactly once",
-            hint="give each call its own layer (with its own weights) if that is what the model means", layer=name))
-        return None
-    history = _histories(nodes[0])
-    bad = [h for h in history if len(h) < 3 or h[2] != 0]
-    if bad or not history:
-        top.diagnostics.append(codes.CALL_NOT_IMPORTABLE(
-            f"layer {name!r} ({layer.get('class_name')}, {place}) reads "
-            + ("no tensor" if not history else f"output {bad[0][2]} of layer {bad[0][0]!r} (an extra output, "
-               "such as a recurrent layer's state)") + "; a spec layer reads its inputs' first output",
-            layer=name))
-        return None
-    return [str(h[0]) for h in history]
+            f"layer {name!r} ({layer.get('class_name')}, {place}) is never called; a spec layer is a call",
+            hint="remove it from the model, or call it", layer=name))
+    calls = []
+    for index, node in enumerate(nodes):
+        history = _histories(node)
+        bad = [h for h in history if len(h) < 3 or h[2] != 0]
+        if bad or not history:
+            top.diagnostics.append(codes.CALL_NOT_IMPORTABLE(
+                f"layer {name!r} ({layer.get('class_name')}, {place}) reads "
+                + ("no tensor" if not history else f"output {bad[0][2]} of layer {bad[0][0]!r} (an extra output, "
+                   "such as a recurrent layer's state)") + "; a spec layer reads its inputs' first output",
+                layer=name))
+            continue
+        calls.append((index, [(str(h[0]), int(h[1])) for h in history]))
+    return calls
 
 
 def _histories(node: Any) -> list[list]:
@@ -208,6 +300,15 @@ def _tensors(value: Any, found: list[list]) -> None:
     elif isinstance(value, (list, tuple)):
         for item in value:
             _tensors(item, found)
+
+
+def _node_refs(value: Any) -> list[tuple[str, int]]:
+    """output_layers as (layer, node index) pairs."""
+    if not value:
+        return []
+    if isinstance(value[0], str):
+        return [(str(value[0]), int(value[1]) if len(value) > 1 else 0)]
+    return [(str(item[0]), int(item[1]) if len(item) > 1 else 0) for item in value]
 
 
 def _refs(value: Any) -> list[str]:

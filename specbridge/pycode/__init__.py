@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gc
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
 from ..diagnostics import codes
 from ..diagnostics.model import Diagnostic, Location, Severity
@@ -23,6 +23,7 @@ class CodeCheck:
     file: Optional[str]
     models: list[CodeModel] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    matched_inputs: set = field(default_factory=set)  # the names of input_shape's models that this file has
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -39,10 +40,14 @@ class CodeCheck:
             (m for m in self.models if name in m.aliases), None)
 
 
-def read_python(text: str, file: Optional[str] = None, input_shape: Optional[tuple] = None) -> CodeCheck:
-    """Every model the code defines, checked. `input_shape` (no batch axis) is for PyTorch models whose code
-    states none. Never raises for bad input: a syntax error is the diagnostic SB600."""
+def read_python(text: str, file: Optional[str] = None, input_shape: Any = None) -> CodeCheck:
+    """Every model the code defines, checked. `input_shape` is for PyTorch models: a shape without the batch axis
+    (for every model whose code states none), a list of inputs.Input, or an inputs.InputShapes (by model name too).
+    Never raises for bad input: a syntax error is the diagnostic SB600."""
+    from .inputs import InputShapes
     from .source import parse
+
+    input_shape = InputShapes.of(input_shape)
 
     if text.startswith("\ufeff"):  # a byte order mark: Python reads such a file
         text = text[1:]
@@ -63,7 +68,7 @@ def read_python(text: str, file: Optional[str] = None, input_shape: Optional[tup
             gc.enable()
 
 
-def _read(source, input_shape: Optional[tuple]) -> CodeCheck:
+def _read(source, input_shape) -> CodeCheck:
     from .discover import collect_models, run_unexecuted
     from .dispatch import Frameworks
     from .interpret import Budget, Interpreter
@@ -80,4 +85,4 @@ def _read(source, input_shape: Optional[tuple]) -> CodeCheck:
         pass
     models = collect_models(interp)
     diagnostics = sorted(tracer.diagnostics, key=lambda d: (d.line, d.column, d.code))
-    return CodeCheck(source.file, models, diagnostics)
+    return CodeCheck(source.file, models, diagnostics, set(frameworks.torch.matched_inputs))

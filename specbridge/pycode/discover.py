@@ -10,14 +10,15 @@ from __future__ import annotations
 from typing import Optional
 
 from ..diagnostics import codes
+from .inputs import Input, InputError, InputShapes, parse_inputs
 from .keras_models import KerasFunctional, KerasModel, KerasSequential
 from .models import CodeModel
 from .source import input_comment
 from .torch_modules import Instance, Module
-from .values import literal_shape
+from .torch_params import model_counts
 
 
-def run_unexecuted(interp, input_shape: Optional[tuple]) -> None:
+def run_unexecuted(interp, input_shapes: InputShapes) -> None:
     helpers = _used_by_others([f.node for f in interp.functions])
     for pass_helpers in (False, True):  # callers first (main, build_model): a helper then runs with their arguments
         for function in interp.functions:
@@ -33,7 +34,7 @@ def run_unexecuted(interp, input_shape: Optional[tuple]) -> None:
         if isinstance(model, KerasSequential):
             model.finish(interp)
     for module in top_modules(interp):
-        stated = _stated_input(interp, module, input_shape)
+        stated = _stated_input(interp, module, input_shapes)
         if stated is not None or not module.runs:
             module.stated_input = stated
             interp.run_unit(lambda m=module: interp.torch.run_unstated(interp, m), module.node_for_budget(),
@@ -66,7 +67,12 @@ def top_modules(interp) -> list[Module]:
     return out
 
 
-def _stated_input(interp, module: Module, given: Optional[tuple]) -> Optional[tuple]:
+def _stated_input(interp, module: Module, given: InputShapes) -> Optional[list[Input]]:
+    """The inputs of `module`: --input-shape NAME=..., else its comment, else --input-shape for all models."""
+    matched, inputs = given.for_model(_names(module))
+    if matched is not None:
+        interp.torch.matched_inputs.add(matched)
+        return inputs
     lines = [module.class_location.line] if isinstance(module, Instance) else []
     lines.append(module.location.line)
     if isinstance(module, Instance):
@@ -74,28 +80,27 @@ def _stated_input(interp, module: Module, given: Optional[tuple]) -> Optional[tu
     for line in lines:
         text = input_comment(interp.source, line)
         if text is not None:
-            shape = _parse_shape(text)
-            if shape is None:
+            try:
+                return parse_inputs(text)
+            except InputError as exc:
                 interp.tracer.not_evaluated(f"# specbridge: input {text}", module.location,
-                                            "write the shape without the batch axis, e.g. (1, 28, 28)")
-            return shape
-    return tuple(given) if given else None
+                                            f"{exc}: write the shape without the batch axis, e.g. (1, 28, 28), "
+                                            "or (16,) int64, (16,) int64 for two inputs")
+                return None
+    return inputs
+
+
+def _names(module: Module) -> list[str]:
+    """What --input-shape NAME= may call a model: its variable, its name, its class."""
+    names = [n for n in (module.variable, module.name) if n]
+    if isinstance(module, Instance):
+        names.append(module.cls.node.name)
+    return names
 
 
 def _decorated_line(module: Instance) -> int:
     node = module.cls.node
     return min([node.lineno] + [d.lineno for d in node.decorator_list])
-
-
-def _parse_shape(text: str) -> Optional[tuple]:
-    import ast
-
-    try:
-        value = ast.literal_eval(text.split("#")[0].strip())
-    except (ValueError, SyntaxError):
-        return None
-    shape = literal_shape(value)
-    return shape if shape and None not in shape and all(d > 0 for d in shape) else None
 
 
 def _no_input(interp, module: Module) -> None:
@@ -122,7 +127,8 @@ def collect_models(interp) -> list[CodeModel]:
             class_name = module.cls.node.name if isinstance(module, Instance) else None
             models.append(CodeModel(module.name, "torch", where, graph, list(inputs), outputs,
                                     assumed_input=not inputs, class_name=class_name,
-                                    aliases=tuple(a for a in (class_name,) if a)))
+                                    aliases=tuple(a for a in (class_name,) if a),
+                                    torch_counts=model_counts(module, graph.nodes, interp.tracer.grad_note)))
     _unique_names(models)
     return models
 

@@ -14,6 +14,7 @@ from .objects import LocalClass
 from .signatures import KERAS_FUNCTIONS
 from .torch_code import TorchLayer
 from .torch_modules import Instance, ModuleList, Sequential, TorchState, literal_input
+from .torch_params import tensor_parameter
 from .trace import Sym
 from .values import Unknown
 
@@ -51,6 +52,8 @@ class Frameworks:
             module = TORCH_CONTAINERS[qualname](interp, node, args, kwargs)
             self.torch.modules.append(module)
             return module
+        if qualname == "torch.nn.Parameter":
+            return tensor_parameter(interp, node, args, kwargs)
         if qualname.startswith("torch.nn.") and qualname.count(".") == 2 and qualname[9:10].isupper():
             return TorchLayer(interp, qualname[9:], node, args, kwargs)
         if qualname in ("collections.OrderedDict", "dict") and len(args) <= 1 and not kwargs:

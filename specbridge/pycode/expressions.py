@@ -127,11 +127,19 @@ def _attribute(interp, node: ast.Attribute, frame: Frame) -> Any:
         return owner.get_attribute(interp, node.attr, node)
     if isinstance(owner, (list, dict)) and node.attr in CONTAINER_METHODS:
         return ContainerMethod(owner, node.attr)
+    if isinstance(owner, str) and node.attr in STR_METHODS:  # name.startswith("fc") in a named_parameters() loop
+        return ContainerMethod(owner, node.attr)
+    if node.attr == "requires_grad_" and isinstance(owner, Unknown):  # on what the reader does not know
+        interp.tracer.grad_note = (f"requires_grad_ is called on {interp.source.segment(node.value)} at line "
+                                   f"{node.lineno}, which the reader does not follow")
     return Unknown(interp.source.segment(node))
 
 
 # Methods that change a list or dict in place: followed, so that `layers.append(nn.ReLU())` is not lost.
 CONTAINER_METHODS = ("append", "extend", "insert", "pop", "clear", "update", "setdefault", "reverse", "remove")
+
+
+STR_METHODS = ("startswith", "endswith", "lower", "upper", "strip", "split", "replace")
 
 
 class ContainerMethod:
@@ -140,6 +148,13 @@ class ContainerMethod:
 
     def call(self, interp, args: list, kwargs: dict):
         owner, name = self.owner, self.name
+        if isinstance(owner, str):  # a pure method of a known string, with known arguments
+            if not all(V.is_known(a) and not isinstance(a, (list, dict)) for a in [*args, *kwargs.values()]):
+                return Unknown(name)
+            try:
+                return getattr(owner, name)(*args, **kwargs)
+            except (TypeError, ValueError):
+                return Unknown(name)
         if interp.uncertain:  # a change under a condition the reader cannot decide: what it holds is unknown
             unknown = Unknown(f"{name} under a condition")
             if isinstance(owner, list):

@@ -94,9 +94,9 @@ class Interpreter:
         if isinstance(stmt, ast.Assign):
             value = self.eval(stmt.value, frame)
             for target in stmt.targets:
-                self.assign(target, value, frame)
+                self.assign(target, value, frame, stmt.value)
         elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
-            self.assign(stmt.target, self.eval(stmt.value, frame), frame)
+            self.assign(stmt.target, self.eval(stmt.value, frame), frame, stmt.value)
         elif isinstance(stmt, ast.AugAssign):
             left = self.eval(_load(stmt.target), frame)
             self.assign(stmt.target, self.binary(stmt.op, left, self.eval(stmt.value, frame), stmt), frame)
@@ -217,7 +217,7 @@ class Interpreter:
                 n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store))
         return names
 
-    def assign(self, target: ast.expr, value: Any, frame: Frame) -> None:
+    def assign(self, target: ast.expr, value: Any, frame: Frame, source: Optional[ast.expr] = None) -> None:
         if isinstance(target, ast.Name):
             if isinstance(value, FrameworkObject):
                 value.named(target.id)
@@ -235,6 +235,7 @@ class Interpreter:
             owner = self.eval(target.value, frame)
             if hasattr(owner, "set_attribute"):
                 owner.set_attribute(target.attr, Unknown(self.source.segment(target)) if self.uncertain else value)
+            _late.attribute_assigned(self, owner, target, value, source)
         elif isinstance(target, ast.Subscript):
             self._assign_item(target, value, frame)
 
@@ -290,6 +291,12 @@ class Interpreter:
         if isinstance(callee, LocalClass):
             return self.frameworks.instantiate(self, callee, node, args, kwargs)
         if isinstance(callee, Builtin):
+            if callee.name == "setattr":  # setattr(self, f"fc{i}", nn.Linear(...)) registers a layer
+                if len(args) == 3 and hasattr(args[0], "set_attribute"):
+                    known = isinstance(args[1], str) and not self.uncertain
+                    args[0].set_attribute(args[1] if isinstance(args[1], str) else "(setattr)",
+                                          args[2] if known else Unknown("setattr"))
+                return None
             if callee.name in ("zip", "enumerate"):
                 sequences = [self.iterate(a) for a in args]
                 if not sequences or any(seq is None for seq in sequences):
@@ -329,7 +336,7 @@ class Interpreter:
             return value
         if name in self.source.imports:
             return Ref(self.source.qualname(ast.Name(name, ast.Load())) or self.source.imports[name])
-        if name in V.BUILTINS or name in ("zip", "enumerate"):
+        if name in V.BUILTINS or name in ("zip", "enumerate", "setattr"):
             return Builtin(name)
         if self.source.stars:
             from .source import star_name
@@ -347,9 +354,10 @@ class _Late:
     """Modules that import this one, bound on first use (the reader's hot path must not run import statements)."""
 
     def __getattr__(self, name: str) -> Any:
-        from . import expressions, torch_views, trace
+        from . import expressions, torch_params, torch_views, trace
 
         self.evaluate, self.BatchSize, self.Sym = expressions.evaluate, torch_views.BatchSize, trace.Sym
+        self.attribute_assigned = torch_params.attribute_assigned
         return getattr(self, name)
 
 

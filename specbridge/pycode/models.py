@@ -9,6 +9,10 @@ from ..diagnostics import codes
 from ..diagnostics.model import Diagnostic, Location
 from .trace import Graph, Sym
 
+UNBATCHED = "an unbatched input"  # torch_ranks.split_sample: a layer that read its input as one sample
+UNBATCHED_HINT = ("a spec's tensors have a batch axis: state the shape of one sample (`# specbridge: input (...)` "
+                  "above the model, or --input-shape) to read the model batched")
+
 
 @dataclass
 class CodeModel:
@@ -21,6 +25,7 @@ class CodeModel:
     assumed_input: bool = False  # torch: no input shape stated; the graph starts where a layer declares its size
     class_name: Optional[str] = None  # torch: the nn.Module subclass (None for an nn.Sequential)
     aliases: tuple = ()  # other names --model accepts: the variable it is assigned to, its class
+    torch_counts: Optional[Any] = None  # torch: PyTorch's own parameter and buffer counts (torch_params.TorchCounts)
 
     def spec(self, file: Optional[str] = None) -> tuple[Optional[dict], list[Diagnostic]]:
         """(the spec dict, why there is none): every layer known and expressible exactly, from a stated input."""
@@ -54,6 +59,19 @@ class CodeModel:
             spec["outputs"] = [o.producer for o in self.outputs]
         return spec, []
 
+    def _stopped_at(self, stranded: str, problem) -> Diagnostic:
+        """SB400 for a layer whose input the reader could not follow (an info at that construct says why)."""
+        readers = [n for n in self.graph.nodes if stranded in n.inputs]
+        where = (readers[0].call_location if readers and readers[0].call_location
+                 else self.graph.input_locations.get(stranded, self.location))
+        layer = f"{readers[0].name!r}" if readers else "a layer"
+        return problem(
+            f"model {self.name!r} stops at {layer} (line {where.line}): its input comes from code specbridge does not "
+            "follow, so the layers from there on have no known input shape and the model is not tabled",
+            where, hint="the info diagnostic before this line names the construct (an operation or a value it does "
+                        "not evaluate); rewrite it with layers specbridge knows, or check the parts on each side",
+        )
+
     def _problems(self, file: Optional[str]) -> list[Diagnostic]:
         def problem(message: str, where: Location = self.location, hint: Optional[str] = None) -> Diagnostic:
             return codes.NOT_EXPRESSIBLE(message, location=where, file=file, hint=hint)
@@ -65,13 +83,15 @@ class CodeModel:
             return [problem(f"model {self.name!r}: its output shape is not known statically (see the other "
                             "diagnostics: a value or an operation specbridge does not evaluate)")]
         keep = _reaching(self.graph, {o.producer for o in self.outputs})
-        if any(name not in self.inputs for name in self.graph.inputs if _feeds(self.graph, name, keep)):
-            return [problem(f"model {self.name!r} has errors (see the other diagnostics)")]
+        stranded = [name for name in self.graph.inputs if name not in self.inputs and _feeds(self.graph, name, keep)]
+        if stranded:
+            return [self._stopped_at(stranded[0], problem)]
         out = []
         for node in self.graph.nodes:
             if node.name in keep and (node.layer is None or node.not_expressible):
                 reason = node.not_expressible or "an operation with no spec layer"
-                out.append(problem(f"{node.name!r}: a spec cannot express {reason} exactly", node.call_location))
+                hint = UNBATCHED_HINT if reason == UNBATCHED else None
+                out.append(problem(f"{node.name!r}: a spec cannot express {reason} exactly", node.call_location, hint))
         return out
 
 

@@ -16,9 +16,12 @@ from ..shapes.errors import ShapeError
 from ..shapes.records import Tensor, format_shape
 from . import values as V
 from .interpret import location
+from .models import UNBATCHED
 from .objects import FrameworkObject
 from .signatures import TORCH_DEFAULTS, TORCH_POSITIONAL
-from .torch_layers import TRANSLATORS, Translation
+from .torch_layers import TRANSLATORS, Translation, translate
+from .torch_params import layer_members, module_method
+from .torch_ranks import as_sample, split_sample
 from .trace import Node, Sym
 from .values import Unknown
 
@@ -36,9 +39,10 @@ class TorchLayer(FrameworkObject):
             self.params = None
         if self.params is not None:
             try:
-                self.translation = TRANSLATORS[class_name](class_name, self.params)
+                self.translation = translate(class_name, self.params)
             except (KeyError, TypeError, ValueError, IndexError):
                 self.translation = None
+        self.param_list, self.buffer_list = layer_members(class_name, self.params)
         if self.params is not None and self.translation is None:
             interp.tracer.not_modelled(f"nn.{class_name}({', '.join(self.arg_text.values())})", self.location,
                                        "specbridge does not model it: shapes after it are not checked")
@@ -54,11 +58,31 @@ class TorchLayer(FrameworkObject):
         if self.attr is None:
             self.attr = name
 
+    def members(self, out, prefix: str) -> None:
+        """Its parameters and buffers into `out` (torch_params.Members)."""
+        if self.param_list is None:
+            out.unknown.append(f"nn.{self.class_name}({', '.join(self.arg_text.values())})")
+            return
+        for param in self.param_list:
+            out.add(prefix, param.name, param)
+        for buffer in self.buffer_list:
+            out.add(prefix, buffer.name, buffer, buffer=True)
+
+    def attribute(self, interp, name: str, node: ast.AST) -> Any:
+        found = [p for p in self.param_list or [] if p.name == name]  # layer.weight.requires_grad = False
+        return found[0] if found else super().attribute(interp, name, node)
+
+    def call_method(self, interp, name: str, node: ast.Call, args: list, kwargs: dict) -> Any:
+        return module_method(interp, self, name, node, args, kwargs)
+
     def call(self, interp, node: ast.Call, args: list, kwargs: dict) -> Any:
         x = args[0] if args else kwargs.get("input")
+        unbatched = isinstance(x, Sym) and x.known and self.translation is not None and \
+            len(x.tensor.shape) + 1 in self.translation.ranks.sample
         out = apply(interp, self, x, location(node))
         if self.class_name in ("LSTM", "GRU", "RNN"):
-            state = HiddenState(self, out) if isinstance(out, Sym) and out.known else Unknown(f"{self.name}'s state")
+            state = HiddenState(self, out, unbatched) if isinstance(out, Sym) and out.known else \
+                Unknown(f"{self.name}'s state")
             return (out, (state, state) if self.class_name == "LSTM" else state)
         return out
 
@@ -75,10 +99,11 @@ class TorchLayer(FrameworkObject):
 
 
 class HiddenState(FrameworkObject):
-    """h_n (and c_n) of a recurrent layer: (num_layers * directions, batch, hidden); h_n[-1] is the last layer's."""
+    """h_n (and c_n) of a recurrent layer: (num_layers * directions, batch, hidden); h_n[-1] is the last layer's.
+    Unbatched: (num_layers * directions, hidden)."""
 
-    def __init__(self, layer: TorchLayer, output: Sym):
-        self.layer, self.output = layer, output
+    def __init__(self, layer: TorchLayer, output: Sym, unbatched: bool = False):
+        self.layer, self.output, self.unbatched = layer, output, unbatched
         self.stack = int(layer.params.get("num_layers", 1)) * (2 if layer.params.get("bidirectional") else 1)
         self.hidden = int(layer.params["hidden_size"])
 
@@ -95,9 +120,12 @@ class HiddenState(FrameworkObject):
     def _one(self, interp, node: ast.AST) -> Sym:
         from .torch_views import shape_step
 
-        hidden = Tensor((self.hidden,), self.output.tensor.dtype)
-        return shape_step(interp, self.output, node, f"{self.layer.name}_state", "a recurrent layer's final state",
-                          hidden)
+        hidden = Tensor(() if self.unbatched else (self.hidden,), self.output.tensor.dtype)
+        state = shape_step(interp, self.output, node, f"{self.layer.name}_state", "a recurrent layer's final state",
+                           hidden)
+        if self.unbatched and state.known:
+            state.batch = self.hidden  # h_n[-1] of one sample is a vector of `hidden` values
+        return state
 
 
 def _bind(interp, class_name: str, node: ast.Call, args: list, kwargs: dict):
@@ -175,36 +203,55 @@ def apply(interp, layer: TorchLayer, x: Any, where: Location) -> Any:
             return x
         name = graph.add_input(f"{layer.name}_input", Tensor(tr.derive[1:]), layer.location)
         x = Sym(graph.inputs[name], name, graph, assumed=True)
-    x = _embedding_ids(layer, _declared_size(layer, x))
-    problem = _reads(layer, x)
-    if problem == "unbatched":
-        interp.tracer.not_modelled(f"nn.{layer.class_name} {layer.name!r} reads a {len(x.tensor.shape) + 1}-D tensor, "
-                                   "which PyTorch takes as one unbatched sample", where,
-                                   "specbridge checks batched tensors only: shapes after it are not checked")
+    x = _embedding_ids(layer, x)
+    rank = len(x.tensor.shape) + 1
+    lifted = rank in tr.ranks.sample or tr.ranks.whole
+    problem = _rank_problem(layer, x, rank)
+    if problem is None and rank in tr.ranks.sample and x.batch is None:
+        interp.tracer.not_modelled(f"nn.{layer.class_name} {layer.name!r} reads a {rank}-D tensor, which PyTorch "
+                                   "takes as one unbatched sample whose first axis is the batch", where,
+                                   "its size is not known statically: shapes after it are not checked",
+                                   hint="state the input shape of one sample in full, without the batch axis")
         return Sym(None, graph=graph)
+    if problem is None:
+        x = _declared_size(layer, as_sample(x) if lifted else x)
+        problem = _reads(layer, x)
     if problem is not None:
         if not x.assumed or problem.code is codes.CHANNEL_MISMATCH:
             at = layer.arguments.get(problem.argument, layer.location) if problem.argument else layer.location
             interp.tracer.report(problem.code(problem.message, hint=problem.hint, layer=layer.name, location=at,
                                               file=interp.tracer.file))
         return Sym(None, graph=graph)
+    first = len(graph.nodes)
     for i, step in enumerate(tr.steps):
         suffix = "" if len(tr.steps) == 1 or i == len(tr.steps) - 1 else f"_{(step.layer or {}).get('type', 'step').lower()}"
-        node = Node(graph.unique(layer.name + suffix), step.layer, [x.producer], layer.location, where,
-                    layer.arguments, step.not_expressible)
-        x = interp.tracer.apply(graph, node, [x], f"nn.{layer.class_name} {layer.name!r}", _shape_fn(step))
+        spec_layer, reason, shape = _at_rank(step, len(x.tensor.shape) + 1, layer.class_name)
+        node = Node(graph.unique(layer.name + suffix), spec_layer, [x.producer], layer.location, where,
+                    layer.arguments, reason, owner=layer if i == len(tr.steps) - 1 else None)
+        x = interp.tracer.apply(graph, node, [x], f"nn.{layer.class_name} {layer.name!r}", _shape_fn(shape))
         if not x.known:
             break
+    if lifted and x.known:
+        x = split_sample(x, graph.nodes[first:], UNBATCHED if rank in tr.ranks.sample
+                         else f"nn.{layer.class_name} over the batch axis")
     return x
 
 
-def _shape_fn(step):
-    if step.shape is None:
+def _at_rank(step, rank: int, class_name: str):
+    """(spec layer, why not expressible, shape function) of a step on a tensor of `rank`: a spec layer made for
+    another rank gives way to PyTorch's arithmetic (nn.Upsample on a 3-D tensor, nn.ZeroPad2d on a 2-D one)."""
+    if step.layer is not None and step.rank is not None and rank != step.rank and step.shape is not None:
+        return None, f"nn.{class_name} on a {rank}-D tensor", step.shape
+    return step.layer, step.not_expressible, step.shape if step.layer is None else None
+
+
+def _shape_fn(shape):
+    if shape is None:
         return None
 
     def run(tensors: list[Tensor]) -> Tensor:
         try:
-            return step.shape(tensors[0])
+            return shape(tensors[0])
         except (ValueError, IndexError, TypeError) as exc:
             raise ShapeError(codes.INVALID_ARGUMENT, str(exc)) from None
     return run
@@ -214,8 +261,6 @@ def _declared_size(layer: TorchLayer, x: Sym) -> Sym:
     """An axis of unknown size that the layer declares (nn.Linear(100, 50) after a flatten of unknown size): its
     size is the declared one from here on (assumed: PyTorch fails right there otherwise)."""
     tr, t = layer.translation, x.tensor
-    if tr.rank is not None and len(t.shape) + 1 != tr.rank:
-        return x
     axis = _declared_axis(tr, t)
     if axis is None or t.shape[axis] is not None:
         return x
@@ -238,19 +283,22 @@ def _embedding_ids(layer: TorchLayer, x: Sym) -> Sym:
     if layer.class_name == "Embedding" and x.graph and x.producer in x.graph.inputs and not x.dtype_stated:
         ids = Tensor(x.tensor.shape, "int64")
         x.graph.inputs[x.producer] = ids
-        return Sym(ids, x.producer, x.graph, x.assumed, x.batch)
+        return Sym(ids, x.producer, x.graph, x.assumed, x.batch, x.flat_from, x.dtype_stated, x.high, x.fold)
     return x
 
 
+def _rank_problem(layer: TorchLayer, x: Sym, rank: int) -> Optional[ShapeError]:
+    """PyTorch's error for a tensor of a rank the layer does not take (torch_ranks.py), or None."""
+    ranks = layer.translation.ranks
+    if ranks.accepts(rank):
+        return None
+    return ShapeError(codes.NDIM_MISMATCH, f"nn.{layer.class_name} {layer.name!r} expects a {ranks.words()} input, "
+                      f"got {rank}-D {_full(x)}", hint=_rank_hint(layer, rank))
+
+
 def _reads(layer: TorchLayer, x: Sym) -> Any:
-    """What PyTorch raises for this input (a ShapeError), "unbatched", or None."""
+    """What PyTorch raises for this input (a ShapeError), or None."""
     tr, t = layer.translation, x.tensor
-    rank = len(t.shape) + 1
-    if tr.rank is not None and rank != tr.rank:
-        if rank == tr.rank - 1 and layer.class_name not in ("BatchNorm2d", "BatchNorm3d"):
-            return "unbatched"
-        return ShapeError(codes.NDIM_MISMATCH, f"nn.{layer.class_name} {layer.name!r} expects a {tr.rank}-D input "
-                          f"(batch first), got {rank}-D {_full(x)}", hint=_rank_hint(layer, rank))
     axis = _declared_axis(tr, t)
     if axis is not None:
         actual = t.shape[axis]
@@ -293,6 +341,11 @@ def _mismatch(layer: TorchLayer, x: Sym, actual: int) -> str:
     if cls.startswith(("LSTM", "GRU", "RNN")):
         return (f"{layer.text} expects input_size {tr.declared}, but its input has {actual} features per step: "
                 f"PyTorch fails with \"input.size(-1) must be equal to input_size. Expected {tr.declared}, got {actual}\"")
+    if cls == "GroupNorm":
+        shape = ", ".join(str(d) for d in (x.batch if x.batch is not None else "N", *x.tensor.shape))
+        return (f"{layer.text} normalizes {tr.declared} channels on axis 1, but its input has {actual} there: PyTorch "
+                f"fails with \"Expected weight to be a vector of size equal to the number of channels in input, but "
+                f"got weight of shape [{tr.declared}] and input of shape [{shape}]\"")
     if cls.startswith("BatchNorm"):
         return (f"{layer.text} normalizes {tr.declared} channels, but its input has {actual}: PyTorch fails with "
                 f"\"running_mean should contain {actual} elements not {tr.declared}\"")

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from ..shapes.records import Tensor
+from .torch_ranks import ANY, Ranks, ranks_of
 
 POOL_PREFIX = {"Max": "MaxPooling", "Avg": "AveragePooling"}
 ACTIVATIONS = {  # nn class -> Keras activation name (element-wise, shape-preserving)
@@ -30,18 +31,26 @@ class Step:
     layer: Optional[dict] = None  # a spec layer
     shape: Optional[Callable[[Tensor], Tensor]] = None  # or PyTorch's size arithmetic
     not_expressible: Optional[str] = None
+    rank: Optional[int] = None  # the only rank (batch axis counted) `layer` is for: `shape` computes the others
 
 
 @dataclass
 class Translation:
     steps: list[Step]
-    rank: Optional[int] = None  # the batched rank the layer reads (None: any)
     channel_axis: Optional[int] = None  # where the declared size sits (an index of the batched shape)
     declared: Optional[int] = None  # in_channels / in_features / input_size / num_features
     declared_name: str = ""
     derive: Optional[tuple] = None  # the batched shape assumed when the input is unknown (None: no assumption)
     trailing: Optional[tuple] = None  # LayerNorm's normalized_shape
     extra: dict = field(default_factory=dict)
+    ranks: Ranks = ANY  # the ranks PyTorch accepts (torch_ranks.py; set by translate)
+
+
+def translate(class_name: str, params: dict) -> Translation:
+    """The layer's translation, with the ranks PyTorch accepts for it. Raises on arguments it cannot read."""
+    translation = TRANSLATORS[class_name](class_name, params)
+    translation.ranks = ranks_of(class_name, params)
+    return translation
 
 
 def _tuple(value: Any, n: int) -> tuple:
@@ -72,7 +81,7 @@ def conv(cls: str, p: dict) -> Translation:
         steps = [Step(shape=_conv_shape(p, n, transposed), not_expressible=reason or _conv_reason(transposed))]
     else:
         steps.append(Step(layer))
-    return Translation(steps, n + 2, 1, p["in_channels"], "in_channels", (None, p["in_channels"]) + (None,) * n)
+    return Translation(steps, 1, p["in_channels"], "in_channels", (None, p["in_channels"]) + (None,) * n)
 
 
 def _conv_reason(transposed: bool) -> str:
@@ -122,10 +131,10 @@ def pool(cls: str, p: dict) -> Translation:
         reason = "ceil_mode=True" if p.get("ceil_mode") else ("dilation" if max(dilation) > 1 else
                                                                "padding that is not counted as zeros")
         return Translation([Step(shape=_pool_shape(k, s, pad, dilation, bool(p.get("ceil_mode"))),
-                                 not_expressible=reason)], n + 2)
+                                 not_expressible=reason)])
     steps = [Step({"type": f"ZeroPadding{n}D", "padding": pad if n > 1 else pad[0]})] if any(pad) else []
     steps.append(Step({"type": f"{POOL_PREFIX[kind]}{n}D", "pool_size": k, "strides": s}))
-    return Translation(steps, n + 2)
+    return Translation(steps)
 
 
 def _pool_shape(k, s, pad, dilation, ceil_mode: bool) -> Callable[[Tensor], Tensor]:
@@ -152,13 +161,17 @@ def adaptive_pool(cls: str, p: dict) -> Translation:
         return Tensor((t.shape[0], *(t.shape[1 + i] if v is None else v for i, v in enumerate(size))), t.dtype)
     if all(v == 1 for v in size):
         kind = "Max" if "Max" in cls else "Average"
-        return Translation([Step({"type": f"Global{kind}Pooling{n}D", "keepdims": True})], n + 2)
-    return Translation([Step(shape=shape, not_expressible=f"adaptive pooling to {size}")], n + 2)
+        ones = (1,) * n  # on another rank (AdaptiveAvgPool2d(1) takes any): a mean over the last n axes
+
+        def mean(t: Tensor) -> Tensor:
+            return Tensor(tuple(t.shape[:-n]) + ones, t.dtype)
+        return Translation([Step({"type": f"Global{kind}Pooling{n}D", "keepdims": True}, mean, rank=n + 2)])
+    return Translation([Step(shape=shape, not_expressible=f"adaptive pooling to {size}")])
 
 
 def linear(cls: str, p: dict) -> Translation:
     layer = {"type": "Dense", "units": p["out_features"], "use_bias": bool(p["bias"])}
-    return Translation([Step(layer)], None, -1, p["in_features"], "in_features", (None, p["in_features"]))
+    return Translation([Step(layer)], -1, p["in_features"], "in_features", (None, p["in_features"]))
 
 
 def batch_norm(cls: str, p: dict) -> Translation:
@@ -168,9 +181,8 @@ def batch_norm(cls: str, p: dict) -> Translation:
              "scale": affine}
     reason = None if p.get("track_running_stats", True) else "track_running_stats=False (batch statistics)"
     step = Step(layer, not_expressible=reason)
-    rank = None if n == 1 else n + 2
     derive = (None, p["num_features"]) + ((None,) * n if n > 1 else ())
-    return Translation([step], rank, 1, p["num_features"], "num_features", derive)
+    return Translation([step], 1, p["num_features"], "num_features", derive)
 
 
 def layer_norm(cls: str, p: dict) -> Translation:
@@ -178,12 +190,12 @@ def layer_norm(cls: str, p: dict) -> Translation:
     layer = {"type": "LayerNormalization", "axis": list(range(-len(trailing), 0)), "epsilon": p.get("eps", 1e-5)}
     if not p.get("elementwise_affine", True):
         layer.update(center=False, scale=False)
-    return Translation([Step(layer)], None, trailing=trailing)
+    return Translation([Step(layer)], trailing=trailing)
 
 
 def group_norm(cls: str, p: dict) -> Translation:
     layer = {"type": "GroupNormalization", "groups": p["num_groups"], "axis": 1, "epsilon": p.get("eps", 1e-5)}
-    return Translation([Step(layer)], None, 1, p["num_channels"], "num_channels", None)
+    return Translation([Step(layer)], 1, p["num_channels"], "num_channels", None)
 
 
 def recurrent(cls: str, p: dict) -> Translation:
@@ -207,13 +219,13 @@ def recurrent(cls: str, p: dict) -> Translation:
             layer = {"type": "Bidirectional", "layer": layer}
         steps.append(Step(layer, not_expressible=reason))
     directions = 2 if p.get("bidirectional") else 1
-    return Translation(steps, 3, -1, features, "input_size", (None, None, features),
+    return Translation(steps, -1, features, "input_size", (None, None, features),
                        extra={"hidden": units * directions})
 
 
 def embedding(cls: str, p: dict) -> Translation:
     layer = {"type": "Embedding", "input_dim": p["num_embeddings"], "output_dim": p["embedding_dim"]}
-    return Translation([Step(layer)], None, derive=None, extra={"ids": True})
+    return Translation([Step(layer)], derive=None, extra={"ids": True})
 
 
 def activation(cls: str, p: dict) -> Translation:
@@ -238,18 +250,23 @@ def flatten(cls: str, p: dict) -> Translation:
     start, end = p.get("start_dim", 1), p.get("end_dim", -1)
     if start == 1 and end == -1:
         return Translation([Step({"type": "Flatten", "data_format": "channels_last"})])
-    return Translation([Step(shape=flatten_shape(start, end), not_expressible=f"flatten from axis {start} to {end}")])
+    return Translation([Step(shape=_flatten_whole(start, end), not_expressible=f"flatten from axis {start} to {end}")])
 
 
-def flatten_shape(start: int, end: int) -> Callable[[Tensor], Tensor]:
+def _flatten_whole(start: int, end: int) -> Callable[[Tensor], Tensor]:
+    """nn.Flatten(start_dim, end_dim) on the whole shape, the batch axis included (torch_ranks: whole)."""
     def shape(t: Tensor) -> Tensor:
-        full = (None, *t.shape)
-        lo, hi = start % len(full), end % len(full)
-        if lo == 0:
-            raise ValueError("flattening the batch axis")
-        merged = full[lo:hi + 1]
+        rank = len(t.shape)
+        for dim in (start, end):
+            if not -rank <= dim < rank:
+                raise ValueError(f"PyTorch fails with \"Dimension out of range (expected to be in range of "
+                                 f"[{-rank}, {rank - 1}], but got {dim})\"")
+        lo, hi = start % rank, end % rank
+        if lo > hi:
+            raise ValueError("PyTorch fails with \"flatten() has invalid args: start_dim cannot come after end_dim\"")
+        merged = t.shape[lo:hi + 1]
         size = None if any(d is None for d in merged) else math.prod(merged)
-        return Tensor(tuple(full[1:lo]) + (size,) + tuple(full[hi + 1:]), t.dtype)
+        return Tensor(tuple(t.shape[:lo]) + (size,) + tuple(t.shape[hi + 1:]), t.dtype)
     return shape
 
 
@@ -262,7 +279,7 @@ def upsample(cls: str, p: dict) -> Translation:
             and p.get("size") is None:
         reason = None if mode == "nearest" or p.get("align_corners") is False else "align_corners"
         return Translation([Step({"type": "UpSampling2D", "size": int(scale), "interpolation": mode},
-                                 not_expressible=reason)], 4)
+                                 _resize_shape(p), not_expressible=reason, rank=4)])
     return Translation([Step(shape=_resize_shape(p), not_expressible=f"Upsample({mode})")])
 
 
@@ -281,9 +298,23 @@ def zero_pad(cls: str, p: dict) -> Translation:
     pad = p["padding"]
     if cls == "ZeroPad1d":
         left, right = _tuple(pad, 2)
-        return Translation([Step({"type": "ZeroPadding1D", "padding": [left, right]})], 3)
+        return Translation([Step({"type": "ZeroPadding1D", "padding": [left, right]}, _pad_shape((left + right,)),
+                                 rank=3)])
     left, right, top, bottom = _tuple(pad, 4)  # PyTorch orders the last axis first
-    return Translation([Step({"type": "ZeroPadding2D", "padding": [[top, bottom], [left, right]]})], 4)
+    return Translation([Step({"type": "ZeroPadding2D", "padding": [[top, bottom], [left, right]]},
+                             _pad_shape((top + bottom, left + right)), rank=4)])
+
+
+def _pad_shape(added: tuple) -> Callable[[Tensor], Tensor]:
+    """PyTorch pads the last axes of a tensor of any rank (a 2-D image, a 5-D batch of volumes)."""
+    def shape(t: Tensor) -> Tensor:
+        if len(added) > len(t.shape):
+            raise ValueError(f"padding {len(added)} axes of a {len(t.shape)}-D sample")
+        head = t.shape[:len(t.shape) - len(added)]
+        tail = t.shape[len(t.shape) - len(added):]
+        return _positive(Tensor(tuple(head) + tuple(None if d is None else d + a for d, a in zip(tail, added, strict=True)),
+                                t.dtype), "padding")
+    return shape
 
 
 TRANSLATORS: dict[str, Callable[[str, dict], Translation]] = {

@@ -15,10 +15,16 @@ from ..diagnostics.model import Location
 from ..shapes.records import Tensor
 from . import values as V
 from .interpret import location
-from .objects import FrameworkObject, Function, LocalClass
+from .objects import BoundMethod, FrameworkObject, Function, LocalClass
 from .torch_code import TorchLayer
+from .torch_params import MODULE_ITSELF, Param, module_method, registered
 from .trace import Graph, Sym
 from .values import Unknown
+
+# nn.Module's own methods the reader follows on a module of the file (when the class does not define them).
+NN_MODULE_METHODS = frozenset(MODULE_ITSELF + ("add_module", "register_module", "register_parameter", "register_buffer",
+                                               "requires_grad_", "parameters", "named_parameters", "buffers",
+                                               "named_buffers", "forward"))
 
 
 class Module(FrameworkObject):
@@ -59,11 +65,9 @@ class Module(FrameworkObject):
             child.owner, child.attr = self, attr
 
     def call_method(self, interp, name: str, node: ast.Call, args: list, kwargs: dict) -> Any:
-        if name in ("to", "eval", "train", "cuda", "cpu", "double", "float", "half", "requires_grad_"):
-            return self
         if name == "forward":
             return self.call(interp, node, args, kwargs)
-        return Unknown(interp.source.segment(node))
+        return module_method(interp, self, name, node, args, kwargs)
 
     def call(self, interp, node: ast.Call, args: list, kwargs: dict) -> Any:
         if args and isinstance(args[0], Sym) and args[0].graph is None and self.owner is None:
@@ -78,14 +82,25 @@ class Sequential(Module):
     def __init__(self, interp, node: ast.Call, args: list, kwargs: dict):
         super().__init__(node, "sequential")
         self.children: list[Any] = []
+        self.child_names: list[str] = []  # what PyTorch registers each child as ("0", or an OrderedDict key)
         self.complete = True
         names = None
         if len(args) == 1 and isinstance(args[0], dict):  # nn.Sequential(OrderedDict([...]))
             names = [str(k) for k in args[0]]
             args = list(args[0].values())
         for i, child in enumerate(args):
-            self.children.append(child)
-            self.adopt(child, names[i] if names else str(i))
+            self.add_child(child, names[i] if names else str(i))
+
+    def add_child(self, child: Any, name: str) -> None:
+        self.children.append(child)
+        self.child_names.append(name)
+        self.adopt(child, name)
+
+    def members(self, out, prefix: str) -> None:
+        if not self.complete:
+            out.unknown.append(f"what {self.default_name} {self.name!r} holds")
+        for name, child in zip(self.child_names, self.children, strict=True):
+            out.module(f"{prefix}{name}.", child, f"{self.name}[{name}]")
 
     def items(self) -> list:
         return list(self.children)
@@ -103,8 +118,7 @@ class Sequential(Module):
             if interp.uncertain:
                 self.complete = False
             else:
-                self.children.append(child)
-                self.adopt(child, str(args[0]) if name == "add_module" else str(len(self.children) - 1))
+                self.add_child(child, str(args[0]) if name == "add_module" else str(len(self.children)))
             return None if name == "add_module" else self
         if name == "extend" and args and isinstance(args[0], (list, tuple)):
             for child in args[0]:
@@ -148,6 +162,8 @@ class Instance(Module):
         super().__init__(node if node is not None else cls.node, cls.node.name)
         self.cls = cls
         self.attributes: dict[str, Any] = {}
+        self.buffers: dict[str, Any] = {}  # register_buffer
+        self.not_modules: set[str] = set()  # unknown attributes that cannot be modules (self.device = torch.device(...))
         self.class_location = location(cls.node)
         found = cls.method("__init__")
         if found is not None:
@@ -155,13 +171,28 @@ class Instance(Module):
 
     def set_attribute(self, name: str, value: Any) -> None:
         self.attributes[name] = value
+        self.not_modules.discard(name)
         self.adopt(value, name)
 
     def call_method(self, interp, name: str, node: ast.Call, args: list, kwargs: dict) -> Any:
-        if name in ("add_module", "register_module") and len(args) == 2 and isinstance(args[0], str):
-            self.set_attribute(args[0], Unknown(args[0]) if interp.uncertain else args[1])
+        if name in ("add_module", "register_module", "register_parameter", "register_buffer") and len(args) >= 2 \
+                and isinstance(args[0], str):
+            value = Unknown(args[0]) if interp.uncertain else args[1]
+            if name == "register_buffer":
+                self.buffers[args[0]] = registered(value, args[0], buffer=True)
+            else:
+                self.set_attribute(args[0], registered(value, args[0], False) if name == "register_parameter"
+                                   else value)
             return None
         return super().call_method(interp, name, node, args, kwargs)
+
+    def members(self, out, prefix: str) -> None:
+        for name, value in self.attributes.items():
+            if isinstance(value, (TorchLayer, Module, Param)) or (isinstance(value, Unknown) and
+                                                                  name not in self.not_modules):
+                out.module(f"{prefix}{name}.", value, f"self.{name} of {self.cls.node.name}")
+        for name, buffer in self.buffers.items():
+            out.add(prefix, name, buffer, buffer=True)
 
     def get_attribute(self, interp, name: str, node: ast.AST) -> Any:
         if name in self.attributes:
@@ -169,6 +200,8 @@ class Instance(Module):
         found = self.cls.method(name)
         if found is not None:
             return Function(found[0], found[1].frame, bound_self=self)
+        if name in NN_MODULE_METHODS:  # self.register_buffer(...), net.requires_grad_(False), net.eval()
+            return BoundMethod(self, name)
         return Unknown(interp.source.segment(node))
 
     def attribute(self, interp, name: str, node: ast.AST) -> Any:
@@ -212,6 +245,7 @@ class TorchState:
 
     def __init__(self) -> None:
         self.modules: list[Module] = []
+        self.matched_inputs: set[str] = set()  # the model names of --input-shape NAME=... that a model has
 
     def run_model(self, interp, module: Module, inputs: list[Sym], where: Location) -> Any:
         graph = Graph("torch", "channels_first")
@@ -227,11 +261,27 @@ class TorchState:
     def run_unstated(self, interp, module: Module) -> None:
         """A model no line runs: from its stated shape, else from what its first layer declares."""
         graph = Graph("torch", "channels_first")
-        if module.stated_input is not None:
-            tensor = Tensor(tuple(module.stated_input))
-            name = graph.add_input("input_layer", tensor, module.location)
-            x = Sym(tensor, name, graph)
-        else:
-            x = Sym(None, graph=graph)
-        output = module.forward(interp, None, [x], {})
-        module.runs.append((graph, list(graph.inputs)[:1] if module.stated_input else [], output))
+        stated = module.stated_input or []
+        syms = []
+        for i, given in enumerate(stated):  # Input objects (inputs.py): shape and dtype
+            tensor = Tensor(tuple(given.shape), given.dtype)
+            name = graph.add_input("input_layer" if len(stated) == 1 else f"input_{i}", tensor, module.location)
+            syms.append(Sym(tensor, name, graph, dtype_stated=given.dtype_stated))
+        if stated:
+            _check_arity(interp, module, len(stated))
+        output = module.forward(interp, None, syms or [Sym(None, graph=graph)], {})
+        module.runs.append((graph, [s.producer for s in syms], output))
+
+
+def _check_arity(interp, module: Module, count: int) -> None:
+    """An info when the stated inputs do not fit forward()'s parameters (PyTorch would raise a TypeError)."""
+    if not isinstance(module, Instance) or module.cls.method("forward") is None:
+        return
+    spec = module.cls.method("forward")[0].args
+    positional = len(spec.posonlyargs) + len(spec.args) - 1  # without self
+    required = positional - len(spec.defaults)
+    if spec.vararg is None and count > positional or count < required:
+        takes = f"{required}" if required == positional else f"{required} to {positional}"
+        interp.tracer.not_evaluated(f"{count} stated input{'s' if count != 1 else ''} for "
+                                    f"{module.cls.node.name}.forward, which takes {takes}", module.class_location,
+                                    "PyTorch would raise a TypeError: state one shape per input of forward")

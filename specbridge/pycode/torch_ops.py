@@ -15,7 +15,7 @@ from ..diagnostics import codes
 from ..shapes.records import Tensor
 from .interpret import location
 from .signatures import TORCH_FUNCTIONS
-from .torch_layers import TRANSLATORS, flatten_shape
+from .torch_layers import translate
 from .trace import Node, Sym
 from .values import Unknown, plain
 
@@ -106,6 +106,7 @@ def _layer_step(interp, x: Sym, node: ast.Call, class_name: str, params: dict) -
     layer = TorchLayer.__new__(TorchLayer)
     layer.class_name, layer.location, layer.text = class_name, location(node), interp.source.segment(node, 200)
     layer.owner, layer.attr, layer.arguments, layer.arg_text = None, class_name.lower(), {}, {}
+    layer.param_list, layer.buffer_list = [], []  # pooling and flattening: no parameters
     layer.params = {**TORCH_DEFAULTS.get(class_name, {}), **params}
     unknown = [k for k, v in layer.params.items() if not plain(v)]
     if unknown:
@@ -113,7 +114,7 @@ def _layer_step(interp, x: Sym, node: ast.Call, class_name: str, params: dict) -
                                     f"its {unknown[0]} is not known statically: shapes after it are not checked")
         return Sym(None, graph=x.graph)
     try:
-        layer.translation = TRANSLATORS[class_name](class_name, layer.params)
+        layer.translation = translate(class_name, layer.params)
     except (KeyError, TypeError, ValueError):
         return Unknown(interp.source.segment(node))
     return apply(interp, layer, x, location(node))
@@ -130,12 +131,10 @@ def step(interp, x: Sym, node: ast.AST, layer: Optional[dict], name: str, reason
 def _flatten(interp, x: Sym, node: ast.AST, start: Any, end: Any) -> Sym:
     if start == 1 and end == -1:
         return step(interp, x, node, {"type": "Flatten", "data_format": "channels_last"}, "flatten")
-    if start == 0 or not isinstance(start, int) or not isinstance(end, int):
-        interp.tracer.not_modelled(f"{interp.source.segment(node)} flattens the batch axis too", location(node),
-                                   "shapes after it are not checked", hint="torch.flatten(x, 1) keeps the batch axis")
+    if not isinstance(start, int) or not isinstance(end, int) or isinstance(start, bool) or isinstance(end, bool):
+        interp.tracer.not_evaluated(interp.source.segment(node), location(node), "shapes after it are not checked")
         return Sym(None, graph=x.graph)
-    fn = flatten_shape(start, end)
-    return step(interp, x, node, None, "flatten", f"flatten from axis {start}", lambda ts: fn(ts[0]))
+    return _layer_step(interp, x, node, "Flatten", {"start_dim": start, "end_dim": end})  # as nn.Flatten does
 
 
 def _reduce(interp, x: Sym, node: ast.AST, dim: Any, keepdim: Any) -> Sym:

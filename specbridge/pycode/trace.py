@@ -60,6 +60,7 @@ class Node:
     not_expressible: Optional[str] = None  # why a spec cannot hold this step exactly
     output: Optional[Tensor] = None
     assumed: bool = False  # inferred from a shape the code does not state (see Sym.assumed)
+    owner: Optional[object] = None  # the PyTorch layer whose parameters this node carries (on its last step)
 
 
 @dataclass(eq=False)
@@ -97,6 +98,7 @@ class Tracer:
         self._seen: set[tuple] = set()
         self._contexts: dict = {}
         self.muted = 0  # > 0 inside a branch or loop the reader cannot decide: errors there are not reported
+        self.grad_note: Optional[str] = None  # where requires_grad changes on something the reader does not know
 
     def report(self, diagnostic: Diagnostic) -> None:
         if self.muted and diagnostic.severity is Severity.ERROR:

@@ -79,6 +79,12 @@ EXAMPLES: dict[str, Example] = {
     "SB104": _edit(
         "inputs: [{name: a, shape: [4]}, {name: b, shape: [4]}]\nlayers:\n  - {type: Subtract, inputs: [a, b, a]}\n",
         "inputs: [a, b, a]}", "inputs: [a, b]}", "give the layer as many inputs as it takes (Subtract: two)"),
+    "SB105": _edit(
+        "inputs: [{name: a, shape: [8]}, {name: b, shape: [8]}]\noutputs: [left, right]\nlayers:\n"
+        "  - {type: Dense, units: 4, name: left, inputs: [a]}\n"
+        "  - {type: Dense, units: 3, name: right, inputs: [b], shares: left}\n",
+        "units: 3, name: right", "units: 4, name: right",
+        "a shared layer is the same Keras layer called again: give it the arguments of the layer it shares"),
     "SB200": _edit("input: {shape: [28, 28]}\nlayers:\n  - {type: Conv2D, filters: 8, kernel_size: 3}\n",
                    "[28, 28]", "[28, 28, 1]", "give the input its channel axis"),
     "SB201": _edit("input: {shape: [4, 4, 1]}\nlayers:\n  - {type: Conv2D, filters: 8, kernel_size: 5}\n",

@@ -24,6 +24,8 @@ INTRO = (
 
 
 def params_line(r: LayerRecord) -> str:
+    if r.shares is not None:
+        return f"params: 0 of its own (it calls {r.shares} again: the weights are {r.shares}'s, counted there)"
     if r.params == 0:
         return "params: 0 (this layer has no weights)"
     if r.non_trainable_params == 0:
@@ -120,6 +122,7 @@ def document(result: CheckResult) -> dict:
                 "params": r.params,
                 "trainable_params": r.trainable_params,
                 "non_trainable_params": r.non_trainable_params,
+                **({"shares": r.shares} if r.shares is not None else {}),
             }
             for r in result.records
         ],

@@ -16,6 +16,7 @@ import string
 from collections.abc import Iterable
 from typing import Any
 
+from ..diagnostics.wording import agree_counts
 from ..shapes.records import Step, format_shape
 
 
@@ -39,7 +40,7 @@ FORMATTER = StepFormatter()
 
 def render_step(step: Step) -> str:
     """The sentence `explain` prints for one step, prefixed by the wrappers it was computed inside."""
-    sentence = FORMATTER.format(step.template, **step.values, topic=step.topic, result=step.result)
+    sentence = agree_counts(FORMATTER.format(step.template, **step.values, topic=step.topic, result=step.result))
     return "".join(f"{label}: " for label in step.within) + sentence
 
 

@@ -18,6 +18,7 @@ from ..spec.loader import Document, LayerEntry
 from .errors import ShapeError
 from .infer import Context
 from .records import Inferred, LayerRecord, Tensor, format_shape
+from .sharing import resolve_shares, shared_call
 
 
 @dataclass
@@ -29,6 +30,8 @@ class Graph:
     order: list[int] = field(default_factory=list)  # entry indices, producers first
     outputs: list[str] = field(default_factory=list)
     by_name: dict[str, LayerEntry] = field(default_factory=dict)
+    # A layer with `shares:` -> the layer owning the weights it calls again (sharing.py); owners run first.
+    shares: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -50,6 +53,7 @@ def build_graph(doc: Document, diags: list[Diagnostic]) -> Graph:
     known = set(graph.inputs) | set(graph.by_name)
     _resolve_inputs(doc, graph, known, diags)
     _resolve_outputs(doc, graph, known, diags)
+    resolve_shares(doc, graph, diags)
     graph.order = _topological_order(doc, graph, diags)
     return graph
 
@@ -134,6 +138,8 @@ def _topological_order(doc: Document, graph: Graph, diags: list[Diagnostic]) -> 
     consumers: dict[int, list[int]] = {}
     for entry in doc.entries:
         deps = {index_of[n] for n in graph.edges.get(entry.index, []) if n in index_of}
+        if entry.name in graph.shares:  # the layer's first call (its owner) comes first, as in Keras
+            deps.add(index_of[graph.shares[entry.name]])
         pending[entry.index] = len(deps)
         for d in deps:
             consumers.setdefault(d, []).append(entry.index)
@@ -175,6 +181,7 @@ def infer(doc: Document) -> Inference:
     ctx = Context(doc.header.data_format)
     tensors: dict[str, Tensor] = dict(graph.inputs)
     records: list[LayerRecord] = []
+    recorded: dict[str, LayerRecord] = {}
     total_params = 0
     for index in graph.order:
         entry = doc.entries[index]
@@ -200,29 +207,41 @@ def infer(doc: Document) -> Inference:
             hint = _batch_axis_hint(ctx, layer, names, ins, graph) if exc.code is codes.NDIM_MISMATCH else None
             diags.append(exc.code(exc.message, hint=hint or exc.hint, layer=entry.name, location=loc))
             continue
+        owner = graph.shares.get(entry.name)
+        if owner is not None:
+            if owner not in recorded:
+                continue  # the owner failed: its problem is reported
+            result = shared_call(entry, recorded[owner], result, tuple(t.shape for t in ins), doc)
+            if isinstance(result, Diagnostic):
+                diags.append(result)
+                continue
         overflow = _overflow(result, total_params)
         if overflow:
             diags.append(codes.SIZE_OVERFLOW(overflow, layer=entry.name, location=_entry_loc(doc, entry),
                                              hint="no framework can allocate this: check the sizes upstream"))
             continue
         total_params += result.params
-        trainable = result.params if result.trainable_params is None else result.trainable_params
-        if not layer.trainable:
-            trainable = 0
-        out = Tensor(tuple(result.shape), result.dtype or ins[0].dtype)
-        record = LayerRecord(
-            name=entry.name, kind=layer.kind, index=index, inputs=tuple(names),
-            input_shapes=tuple(t.shape for t in ins), output=out, params=result.params,
-            trainable_params=trainable, steps=result.steps,
-        )
-        tensors[entry.name] = out
+        record = _record(entry, names, ins, result, owner)
+        tensors[entry.name] = record.output
         records.append(record)
+        recorded[entry.name] = record
         diags.extend(_check_expect(doc, entry, record))
     if not any(d.code == codes.UNKNOWN_REFERENCE.code for d in diags):
         # With a dangling reference the intended producer looks unused: that would be a follow-on warning.
         diags.extend(_unused(doc, graph))
     records.sort(key=lambda r: r.index)
     return Inference(graph, records, tensors, diags)
+
+
+def _record(entry: LayerEntry, names: list[str], ins: list[Tensor], result: Inferred, owner: Optional[str]):
+    trainable = result.params if result.trainable_params is None else result.trainable_params
+    if not entry.layer.trainable:
+        trainable = 0
+    return LayerRecord(
+        name=entry.name, kind=entry.layer.kind, index=entry.index, inputs=tuple(names),
+        input_shapes=tuple(t.shape for t in ins), output=Tensor(tuple(result.shape), result.dtype or ins[0].dtype),
+        params=result.params, trainable_params=trainable, steps=result.steps, shares=owner,
+    )
 
 
 # Sizes and parameter counts are int64 in every framework (and in specbridge's JSON output consumers).

@@ -129,6 +129,7 @@ class LayerRecord:
     params: int
     trainable_params: int
     steps: tuple[Step, ...] = field(default=())
+    shares: Optional[str] = None  # `shares:` resolved: the layer owning the weights (params are counted there)
 
     @property
     def output_shape(self) -> Shape:

@@ -348,3 +348,39 @@ def statistics_shapes(kept: tuple[int, ...], shape) -> tuple[tuple, tuple]:
     full = (None, *shape)
     return tuple(full[a] for a in kept), tuple(full[a] if a in kept else 1 for a in range(len(full)))
 
+
+
+def dropout_mask_problem(noise, shape) -> Optional[str]:
+    """Why Keras's Dropout mask of `noise` (noise_shape, batch axis included) fails on an input of `shape` (batch
+    included, None unknown) when training, or None when it broadcasts to the input and leaves its shape alone.
+
+    Keras fills a null entry with the input's size at the same index (left-aligned), then the mask broadcasts
+    against the input as NumPy does (right-aligned): an entry must be 1, or the input's size on its axis. A size
+    known only at run time (the batch, a null axis) matches only the null that copies that same axis.
+
+    >>> dropout_mask_problem([1], (None, 5)), dropout_mask_problem([None, 1, None], (None, 4, 3))
+    (None, None)
+    >>> dropout_mask_problem([None, 2], (None, 5))
+    'mask entry 1 (2) lines up with input axis 1 (5)'
+    >>> dropout_mask_problem([None], (None, 5))
+    'mask entry 0 (null: the batch size) lines up with input axis 1 (5)'
+    """
+    if len(noise) > len(shape):
+        return f"the mask has {len(noise)} entries, more than the input's {len(shape)} axes: the output would gain axes"
+    offset = len(shape) - len(noise)
+    for i, entry in enumerate(noise):
+        against = shape[i + offset]
+        if entry is None and offset == 0:
+            continue
+        size = shape[i] if entry is None else entry
+        if size == 1 or (size is not None and size == against):
+            continue
+        mine = str(entry) if entry is not None else f"null: {_size_in_words(size, i)}"
+        return f"mask entry {i} ({mine}) lines up with input axis {i + offset} ({_size_in_words(against, i + offset)})"
+    return None
+
+
+def _size_in_words(size, axis: int) -> str:
+    if size is not None:
+        return str(size)
+    return "the batch size" if axis == 0 else "a size known at run time"

@@ -67,8 +67,10 @@ class Expect(BaseModel):
 
     shape: Optional[list[Dim]] = Field(None, description="Output shape without the batch axis.")
     params: Optional[NonNegativeInt] = Field(None, description="Total parameter count.")
-    trainable_params: Optional[NonNegativeInt] = None
-    non_trainable_params: Optional[NonNegativeInt] = None
+    trainable_params: Optional[NonNegativeInt] = Field(None, description="Parameters training updates.")
+    non_trainable_params: Optional[NonNegativeInt] = Field(
+        None, description="Parameters training does not update (moving statistics, a layer with `trainable: false`)."
+    )
 
 
 _TYPE_NAMES: dict[type, tuple[str, ...]] = {}
@@ -79,13 +81,17 @@ class Layer(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
-    type: str
+    type: str = Field(description="The layer type: a Keras class name or one of its aliases.")
     name: Optional[str] = Field(None, description="Layer name; default follows Keras (conv2d, conv2d_1, ...).")
     inputs: Optional[list[str]] = Field(
         None, description="Names of the layers or inputs this layer reads; default: the previous layer."
     )
-    expect: Optional[Expect] = None
-    trainable: bool = True
+    expect: Optional[Expect] = Field(None, description="Assertions about the layer's output shape and parameters.")
+    trainable: bool = Field(True, description="false: the layer's parameters are frozen (counted as non-trainable).")
+    shares: Optional[str] = Field(
+        None, description="The name of an earlier layer this one calls again (the same Keras layer object): same "
+        "type and arguments, the same weights, counted once.",
+    )
 
     # Traits: what every stage may ask about a layer type. Declared here (and in each family's base class), never
     # read from the type's spelling. spec/catalog.py lists the types; each stage keys its table by the class.
@@ -112,7 +118,7 @@ class Layer(BaseModel):
     # Fields every layer accepts (see above) that this type's Keras constructor refuses: a spec writing one gets SB011.
     KERAS_REFUSES: ClassVar[tuple[str, ...]] = ()
     # Fields that are not Keras constructor arguments.
-    SPEC_ONLY: ClassVar[tuple[str, ...]] = ("type", "name", "inputs", "expect")
+    SPEC_ONLY: ClassVar[tuple[str, ...]] = ("type", "name", "inputs", "expect", "shares")
 
     @classmethod
     def type_names(cls) -> tuple[str, ...]:

@@ -17,4 +17,6 @@ class Spec(SpecHeader):
         json_schema_extra={"title": "specbridge model spec"},
     )
 
-    layers: list[AnyLayer] = Field(min_length=1)
+    layers: list[AnyLayer] = Field(
+        min_length=1, description="The layers, in order; each reads the previous one unless it lists `inputs`."
+    )

@@ -15,11 +15,11 @@ class InputSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     shape: list[Dim] = Field(description="Shape without the batch axis; null is an unknown size.")
-    dtype: DType = "float32"
+    dtype: DType = Field("float32", description="The dtype of the data the model is fed.")
 
 
 class NamedInput(InputSpec):
-    name: str
+    name: str = Field(description="The name layers list in their `inputs` to read this input.")
 
 
 class SpecHeader(BaseModel):
@@ -28,12 +28,16 @@ class SpecHeader(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     specbridge: Literal[1] = Field(description="Spec format version.")
-    name: str
-    description: Optional[str] = None
-    data_format: DataFormat = "channels_last"
-    input: Optional[InputSpec] = None
-    inputs: Optional[list[NamedInput]] = Field(None, min_length=1)
-    outputs: Optional[list[str]] = Field(None, min_length=1)
+    name: str = Field(description="The model's name (Keras's `Model(name=...)`).")
+    description: Optional[str] = Field(None, description="Free text; nothing reads it.")
+    data_format: DataFormat = Field(
+        "channels_last", description="Where channels sit for every layer that takes a `data_format` and sets none."
+    )
+    input: Optional[InputSpec] = Field(None, description="The single input, named `input_layer`.")
+    inputs: Optional[list[NamedInput]] = Field(None, min_length=1, description="Several inputs, each named.")
+    outputs: Optional[list[str]] = Field(
+        None, min_length=1, description="Names of the layers (or inputs) the model returns; default: the last layer."
+    )
 
     @model_validator(mode="after")
     def _one_input_form(self):

@@ -1,4 +1,4 @@
-"""Generated files stay in sync with their source of truth: the JSON Schema and the code reference."""
+"""Generated files stay in sync with their source of truth: the JSON Schema, the code and format references."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 from specbridge.diagnostics.codes import REGISTRY
 from specbridge.report.codes import markdown
 from specbridge.spec.catalog import BY_TYPE_NAME
+from specbridge.spec.reference import refresh
 from specbridge.spec.schema import SCHEMA_DIALECT, SCHEMA_ID, schema_text
 
 
@@ -49,6 +50,17 @@ def test_codes_reference_is_current(project_root, update_golden):
         path.write_text(markdown(), encoding="utf-8")
     assert path.read_text(encoding="utf-8") == markdown(), (
         "docs/codes.md is stale: run `specbridge codes --format markdown > docs/codes.md`"
+    )
+
+
+def test_format_reference_is_current(project_root, update_golden):
+    """docs/format.md's generated blocks (keys, layer types, arguments) match the classes and the schema."""
+    path = project_root / "docs" / "format.md"
+    text = refresh(path.read_text(encoding="utf-8"))
+    if update_golden:
+        path.write_text(text, encoding="utf-8")
+    assert path.read_text(encoding="utf-8") == text, (
+        "docs/format.md is stale: run `pytest tests/cli/test_docs_in_sync.py --update-golden`"
     )
 
 

@@ -12,6 +12,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from code_samples import ENCODER_DECODER
 from frameworks import import_framework
 
 LENET = textwrap.dedent("""\
@@ -399,3 +400,95 @@ def test_import_several_models_needs_model(run, here):
 def test_import_nonexistent_py_is_a_usage_error(run, here):
     result = run("import", "missing.py")
     assert result.exit_code == 2
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# --input-shape per model, and PyTorch's parameter counts in summary
+
+BATCHNORM = textwrap.dedent("""\
+    import torch.nn as nn
+
+
+    # specbridge: input (3, 16, 16)
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.features = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU())
+            self.pool = nn.AdaptiveAvgPool2d(1)
+            self.fc = nn.Linear(8, 4)
+            self.features[0].requires_grad_(False)
+
+        def forward(self, x):
+            return self.fc(self.pool(self.features(x)).flatten(1))
+""")
+
+
+def test_check_input_shape_per_model(run, here, torch):
+    encoder, decoder = (torch_output(torch, ENCODER_DECODER, name, shape) for name, shape in
+                        (("Encoder()", (1, 28, 28)), ("Decoder()", (16,))))
+    assert (encoder, decoder) == ((16,), (1, 28, 28))
+    assert isinstance(torch_output(torch, ENCODER_DECODER, "Decoder()", (1, 28, 28)), RuntimeError)
+    write(here, "model.py", ENCODER_DECODER)
+    one = run("check", "model.py", "--input-shape", "1,28,28")  # one shape for both: the decoder cannot take it
+    assert one.exit_code == 1 and f"model.py:{line_of(ENCODER_DECODER, 'nn.Linear(16, 28 * 28)')}:" in one.stdout
+    both = run("check", "model.py", "--input-shape", "Encoder=1,28,28", "--input-shape", "Decoder=16")
+    assert both.exit_code == 0, both.output
+    assert "SB604" not in both.stdout  # each model has its input
+    wrong = run("check", "model.py", "--input-shape", "Encoder=1,28,28", "--input-shape", "Decoder=1,28,28")
+    assert wrong.exit_code == 1
+
+
+@pytest.mark.parametrize("values,message", [
+    (["Nope=1,28,28"], "no PyTorch model named 'Nope'"),
+    (["Encoder=a,b"], "expected sizes"),
+    (["Encoder=(1, 28, 28) int65"], "unknown dtype 'int65'"),
+    (["Encoder=1,28,28", "Encoder=1,28,28"], "given twice for the model 'Encoder'"),
+    (["1,28,28", "1,32,32"], "given twice without a model name"),
+])
+@pytest.mark.parametrize("command", ["check", "summary"])
+def test_bad_input_shapes_are_usage_errors(run, here, values, message, command):
+    write(here, "model.py", ENCODER_DECODER)
+    args = [arg for value in values for arg in ("--input-shape", value)]
+    result = run(command, "model.py", *args, *(["--model", "Encoder"] if command == "summary" else []))
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr and "Traceback" not in result.output
+
+
+def test_input_shape_for_a_keras_model_is_a_usage_error(run, here):
+    write(here, "two.py", TWO_MODELS)
+    result = run("check", "two.py", "--input-shape", "small=8")
+    assert result.exit_code == 2 and "'small' is a Keras model" in result.stderr
+
+
+def test_summary_of_a_torch_model_counts_as_pytorch_does(run, here, torch):
+    namespace: dict = {}
+    exec(compile(BATCHNORM, "<snippet>", "exec"), namespace)
+    net = namespace["Net"]()
+    total = sum(p.numel() for p in net.parameters())
+    trainable = sum(p.numel() for p in net.parameters() if p.requires_grad)
+    buffers = sum(b.numel() for b in net.buffers())
+    assert (total, trainable, buffers) == (276, 52, 17)  # the frozen conv's 224; BatchNorm: 16 + 17 buffers
+    write(here, "model.py", BATCHNORM)
+    document = json.loads(run("summary", "model.py", "--format", "json").stdout)
+    assert (document["total_params"], document["trainable_params"], document["non_trainable_params"],
+            document["buffers"]) == (total, trainable, total - trainable, buffers)
+    layers = {layer["name"]: layer for layer in document["layers"]}
+    modules = dict(net.named_modules())
+    for name in ("features_0", "features_1", "fc"):
+        module = modules[name.replace("_", ".")]
+        assert layers[name]["params"] == sum(p.numel() for p in module.parameters()), name
+        assert layers[name]["trainable_params"] == sum(p.numel() for p in module.parameters() if p.requires_grad)
+    text = run("summary", "model.py")
+    assert text.exit_code == 0, text.output
+    assert f"Total params: {total:,} (1.08 KB)" in text.stdout
+    assert f"Trainable params: {trainable:,} (208.00 B)" in text.stdout
+    assert f"Non-trainable params: {total - trainable:,}" in text.stdout
+    assert f"Buffers: {buffers} (72.00 B)" in text.stdout  # 16 float32 statistics and an int64 counter
+
+
+def test_summary_of_keras_code_keeps_keras_counts(run, here, keras):
+    real = keras_models(keras, KERAS_CNN)["model"]
+    write(here, "cnn.py", KERAS_CNN)
+    document = json.loads(run("summary", "cnn.py", "--format", "json").stdout)
+    assert "buffers" not in document and document["total_params"] == real.count_params()
+    assert "Buffers" not in run("summary", "cnn.py").stdout

@@ -61,8 +61,8 @@ def test_exceeding_the_tolerance_exits_1_and_names_the_first_divergent_layer(run
 def test_a_planted_defect_is_named_in_the_text_verdict(run, conv_spec, keras, torch, monkeypatch):
     original = specbridge.emit.to_torch
 
-    def pytorch_eps(source):
-        model = original(source)
+    def pytorch_eps(source, *layout):
+        model = original(source, *layout)
         model.bn.eps = 1e-5
         return model
 
@@ -77,8 +77,8 @@ def test_a_planted_defect_is_named_in_the_text_verdict(run, conv_spec, keras, to
 def test_a_third_backend_names_the_one_that_differs(run, conv_spec, keras, torch, onnxruntime, monkeypatch):
     original = specbridge.emit.to_torch
 
-    def pytorch_eps(source):
-        model = original(source)
+    def pytorch_eps(source, *layout):
+        model = original(source, *layout)
         model.bn.eps = 1e-5
         return model
 

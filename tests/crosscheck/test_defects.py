@@ -27,8 +27,8 @@ def edit_torch_model(monkeypatch):
     def install(edit):
         original = specbridge.emit.to_torch
 
-        def edited(source):
-            model = original(source)
+        def edited(source, *layout):
+            model = original(source, *layout)
             edit(model)
             return model
 

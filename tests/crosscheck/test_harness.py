@@ -180,8 +180,8 @@ def test_forward_must_return_what_the_output_modules_computed(keras, torch, monk
 
     original = specbridge.emit.to_torch
 
-    def doubled(source):
-        model = original(source)
+    def doubled(source, *layout):
+        model = original(source, *layout)
         forward = model.forward
         model.forward = lambda *xs: forward(*xs) * 2
         return model

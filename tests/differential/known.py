@@ -64,7 +64,7 @@ KNOWN: tuple[Known, ...] = (
           lambda o, d: (d.what == "verdict" and o.specbridge_ok and o.keras_stage == "run" and _null_input(o)
                         and not _int_input(o))),
     Known("dropout-noise-shape", "deliberate",
-          "Dropout noise_shape that does not broadcast to the input (too few entries): Keras builds it and runs "
+          "Dropout noise_shape whose mask does not broadcast to the input: Keras builds it and runs "
           "it in inference, but training fails; specbridge reports SB210",
           lambda o, d: d.what == "verdict" and "noise_shape" in d.detail and "SB210" in d.detail),
     Known("int-input-refused", "deliberate",

@@ -162,6 +162,12 @@ def test_merges():
     close(R.Concatenate(dim=1)(torch.ones(1, 2), torch.zeros(1, 1)), [[1.0, 1.0, 0.0]])
 
 
+def test_merge_then_runs_its_stages_on_the_merged_output():
+    """A merge that is a model output ends with the move to the output's layout (emit/torch/assemble.py)."""
+    a, b = torch.randn(2, 4, 5, 3), torch.randn(2, 4, 5, 3)
+    close(R.MergeThen(R.Add(), R.ChannelsFirst())(a, b), (a + b).permute(0, 3, 1, 2))
+
+
 # ---------------------------------------------------------------- recurrent
 
 

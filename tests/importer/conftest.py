@@ -4,9 +4,9 @@ Keras model it came from (the ground truth: Keras's own output shapes and parame
 from __future__ import annotations
 
 import os
-import sys
 
 import pytest
+from converting import keras_leaves
 from frameworks import import_framework
 from keras_helpers import count_weights
 
@@ -19,6 +19,22 @@ def keras():
     return import_framework("keras")
 
 
+@pytest.fixture(scope="session")
+def tf_keras():
+    return import_framework("tf_keras")
+
+
+@pytest.fixture(scope="session")
+def torch():
+    return import_framework("torch")
+
+
+@pytest.fixture(scope="session")
+def onnxruntime():
+    import_framework("onnx")
+    return import_framework("onnxruntime")
+
+
 @pytest.fixture
 def run(monkeypatch):
     """run(*args) -> Result with exit_code, stdout, stderr (the CLI in-process, plain output)."""
@@ -27,18 +43,6 @@ def run(monkeypatch):
     monkeypatch.delenv("FORCE_COLOR", raising=False)
     monkeypatch.delenv("SPECBRIDGE_DEBUG", raising=False)
     return invoke
-
-
-def keras_leaves(model) -> dict:
-    """Every layer of a Keras 3 or tf_keras model by name, nested models walked into, InputLayers left out."""
-    framework = sys.modules[type(model).__module__.split(".")[0]]
-    found = {}
-    for layer in model.layers:
-        if isinstance(layer, framework.Model):
-            found.update(keras_leaves(layer))
-        elif type(layer).__name__ != "InputLayer":
-            found[layer.name] = layer
-    return found
 
 
 def keras_records(model) -> dict[str, tuple]:

@@ -73,6 +73,60 @@ def test_an_application_imports_like_keras_and_converts_exactly(apps, ci_results
     assert result.ok
 
 
+def test_every_application_converts_to_a_module_taking_nchw(apps):
+    """One input layout rule for all twelve (emit/layouts.py): channels first whatever the first layer (a
+    convolution, Rescaling in MobileNetV3, Rescaling and Normalization in EfficientNet); the (N, 1000)
+    predictions unchanged; ONNX keeps Keras's NHWC by default."""
+    import ast
+
+    from specbridge.check import check_text
+    from specbridge.emit import torch_source
+    from specbridge.emit.plan import make_plan
+    from specbridge.importer import import_keras
+
+    for name in apps.CONVERTIBLE:
+        text = import_keras(apps.build(name, size=SMALL)).text()
+        source = torch_source(text)
+        found = {node.targets[0].id: ast.literal_eval(node.value) for node in ast.walk(ast.parse(source))
+                 if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "").endswith("_LAYOUT")}
+        assert set(found["INPUT_LAYOUT"].values()) == {"channels_first"}, (name, found["INPUT_LAYOUT"])
+        boundary = make_plan(check_text(text, lint=False)).boundary
+        assert list(boundary.outputs.values()) == ["keras"], name
+        assert f"(N, 3, {SMALL}, {SMALL}), channels first" in source, name
+        onnx_boundary = make_plan(check_text(text, lint=False), "keras").boundary
+        assert set(onnx_boundary.inputs.values()) == {"keras"}, name
+
+
+@pytest.mark.parametrize("name", list(CI_MODELS))
+def test_the_written_module_on_nchw_data_gives_the_keras_output(apps, ci_results, name):
+    """The files `convert` wrote, used as a user would: the PyTorch module fed NCHW, the ONNX file NHWC; both
+    against the original Keras model loaded from the saved .keras file, with the cross-check's tolerances."""
+    import runpy
+
+    import numpy as np
+
+    keras, torch, onnxruntime = (import_framework(m) for m in ("keras", "torch", "onnxruntime"))
+    pytorch, onnx = ci_results[name].targets["pytorch"], ci_results[name].targets["onnx"]
+    assert set(pytorch.layout["inputs"].values()) == {"channels_first"}
+    assert set(onnx.layout["inputs"].values()) == {"keras"}
+    module_path, state_path = pytorch.files
+    (keras_path,) = Path(module_path).parent.glob("*.keras")
+    original = keras.saving.load_model(str(keras_path))
+    size = CI_MODELS[name]
+    x = np.random.default_rng(5).uniform(0, 255, size=(2, size, size, 3)).astype("float32")
+    expected = np.asarray(original(x, training=False))
+    model = runpy.run_path(module_path)["build_model"]()
+    model.load_state_dict(torch.load(state_path))
+    assert set(type(model).INPUT_LAYOUT.values()) == {"channels_first"}
+    with torch.no_grad():
+        got = model(torch.from_numpy(np.ascontiguousarray(np.moveaxis(x, -1, 1)))).numpy()
+    session = onnxruntime.InferenceSession(onnx.files[0], providers=["CPUExecutionProvider"])
+    from_onnx = session.run(None, {session.get_inputs()[0].name: x})[0]
+    tolerance = 1e-5 + 1e-4 * np.abs(expected).max()
+    assert np.abs(got - expected).max() <= tolerance
+    assert np.abs(from_onnx - expected).max() <= tolerance
+
+
 @pytest.mark.parametrize("name", list(CUSTOM_SIZES))
 def test_custom_layers_are_all_refused_in_one_run(apps, tmp_path, name):
     """Every LayerScale / CustomScaleLayer is named with its place, in the .keras and the .h5 import alike."""

@@ -11,14 +11,12 @@ load_weights) and compared with them within float32 tolerances.
 from __future__ import annotations
 
 import json
-import runpy
 
 import numpy as np
 import pytest
-from frameworks import import_framework
+from converting import assert_close, inputs_for, predict, run_written, trained
 
 import specbridge
-from specbridge.crosscheck.run import tolerances
 from specbridge.emit import weights
 from specbridge.importer import model_config, original
 from specbridge.spec.layers.core import Dense
@@ -28,22 +26,6 @@ pytestmark = [pytest.mark.keras, pytest.mark.torch,
 
 TARGETS = ("pytorch", "onnx", "keras")
 OUT = {"pytorch": "model.py", "onnx": "model.onnx", "keras": "model.py"}
-
-
-@pytest.fixture(scope="module")
-def torch():
-    return import_framework("torch")
-
-
-@pytest.fixture(scope="module")
-def onnxruntime():
-    import_framework("onnx")
-    return import_framework("onnxruntime")
-
-
-@pytest.fixture(scope="module")
-def tf_keras():
-    return import_framework("tf_keras")
 
 
 # ---------------------------------------------------------------- models
@@ -76,35 +58,6 @@ def sequence_model(fw, keras2: bool = False):
     return fw.Model(steps, L.Dense(3, name="head")(x), name="sequence_net")
 
 
-def trained(model, seed: int = 0):
-    """Every floating-point variable set to a seeded value of the kind training leaves (see random_values)."""
-    from specbridge.emit.random_values import random_value
-
-    rng = np.random.default_rng(seed)
-    for variable in model.weights:
-        dtype = np.dtype(getattr(variable.dtype, "name", variable.dtype))
-        name = str(variable.name).split("/")[-1].split(":")[0]
-        variable.assign(random_value(name, tuple(int(d) for d in variable.shape), rng).astype(dtype))
-    return model
-
-
-def inputs_for(model, samples: int = 3) -> list[np.ndarray]:
-    rng = np.random.default_rng(7)
-    return [rng.normal(0.0, 1.0, (samples, *tensor.shape[1:])).astype("float32") for tensor in model.inputs]
-
-
-def predict(model, inputs: list[np.ndarray]) -> np.ndarray:
-    return np.asarray(model(inputs[0] if len(inputs) == 1 else inputs, training=False))
-
-
-def assert_close(got: np.ndarray, want: np.ndarray) -> None:
-    """Within the cross-check's float32 tolerance: atol + rtol * the largest |output|."""
-    atol, rtol = tolerances("float32")
-    assert got.shape == want.shape
-    error, limit = float(np.max(np.abs(got - want))), atol + rtol * float(np.max(np.abs(want)))
-    assert error <= limit, f"max abs error {error:.3g} > {limit:.3g}"
-
-
 @pytest.fixture(scope="module")
 def saved(keras, tmp_path_factory):
     """The trained image model, saved as .keras, .h5 and .json + .weights.h5: (model, {format: (path, weights)})."""
@@ -131,26 +84,6 @@ def test_the_models_are_trained_like(keras):
 
 
 # ---------------------------------------------------------------- the written files on their own
-
-
-def run_written(to: str, files: list, inputs: list[np.ndarray], torch=None, onnxruntime=None) -> np.ndarray:
-    """The written model's prediction, with no specbridge involved: what a user of the files does."""
-    if to == "onnx":
-        session = onnxruntime.InferenceSession(str(files[0]), providers=["CPUExecutionProvider"])
-        feed = {i.name: x for i, x in zip(session.get_inputs(), inputs, strict=True)}
-        return session.run(None, feed)[0]
-    model = runpy.run_path(str(files[0]))["build_model"]()
-    if to == "keras":
-        model.load_weights(str(files[1]))
-        return predict(model, inputs)
-    model.load_state_dict(torch.load(str(files[1])))
-    layouts = list(type(model).INPUT_LAYOUT.values())
-    tensors = [torch.from_numpy(np.moveaxis(x, -1, 1).copy() if layout == "channels_first" else x)
-               for x, layout in zip(inputs, layouts, strict=True)]
-    with torch.no_grad():
-        out = model(*tensors).numpy()
-    last = list(type(model).OUTPUT_LAYOUT.values())[-1]
-    return np.moveaxis(out, 1, -1) if last == "channels_first" else out
 
 
 @pytest.mark.parametrize("file_format", ["keras", "h5", "json"])

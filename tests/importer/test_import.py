@@ -309,8 +309,26 @@ def _shared(L, x):
     return L.Add(name="add")([dense(x), dense(L.ReLU(name="relu")(x))])
 
 
+@pytest.mark.parametrize("source", ["keras", "live"])
+def test_a_layer_called_twice_imports_one_layer_per_call(keras, tmp_path, source):
+    """Each call is placed once what it reads is known (a shared layer's later call may read a layer listed after
+    it, as Keras's deserializer allows); the weights count once, as count_params() counts them."""
+    model = _functional(keras, _shared, "shared")
+    imported = import_keras(save(model, tmp_path, source))
+    assert imported.ok, [d.message for d in imported.errors]
+    result = check_text(imported.text())
+    assert result.ok, [d.message for d in result.errors]
+    assert sorted((r.name, r.inputs, r.shares) for r in result.records) == sorted([
+        ("shared", ("series",), None), ("relu", ("series",), None), ("shared_call_2", ("relu",), "shared"),
+        ("add", ("shared", "shared_call_2"), None)])
+    layer = model.get_layer("shared")
+    assert result.record("shared").params == layer.count_params() and result.record("shared_call_2").params == 0
+    assert result.total_params == model.count_params()
+    assert [result.record(n).output_shape for n in ("shared", "shared_call_2")] == [
+        tuple(node.output_tensors[0].shape[1:]) for node in layer._inbound_nodes]
+
+
 REFUSED = {  # model -> (build, the layer reported, what its message says)
-    "shared": (_shared, "shared", "is called 2 times (a shared layer)"),
     "state_read": (lambda L, x: L.Dense(2, name="d")(L.LSTM(4, return_state=True, name="lstm")(x)[1]),
                    "d", "reads output 1 of layer 'lstm'"),
     "state_unread": (lambda L, x: L.Dense(2, name="d")(L.LSTM(4, return_state=True, name="lstm")(x)[0]),

@@ -9,15 +9,9 @@ import json
 import warnings
 
 import pytest
-from frameworks import import_framework
 from keras_helpers import count_weights
 
 from specbridge.importer import import_keras
-
-
-@pytest.fixture(scope="module")
-def tf_keras():
-    return import_framework("tf_keras")
 
 
 def save(model, tmp_path, source: str):

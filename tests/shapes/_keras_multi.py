@@ -8,6 +8,9 @@ A layer is written once, as a spec mapping (`{"type": "TimeDistributed", "layer"
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 from keras_helpers import count_weights
 
@@ -84,3 +87,27 @@ def assert_matches_keras(keras, layer: dict, input_shapes: list, dtype: str = "f
     assert (record.params, record.trainable_params) == (params, trainable)
     assert record.non_trainable_params == params - trainable
     return record
+
+
+RUN_ON_KERNEL = """
+import json, sys
+import numpy as np
+import keras
+layer, shape = json.loads(sys.argv[1])
+args = {k: v for k, v in layer.items() if k != "type"}
+inputs = keras.Input(tuple(shape))
+model = keras.Model(inputs, getattr(keras.layers, layer["type"])(**args)(inputs))
+try:
+    print("ran", list(np.asarray(model(np.ones((2, *shape), "float32"))).shape[1:]))
+except Exception as exc:
+    print("refused", " ".join(str(exc).split())[:400])
+"""
+
+
+def run_on_kernel(layer: dict, shape: tuple, onednn: str) -> str:
+    """Call `layer` in a fresh process with TF_ENABLE_ONEDNN_OPTS=onednn (TensorFlow reads it once, at import)."""
+    env = {**os.environ, "TF_ENABLE_ONEDNN_OPTS": onednn, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    proc = subprocess.run([sys.executable, "-c", RUN_ON_KERNEL, json.dumps([layer, list(shape)])], env=env,
+                          capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.strip().splitlines()[-1]

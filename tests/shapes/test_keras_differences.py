@@ -6,9 +6,12 @@ symbolic build (docs/reliability.md, "Deliberate differences from Keras").
 
 from __future__ import annotations
 
+import itertools
+import random
+
 import numpy as np
 import pytest
-from _keras_multi import assert_matches_keras, check_layer, error_codes, keras_layer, keras_result
+from _keras_multi import assert_matches_keras, check_layer, error_codes, keras_layer, keras_result, run_on_kernel
 
 pytestmark = pytest.mark.keras
 
@@ -68,19 +71,54 @@ def test_max_pooling_keeps_its_default_pool_size(keras):
          "SB212"),
         ({"type": "Dropout", "rate": 0.5, "noise_shape": [None, 3]}, (4,), "float32", "SB210"),
         ({"type": "Dropout", "rate": 0.5, "noise_shape": [None, 1, 3]}, (2, 4), "float32", "SB210"),
-        ({"type": "Conv1DTranspose", "filters": 2, "kernel_size": 2, "strides": 2, "padding": "same",
-          "output_padding": 0}, (4, 3), "float32", "SB210"),
-        ({"type": "Conv2DTranspose", "filters": 2, "kernel_size": 2, "strides": 1, "padding": "same",
-          "output_padding": 0}, (1, 4, 3), "float32", "SB210"),  # an output of length 0: fails too
     ],
     ids=["threshold", "dense-threshold", "softmax-int", "elu-int", "sigmoid-int", "conv1d-int", "avgpool-int",
-         "td-conv-int", "noise-shape", "noise-shape-3d", "convT-same-op", "convT-same-op-empty"],
+         "td-conv-int", "noise-shape", "noise-shape-3d"],
 )
 def test_keras_builds_but_fails_when_run(keras, layer, shape, dtype, code):
     keras_result(keras, layer, [shape], dtype)  # the symbolic build succeeds...
     with pytest.raises(Exception):  # noqa: B017 - TF raises several types (InvalidArgumentError, TypeError)
         run_keras(keras, layer, [shape], dtype, training=True)  # ...the call does not
     assert error_codes(check_layer(layer, [shape], dtype)) == [code]
+
+
+@pytest.mark.parametrize(
+    ("layer", "shape"),
+    [
+        ({"type": "Conv1DTranspose", "filters": 2, "kernel_size": 2, "strides": 2, "padding": "same",
+          "output_padding": 0}, (4, 3)),
+        ({"type": "Conv2DTranspose", "filters": 2, "kernel_size": 2, "strides": 2, "padding": "same",
+          "output_padding": 0}, (4, 4, 3)),
+        ({"type": "Conv2DTranspose", "filters": 2, "kernel_size": 2, "strides": 1, "padding": "same",
+          "output_padding": 0}, (1, 4, 3)),  # an output of length 0
+        ({"type": "Conv3DTranspose", "filters": 2, "kernel_size": 2, "strides": 2, "padding": "same",
+          "output_padding": 0}, (4, 4, 4, 3)),
+    ],
+    ids=["1d", "2d", "2d-empty", "3d"],
+)
+def test_same_output_padding_that_does_not_round_back_is_an_error_on_every_cpu(keras, layer, shape):
+    """TensorFlow's standard kernels refuse it; its oneDNN kernels refuse it on some CPUs (AVX2) and run it on
+    others (AVX-512/AMX); PyTorch runs it. The verdict is one error everywhere, and the message says all three."""
+    torch = pytest.importorskip("torch")
+    symbolic = keras_result(keras, layer, [shape])[0]  # Keras builds it...
+    plain = run_on_kernel(layer, shape, onednn="0")
+    assert plain.startswith("refused") and "out_backprop" in plain, plain  # ...the standard kernel refuses it
+    onednn = run_on_kernel(layer, shape, onednn="1")
+    assert onednn.startswith("refused") or onednn == f"ran {list(symbolic)}", onednn  # this CPU's oneDNN: either
+    result = check_layer(layer, [shape])
+    assert error_codes(result) == ["SB210"]
+    message = result.errors[0].message
+    for claim in ("standard kernels", "oneDNN", "TF_ENABLE_ONEDNN_OPTS", "PyTorch", f"not {shape[0]}"):
+        assert claim in message, message
+    if symbolic[0] == 0:
+        assert "PyTorch refuses an output of 0 cells" in message
+        return
+    # PyTorch runs it: its ConvTranspose with Keras's (symmetric) crop as padding gives Keras's symbolic shape
+    crop = (shape[0] - 1) * layer["strides"] + layer["kernel_size"] - symbolic[0]
+    conv = getattr(torch.nn, f"ConvTranspose{len(shape) - 1}d")(shape[-1], 2, 2, stride=layer["strides"],
+                                                                padding=crop // 2)
+    assert crop % 2 == 0 and tuple(conv(torch.ones(2, shape[-1], *shape[:-1])).shape[2:]) == symbolic[:-1]
+    assert f"PyTorch's ConvTranspose runs it ({symbolic[0]} cells)" in message
 
 
 @pytest.mark.parametrize(
@@ -112,6 +150,45 @@ def test_noise_shape_counts_the_batch_axis(keras, noise_shape):
     layer = {"type": "Dropout", "rate": 0.5, "noise_shape": noise_shape}
     assert run_keras(keras, layer, [(4,)], training=True) == (4,)
     assert_matches_keras(keras, layer, [(4,)])
+
+
+def noise_shape_cases(count: int = 400, seed: int = 0) -> list[tuple[tuple, tuple]]:
+    """(input shape, noise_shape) pairs: inputs of rank 1-3 with sizes 1-3, masks of 1 to rank+2 entries."""
+    cases = [(shape, noise) for rank in (1, 2, 3) for shape in itertools.product((1, 2, 3), repeat=rank)
+             for n in range(1, rank + 3) for noise in itertools.product((None, 1, 2, 3), repeat=n)]
+    return random.Random(seed).sample(cases, count)
+
+
+def test_noise_shape_broadcasts_as_keras_trains_it(keras):
+    """A sweep against Keras in training, batch 7 (a size no mask entry has): Keras trains and keeps the input's
+    shape exactly when specbridge accepts the noise_shape."""
+    disagreements = []
+    for shape, noise in noise_shape_cases():
+        try:
+            out = keras.layers.Dropout(0.5, noise_shape=list(noise))(np.ones((7, *shape), "float32"), training=True)
+            keras_ok = tuple(out.shape) == (7, *shape)
+        except Exception:  # noqa: BLE001 - TF raises InvalidArgumentError, IndexError, ValueError
+            keras_ok = False
+        codes = error_codes(check_layer({"type": "Dropout", "rate": 0.5, "noise_shape": list(noise)}, [shape]))
+        assert codes in ([], ["SB210"]), (shape, noise, codes)
+        if keras_ok != (codes == []):
+            disagreements.append((shape, noise, keras_ok, codes))
+    assert not disagreements, disagreements[:10]
+
+
+@pytest.mark.parametrize(
+    ("noise", "shape", "ok"),
+    [([None, 1], (None,), True), ([None, None, 1], (None, 4), True), ([1], (None, None), True),
+     ([None, 3], (None,), False), ([2], (None,), False), ([None], (3,), False), ([None, 1, 1, 1], (2, 2), False)],
+    ids=["null-axis-shared", "null-steps", "one-entry", "fixed-on-null-axis", "fixed-on-null-short",
+         "batch-on-features", "too-many-entries"],
+)
+def test_noise_shape_against_sizes_known_only_at_run_time(noise, shape, ok):
+    """Only the data decides a fixed entry against a null axis (or the batch): refused, as a fixed batch is."""
+    result = check_layer({"type": "Dropout", "rate": 0.5, "noise_shape": noise}, [shape])
+    assert error_codes(result) == ([] if ok else ["SB210"])
+    if not ok:
+        assert "lines up with input axis" in result.errors[0].message or "more than" in result.errors[0].message
 
 
 @pytest.mark.parametrize(

@@ -118,18 +118,14 @@ def test_the_recursion_ceiling_is_safe():
     assert isinstance(data, list)
 
 
-def test_a_10000_layer_spec_is_within_the_defaults_and_fast():
+def test_a_10000_layer_spec_is_within_the_defaults():
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
     try:
         from bench_check import generated_spec
     finally:
         sys.path.pop(0)
     text = generated_spec(10_000)
-    check_text(text)  # warm: imports the layer families
-    start = time.perf_counter()
     result = check_text(text)
-    elapsed = time.perf_counter() - start
     assert result.ok and len(result.records) == 10_000
-    # The aim is < 1 s (bench/); a loaded CI machine gets some slack, the limits must not be the bottleneck.
-    assert elapsed < 3.0
+    # Its speed (the aim: < 1 s) is measured by bench/bench_check.py as a ratio, not asserted here in seconds.
     assert measure(compose(text), Limits())[0] < Limits().max_nodes / 10

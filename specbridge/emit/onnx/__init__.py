@@ -1,4 +1,5 @@
-"""The ONNX emitter: an onnx.ModelProto built straight from a checked spec with onnx.helper, no framework needed.
+"""The ONNX emitter: an onnx.ModelProto built straight from a checked spec, no framework needed, and not even
+`import onnx`: proto.py has onnx.helper's functions over onnx's generated protobuf classes alone.
 
 One module per layer family adds its entries to stage.ONNX_EMITTERS; assemble.py puts the graph together.
 """

@@ -1,4 +1,5 @@
-"""A small builder over onnx.helper: nodes named after their spec layer, initializers, constants, transposes.
+"""A small builder over proto.py (onnx.helper's functions): nodes named after their spec layer, initializers,
+constants, transposes.
 
 Every tensor crossing a layer boundary is in Keras's axis order (the spec's data_format), so a layer's output is
 directly comparable with Keras's; a layer that computes channels-first (Conv, pools, BatchNormalization) transposes
@@ -23,11 +24,21 @@ class GraphBuilder:
     def __init__(self, dtype: str = "float32"):
         if dtype not in DTYPES:
             raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
+        from . import proto
+
         self.dtype = np.dtype(dtype)
         self.nodes: list = []
-        self.initializers: list = []
+        # The graph is built inside a ModelProto and its initializers are made in place, in self.graph: a message
+        # added to another is copied, and a model's weights can be hundreds of megabytes (assemble.build_onnx
+        # fills self.model; a Scan body's builder makes a GraphProto of its own from self.graph's initializers).
+        self.model = proto.pb2().ModelProto()
+        self.graph = self.model.graph
+        self.initializers = self.graph.initializer
         self._taken: set[str] = set()
         self.prefix = ""  # the spec layer being emitted: names of its nodes and values start with it
+        # While a layer called again (`shares:`) or its first call is emitted: its weights by (hint, content), so
+        # that every call reads the same initializers (assemble.py sets it per step).
+        self.reuse: Optional[dict] = None
 
     # ------------------------------------------------------------ names
 
@@ -49,7 +60,7 @@ class GraphBuilder:
 
     def node(self, op: str, inputs: Sequence[str], outputs: int = 1, out: Optional[str] = None, **attrs) -> str | list[str]:
         """Add an `op` node; returns its output name (a list when `outputs` > 1). "" skips an optional input."""
-        from onnx import helper
+        from . import proto as helper
 
         names = [out] if out is not None and outputs == 1 else [self.fresh(op.lower()) for _ in range(outputs)]
         attrs = {k: v for k, v in attrs.items() if v is not None}
@@ -60,8 +71,16 @@ class GraphBuilder:
         return names[0] if outputs == 1 else names
 
     def weight(self, hint: str, array: np.ndarray) -> str:
-        """An initializer in the model's float dtype."""
-        return self._initializer(hint, np.asarray(array, dtype=self.dtype))
+        """An initializer in the model's float dtype; the same one again for a layer called again (`reuse`)."""
+        array = np.asarray(array, dtype=self.dtype)
+        if self.reuse is None:
+            return self._initializer(hint, array)
+        import hashlib
+
+        key = (hint, array.shape, hashlib.blake2b(np.ascontiguousarray(array).tobytes(), digest_size=16).digest())
+        if key not in self.reuse:
+            self.reuse[key] = self._initializer(hint, array)
+        return self.reuse[key]
 
     def ints(self, hint: str, values: Sequence[int]) -> str:
         """An int64 initializer (shapes, axes, pads)."""
@@ -75,10 +94,10 @@ class GraphBuilder:
         return self._initializer(hint, np.asarray(value, dtype=self.dtype))
 
     def _initializer(self, hint: str, array: np.ndarray) -> str:
-        from onnx import numpy_helper
+        from . import proto as numpy_helper
 
         name = self.fresh(hint)
-        self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(array), name))
+        numpy_helper.from_array(np.ascontiguousarray(array), name, tensor=self.initializers.add())
         return name
 
     # ------------------------------------------------------------ common patterns

@@ -105,7 +105,7 @@ def emit_layer_norm(layer, ctx: Ctx) -> str:
 def _ones_like_tail(g: GraphBuilder, x: str, first: int) -> str:
     """Ones shaped like x's axes from `first` on, at run time: the scale ONNX requires where Keras has none
     and the normalized sizes are unknown (null) in the spec."""
-    from onnx import helper
+    from . import proto as helper
 
     tail = g.node("Shape", [x], start=first)
     one = helper.make_tensor("one", helper.np_dtype_to_tensor_dtype(g.dtype), [1], [1.0])

@@ -24,7 +24,7 @@ def float_input(ctx: Ctx) -> str:
     """The layer's input, cast to the model's float dtype when it is an integer or bool tensor."""
     if ctx.plan.input_dtype(ctx.name) in FLOAT_DTYPES:
         return ctx.x
-    from onnx import helper
+    from . import proto as helper
 
     return ctx.g.node("Cast", [ctx.x], to=helper.np_dtype_to_tensor_dtype(ctx.g.dtype))
 

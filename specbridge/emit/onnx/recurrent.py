@@ -161,7 +161,7 @@ def _gate_activation(name: str, x: str, step: Ctx, channels_last: bool) -> str:
 def _state_zeros(layer, ctx: Ctx) -> str:
     """Zeros (N, filters, rows', cols') for h and c: the batch read from the input, the rest known (the spec
     refuses a ConvLSTM2D over frames of unknown size, as Keras does)."""
-    from onnx import numpy_helper
+    from . import proto as numpy_helper
 
     g = ctx.g
     state = ctx.out_shape[1:] if layer.return_sequences else ctx.out_shape
@@ -174,7 +174,7 @@ def _state_zeros(layer, ctx: Ctx) -> str:
 
 def _step_graph(layer, ctx: Ctx, kernel, strides, dilation, spatial, channels: int):
     """Scan's body: (h, c, frame) -> (h, c[, h as the scan output]), channels first inside."""
-    from onnx import helper
+    from . import proto as helper
 
     g, f, last = ctx.g, layer.filters, ctx.channels_last(layer)
     body = GraphBuilder(g.dtype.name)

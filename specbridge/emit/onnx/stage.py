@@ -35,6 +35,7 @@ class Ctx:
     weights: object  # weights.WeightSource
     path: str = ""  # attribute path of the Keras layer holding the weights ("layer." inside TimeDistributed)
     spec_layer: Optional[Layer] = None  # the outermost spec layer (the wrapper, inside TimeDistributed)
+    weights_of: Optional[str] = None  # the layer whose weights these are (`shares:`); None: this one's
 
     @property
     def x(self) -> str:
@@ -51,7 +52,7 @@ class Ctx:
 
     def weight(self, attribute: str, shape: tuple[int, ...]) -> np.ndarray:
         """The Keras variable `attribute` ("kernel", "cell.bias", ...) of this layer, in Keras's layout and shape."""
-        return self.weights.array(self.name, self.spec_layer, self.path + attribute, tuple(shape))
+        return self.weights.array(self.weights_of or self.name, self.spec_layer, self.path + attribute, tuple(shape))
 
     def fail(self, reason: str) -> NotExpressible:
         return NotExpressible(self.name, reason)

@@ -34,12 +34,13 @@ class RandomWeights(WeightSource):
     """Seeded random values, drawn like the cross-check's Keras weights; each variable has its own stream, so a
     weight's value depends on the seed, the layer and the variable, not on the order they are asked for."""
 
-    def __init__(self, seed: int = 0):
+    def __init__(self, seed: int = 0, dtype: str = "float64"):
         self.seed = seed
+        self.dtype = dtype  # drawn in the model's precision: no float64 draw of millions of values to cast
 
     def array(self, layer_name, layer, path, shape):
         rng = np.random.default_rng([self.seed, zlib.crc32(f"{layer_name}/{path}".encode())])
-        return random_value(path.rsplit(".", 1)[-1], shape, rng)
+        return random_value(path.rsplit(".", 1)[-1], shape, rng, self.dtype)
 
 
 class DictWeights(WeightSource):
@@ -122,10 +123,11 @@ class TorchWeights(WeightSource):
         return self._pairs[layer_name]
 
 
-def weight_source(weights: Any, seed: int = 0) -> WeightSource:
-    """A WeightSource for what to_onnx() was given: None (random, seeded), a dict, a keras.Model, a torch module."""
+def weight_source(weights: Any, seed: int = 0, dtype: str = "float64") -> WeightSource:
+    """A WeightSource for what to_onnx() was given: None (random, seeded, drawn in `dtype`), a dict, a
+    keras.Model, a torch module."""
     if weights is None:
-        return RandomWeights(seed)
+        return RandomWeights(seed, dtype)
     if isinstance(weights, WeightSource):
         return weights
     if isinstance(weights, dict):

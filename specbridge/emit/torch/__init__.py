@@ -1,11 +1,12 @@
 """Spec -> PyTorch source: one nn.Module class with one submodule per spec layer (framework-free: writes text).
 
-layout.py      the two tensor layouts ("keras", "channels_first"), Keras axis -> torch dim, padding arithmetic
+layout.py      conversions between the two tensor layouts ("keras", "channels_first": emit/layouts.py, which also
+               decides the model's inputs' and outputs'), Keras axis -> torch dim, padding arithmetic
 activations.py Keras activation names -> modules
 stage.py       the emitter table EMITTERS (keyed by layer class), Ctx and Built; load_stage()
 conv.py, pooling.py, core.py, normalization.py, reshaping.py, recurrent.py, merging.py, preprocessing.py,
 wrappers.py    the emitters of each layer family, mirroring spec/layers/<family>.py
-assemble.py    the emitted file: the model class, its forward(), line wrapping
+assemble.py    the emitted file: the model class, its forward(), its docstring stating the layouts, line wrapping
 runtime.py     the helper nn.Modules emitted files include (a real module, imported only by tests), and
 runtime_preprocessing.py  those of the preprocessing layers
 helpers.py     reads their classes as text for the emitted files

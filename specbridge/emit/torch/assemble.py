@@ -1,21 +1,21 @@
 """The emitted file: helper classes, one nn.Module class with one submodule per spec layer, and its forward().
 
-Tensors keep PyTorch's layout at the boundary (channels-first images, batch-first sequences) and inside; each
-layer is emitted for the layout its input has (layout.py), and a layer whose input has the wrong layout gets a
-ChannelsLast/ChannelsFirst stage in front (a merge converts its arguments in forward() instead).
+The inputs and outputs have the layouts emit/layouts.py decides (plan.boundary: PyTorch's, or Keras's with
+layout='keras'); inside, each layer is emitted for the layout its input has (layout.py), and a layer whose input
+has the wrong layout gets a ChannelsLast/ChannelsFirst stage in front (a merge converts its arguments in forward()
+instead). A model output's module ends with the conversion to the output's layout, so forward() returns what the
+module computed.
 """
 
 from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from typing import Optional
 
-from ...shapes.records import Shape
 from ..names import Identifiers, class_name, py_str
 from ..plan import Plan
 from .helpers import helper_names, helper_sources
-from .layout import CHANNELS_FIRST, KERAS, conversion, conversion_expr, normalize_layout
+from .layout import conversion, conversion_expr, normalize_layout
 from .stage import Ctx, emitter_for, load_stage, sequential
 
 LINE_LENGTH = 110
@@ -28,31 +28,14 @@ class Emitted:
     module: str
     in_layouts: list[str]  # what each input must be converted to before the call
     out_layout: str
+    shares: str | None = None  # the layer this one calls again: its module (attribute), no module of its own
 
 
-def _takes_for_input(step, plan: Plan, shape: Shape) -> Optional[str]:
-    """The layout a layer would like for a graph input (probed with a keras-layout input)."""
-    fn = emitter_for(step.layer, step.name)
-    probe = Ctx(plan, step.name, list(step.record.input_shapes), [KERAS] * len(step.inputs), step.record.output.shape)
-    return normalize_layout(fn(step.layer, probe).takes, shape)
-
-
-def input_layouts(plan: Plan) -> dict[str, str]:
-    """Each graph input's layout: channels_first when a layer reading it as its first input wants that."""
-    out = {}
-    for inp in plan.inputs:
-        shape = tuple(inp.shape)
-        wanted = [
-            _takes_for_input(s, plan, shape) for s in plan.steps if inp.name in s.inputs and s.inputs[0] == inp.name
-        ]
-        out[inp.name] = CHANNELS_FIRST if CHANNELS_FIRST in wanted and len(shape) > 1 else KERAS
-    return out
-
-
-def emit_layers(plan: Plan, attributes: Identifiers, helpers: set[str]) -> tuple[list[Emitted], dict[str, str]]:
-    """Every step's module, with the layouts flowing between them; and the graph inputs' layouts."""
-    layouts = input_layouts(plan)
-    layout_of = dict(layouts)
+def emit_layers(plan: Plan, attributes: Identifiers, helpers: set[str]) -> list[Emitted]:
+    """Every step's module, with the layouts flowing between them from the inputs' (plan.boundary); a model
+    output's module ends in the output's layout."""
+    boundary = plan.boundary
+    layout_of = dict(boundary.inputs)
     shape_of = {i.name: tuple(i.shape) for i in plan.inputs}
     emitted = []
     for step in plan.steps:
@@ -68,16 +51,39 @@ def emit_layers(plan: Plan, attributes: Identifiers, helpers: set[str]) -> tuple
             takes = have
         out_shape = step.record.output.shape
         out_layout = normalize_layout(built.gives or takes[0], out_shape)
-        attribute = attributes.take(step.name)
-        emitted.append(Emitted(step.name, attribute, sequential(stages), takes, out_layout))
+        if step.name in boundary.outputs:
+            stages = _then(stages, conversion(out_layout, boundary.outputs[step.name], ctx), len(step.inputs), ctx)
+            out_layout = boundary.outputs[step.name]
+        module = sequential(stages)
+        attribute = _shared_attribute(step, module, emitted, ctx) if step.shares else attributes.take(step.name)
+        emitted.append(Emitted(step.name, attribute, module, takes, out_layout, step.shares))
         layout_of[step.name] = out_layout
         shape_of[step.name] = out_shape
-    return emitted, layouts
+    return emitted
+
+
+def _shared_attribute(step, module: str, emitted: list[Emitted], ctx: Ctx) -> str:
+    """The submodule of the layer a step calls again (`shares:`): forward() calls it once more, its weights once."""
+    owner = next(e for e in emitted if e.name == step.shares)
+    if module != owner.module:
+        raise ctx.fail(f"it calls {step.shares!r} again, but this call needs other PyTorch stages ({module}) than "
+                       f"the first ({owner.module}): its input or output has another layout or padding; give it "
+                       "weights of its own (drop `shares`)")
+    return owner.attribute
+
+
+def _then(stages: list[str], after: list[str], inputs: int, ctx: Ctx) -> list[str]:
+    """The stages, then `after` on their output; a merge (several inputs) and its stages in one MergeThen."""
+    if not after:
+        return stages
+    if inputs == 1:
+        return stages + after
+    return [f"{ctx.helper('MergeThen')}({sequential(stages)}, {', '.join(after)})"]
 
 
 HEADER = '''"""PyTorch model generated by specbridge. build_model() returns it in eval mode.
 
-Inputs and outputs use PyTorch layouts: see INPUT_LAYOUT and OUTPUT_LAYOUT on the class.
+{layout}
 """
 
 {imports}
@@ -91,7 +97,8 @@ def torch_source(plan: Plan) -> str:
     load_stage()  # every family's emitters
     helpers: set[str] = set()
     attributes = Identifiers({"SPEC_LAYERS", "OUTPUT_LAYOUT", "INPUT_LAYOUT"})
-    emitted, in_layouts = emit_layers(plan, attributes, helpers)
+    emitted = emit_layers(plan, attributes, helpers)
+    in_layouts = plan.boundary.inputs
     model_class = class_name(plan.spec.name)
     while model_class in helper_names() or model_class in {"SPEC_NAME", "F"}:
         model_class += "Model"
@@ -100,12 +107,38 @@ def torch_source(plan: Plan) -> str:
     code_without_imports = (helper_src + "\n\n" + body) if helper_src else body
     used = {n.id for n in ast.walk(ast.parse(code_without_imports)) if isinstance(n, ast.Name)}
     imports = "import torch\nfrom torch import nn" if "torch" in used else "from torch import nn"
-    header = HEADER.format(imports=imports, spec_name=py_str(plan.spec.name))
+    header = HEADER.format(layout=layout_docstring(plan), imports=imports, spec_name=py_str(plan.spec.name))
     parts = [header.rstrip("\n")]
     if helper_src:
         parts.append(helper_src.rstrip("\n"))
     parts.append(body.rstrip("\n"))
     return "\n\n\n".join(parts) + "\n"
+
+
+def layout_docstring(plan: Plan) -> str:
+    """What the model takes and returns, for the module's docstring."""
+    lines = plan.boundary.describe()
+    lines.append("INPUT_LAYOUT says each input's layout and OUTPUT_LAYOUT each layer's output's (its submodule's): "
+                 "'channels_first' is Keras's last axis moved to position 1, 'keras' Keras's axis order.")
+    return "\n".join(_wrap_words(_docstring_safe(line)) for line in lines)
+
+
+def _docstring_safe(text: str) -> str:
+    """Names as they read in a regular docstring: no quote or backslash can end it (hostile names)."""
+    return text.encode("unicode_escape").decode("ascii").replace('"', '\\"')
+
+
+def _wrap_words(line: str) -> str:
+    """A docstring line wrapped at LINE_LENGTH columns (continuations indented like the line, plus two)."""
+    indent = " " * (len(line) - len(line.lstrip()))
+    words, out, current = line.split(), [], indent
+    for word in words:
+        if current.strip() and len(current) + 1 + len(word) > LINE_LENGTH:
+            out.append(current)
+            current = indent + "  "
+        current += ("" if not current.strip() else " ") + word
+    out.append(current)
+    return "\n".join(out)
 
 
 def _model_class(plan: Plan, model_class: str, emitted: list[Emitted], in_layouts: dict[str, str]) -> list[str]:
@@ -117,7 +150,8 @@ def _model_class(plan: Plan, model_class: str, emitted: list[Emitted], in_layout
     lines.append("    INPUT_LAYOUT = " + _dict_literal([(i.name, in_layouts[i.name]) for i in plan.inputs], "    "))
     lines += ["", "    def __init__(self):", "        super().__init__()"]
     for e in emitted:
-        lines.append(_wrap_assignment(f"self.{e.attribute}", e.module, "        "))
+        if not e.shares:  # a layer called again is its first call's module
+            lines.append(_wrap_assignment(f"self.{e.attribute}", e.module, "        "))
     lines += [""] + _forward(plan, emitted, in_layouts)
     lines += ["", "", "def build_model():", f"    return {model_class}().eval()", ""]
     return lines

@@ -1,8 +1,9 @@
 """Layouts of the tensors inside an emitted PyTorch model, and the padding arithmetic of its modules.
 
 Two layouts: "keras" (the same axis order as Keras) and "channels_first" (Keras's last axis moved to position 1,
-i.e. NCHW for a channels_last spec). They are the values of an emitted class's INPUT_LAYOUT / OUTPUT_LAYOUT,
-which the cross-check reads (crosscheck/compare.py imports the names from here). Every padding is computed
+i.e. NCHW for a channels_last spec), defined in emit/layouts.py with the rule that picks the model's inputs' and
+outputs' layouts. They are the values of an emitted class's INPUT_LAYOUT / OUTPUT_LAYOUT, which the cross-check
+reads. Inside the model each layer is emitted for the layout its input has. Every padding is computed
 from the static shapes; TF 'same' padding with stride > 1 on an axis of unknown size raises NotExpressible,
 since its split depends on the size.
 """
@@ -13,14 +14,14 @@ from typing import TYPE_CHECKING, Optional
 
 from ...shapes.records import Shape
 from ...shapes.rules import as_tuple, effective_kernel, same_padding, torch_pad_order
+from ..layouts import CHANNELS_FIRST, KERAS
 from ..source import compact, literal
 
 if TYPE_CHECKING:
     from .stage import Ctx
 
-KERAS = "keras"
-CHANNELS_FIRST = "channels_first"
-LAYOUTS = (KERAS, CHANNELS_FIRST)
+__all__ = ["CHANNELS_FIRST", "KERAS", "conv_padding", "conversion", "conversion_expr", "normalize_layout", "pad_module",
+           "same_pads", "torch_dim"]
 
 
 def normalize_layout(layout: Optional[str], shape: Shape) -> Optional[str]:

@@ -24,6 +24,17 @@ class ChannelsFirst(nn.Module):
         return x.movedim(-1, 1)
 
 
+class MergeThen(nn.Module):
+    """A merge of several inputs, then stages on its output (nn.Sequential passes one input only)."""
+
+    def __init__(self, merge, *stages):
+        super().__init__()
+        self.merge, self.stages = merge, nn.Sequential(*stages)
+
+    def forward(self, *xs):
+        return self.stages(self.merge(*xs))
+
+
 class AvgPoolSame(nn.Module):
     """Average pooling with TensorFlow's asymmetric 'same' padding: padded cells are not counted."""
 

@@ -201,19 +201,24 @@ def transpose_spatial(layer: L.ConvTranspose, spatial: tuple, tensor: Tensor) ->
 
 
 def check_same_round_trip(step: Step, length, stride: int, tensor: Tensor) -> None:
-    """TensorFlow runs a 'same' transposed conv only when the 'same' conv of its output gives back its input:
-    ceil(out / s) == L. Keras's symbolic shape does not check it (the model builds, then fails when called:
-    "Conv2DCustomBackpropInput: Size of out_backprop doesn't match computed"); an output_padding that breaks it,
-    or an output of length 0, is refused here."""
+    """A 'same' transposed conv whose output_padding breaks ceil(out / s) == L (or gives 0 cells) is refused, on
+    every machine alike: TensorFlow's standard kernels reject it when the model is called (Keras's symbolic shape
+    does not check it, so the model builds); its oneDNN kernels reject it on some CPUs and run it on others
+    (AVX-512/AMX machines); PyTorch runs it. A model whose verdict depends on the CPU is reported as broken."""
     out = step.result
     if length is None or out is None or (out > 0 and ceil_div(out, stride) == length):
         return
+    pytorch = (f"and PyTorch's ConvTranspose runs it ({out} cells)" if out > 0 else
+               "and PyTorch refuses an output of 0 cells (\"Output size is too small\") or returns an empty tensor")
     raise ShapeError(
         codes.INVALID_ARGUMENT,
         f"padding 'same' with output_padding gives {step.topic} {arithmetic(step)}, but TensorFlow runs a 'same' "
         f"transposed conv only when ceil(out / strides) = input length: ceil({out} / {stride}) = "
-        f"{ceil_div(max(out, 0), stride)}, not {length} (Keras builds the model, which then fails when called); "
-        f"input shape {format_shape(tensor.shape)}",
+        f"{ceil_div(max(out, 0), stride)}, not {length}. Keras builds the model; calling it fails with "
+        "TensorFlow's standard kernels (\"Conv2DCustomBackpropInput: Size of out_backprop doesn't match computed\"), "
+        "while its oneDNN kernels (TF_ENABLE_ONEDNN_OPTS, on by default on CPUs with AVX-512 or AMX) refuse it on "
+        f"some CPUs and run it on others, {pytorch}: whether the model runs depends on the machine, so it is an "
+        f"error on every machine; input shape {format_shape(tensor.shape)}",
         hint=f"drop output_padding ('same' then gives L * s = {length * stride}), or choose the output_padding "
              "(or kernel_size) so that the output rounds back to the input length",
         argument="output_padding",

@@ -12,7 +12,7 @@ from ...spec.model import INTEGER_DTYPES
 from ..axes import layout
 from ..errors import ShapeError
 from ..records import Inferred, Step, Tensor, format_shape
-from ..rules import product
+from ..rules import dropout_mask_problem, product
 from . import Context, rule
 from .common import require_rank
 
@@ -74,23 +74,20 @@ def infer_elementwise(layer, inputs: list[Tensor], ctx: Context) -> Inferred:
 
 
 def check_noise_shape(layer: L.Dropout, tensor: Tensor) -> None:
-    """Keras's noise_shape counts the batch axis; the mask it draws must broadcast to the input when training.
-
-    Keras does not check it when building: the model fails in training ("condition [2,3], then [2,4] ... must be
-    broadcastable"). specbridge asks for one entry per axis, batch included, each null (the input's size), 1
-    (shared along that axis) or the input's size; a fixed batch size other than 1 is refused too.
-    """
+    """Keras's noise_shape counts the batch axis; the mask it draws must broadcast to the input when training
+    (shapes.rules.dropout_mask_problem). Keras does not check it when building: the model fails in training
+    ("condition [2,3], then [2,4] ... must be broadcastable")."""
     noise, full = tuple(layer.noise_shape), (None,) + tuple(tensor.shape)
-    bad = [i for i, (n, d) in enumerate(zip(noise, full, strict=False)) if n not in (None, 1) and (i == 0 or d not in (None, n))]
-    if len(noise) == len(full) and not bad:
+    problem = dropout_mask_problem(noise, full)
+    if problem is None:
         return
-    where = (f"it has {len(noise)} entries for an input of rank {len(full)}" if len(noise) != len(full)
-             else f"axis {bad[0]} has {noise[bad[0]]} against {full[bad[0]]}")
     raise ShapeError(
         codes.INVALID_ARGUMENT,
-        f"Dropout noise_shape={list(noise)} does not broadcast to the input {format_shape(tensor.shape)}: {where} "
-        "(Keras builds it; training fails)",
-        hint=f"one entry per axis, batch included, each null, 1 or the input's size: e.g. {[None] * len(full)}",
+        f"Dropout noise_shape={list(noise)} does not broadcast to the input {format_shape(tensor.shape)}: {problem}; "
+        "Keras fills a null entry with the input's size at the same index, then broadcasts the mask against the "
+        "input from the last axis (Keras builds it; training fails)",
+        hint=f"one entry per axis, batch included, each null, 1 or the input's size: e.g. {[None] * len(full)}; "
+             "or fewer entries, aligned with the last axes, each 1 or that axis's size",
         argument="noise_shape",
     )
 

@@ -64,8 +64,10 @@ class Conv3D(Conv):
 
 class ConvTranspose(ConvBase):
     filters: PositiveInt
-    # None: Keras infers it; otherwise each entry must be < the stride on its axis (checked with the input).
-    output_padding: Optional[NonNegativeInt | list[NonNegativeInt]] = None
+    # Each entry must be < the stride on its axis: checked with the input, by the shape rule.
+    output_padding: Optional[NonNegativeInt | list[NonNegativeInt]] = Field(
+        None, description="Padding of each output axis, less than its stride; null: Keras infers the output shape."
+    )
 
     _output_padding_per_axis = field_validator("output_padding")(check_per_axis)
 

@@ -42,9 +42,11 @@ class Dropout(CoreLayer):
     noise_shape: Optional[list[Optional[PositiveInt]]] = Field(
         None,
         description=(
-            "Shape of the dropout mask, as Keras's: it INCLUDES the batch axis (unlike the spec's shapes), one entry "
-            "per axis, each null (the input's size), 1 (one mask value shared along that axis) or the input's size; "
-            "e.g. [null, 1, null] on a (steps, features) input drops the same features at every step."
+            "Shape of the dropout mask, as Keras's: it INCLUDES the batch axis (unlike the spec's shapes); a null "
+            "entry takes the input's size at the same index, then the mask broadcasts against the input from the "
+            "last axis, so each entry is 1 (one mask value shared along that axis) or that axis's size; e.g. "
+            "[null, 1, null] on a (steps, features) input drops the same features at every step, [1] one mask "
+            "value for every unit."
         ),
     )
     seed: Optional[int] = None
@@ -61,6 +63,7 @@ class SpatialDropout(CoreLayer):
     @field_validator("trainable")
     @classmethod
     def _keras_refuses(cls, value):
+        """Refused: Keras's constructor takes no `trainable`."""
         # Runs only when the spec writes `trainable` (pydantic does not validate defaults).
         raise PydanticCustomError("extra_forbidden", "Keras's SpatialDropout layers take no `trainable` argument")
 

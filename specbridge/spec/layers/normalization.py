@@ -42,6 +42,7 @@ class GroupNormalization(Normalization):
     @field_validator("groups")
     @classmethod
     def _positive_or_instance(cls, value: int) -> int:
+        """A positive integer, or -1 (one group per channel: instance normalization)."""
         if value <= 0 and value != -1:  # Keras's constructor check, in its words
             raise ValueError(
                 f"groups must be a positive integer (or -1 for instance normalization), got {value}"

@@ -3,7 +3,7 @@
 
 from typing import ClassVar, Literal, Optional
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 
 from ..base import DataFormat, IntOrTuple, Layer, PaddingMode
 from .conv import check_per_axis
@@ -18,7 +18,7 @@ class Pooling(Layer):
     MODE: ClassVar[str]
 
     pool_size: IntOrTuple = 2
-    strides: Optional[IntOrTuple] = None
+    strides: Optional[IntOrTuple] = Field(None, description="null: the pool size.")
     padding: PaddingMode = "valid"
     data_format: Optional[DataFormat] = None
 
@@ -27,6 +27,7 @@ class Pooling(Layer):
     @field_validator("padding")
     @classmethod
     def _no_causal(cls, value):
+        """`causal` is Conv1D's only: pooling takes `valid` or `same`."""
         # Explicit integer padding is not accepted either: Keras pooling has no such argument, and
         # PyTorch pads pools with -inf / counts the pads in averages, which differs from 'same'.
         if value == "causal":

@@ -30,6 +30,7 @@ class Rescaling(PreprocessingLayer):
     @field_validator("scale", "offset")
     @classmethod
     def _not_empty(cls, value):
+        """A list is not empty."""
         if isinstance(value, list) and not value:
             raise ValueError("an empty list scales nothing: give a number or one value per channel")
         return value
@@ -76,6 +77,8 @@ class Normalization(PreprocessingLayer):
     @field_validator("variance")
     @classmethod
     def _given_together(cls, variance, info: ValidationInfo):
+        """Given with `mean` or not at all, with the same shape as `mean`, a rank at most the number of axes, and no
+        negative value."""
         # Keras's constructor checks, in its words; mean and axis were validated first (field order).
         if "mean" not in info.data or "axis" not in info.data:
             return variance  # their own errors are reported
@@ -163,6 +166,7 @@ class RandomRotation(RandomImageLayer):
     @field_validator("factor")
     @classmethod
     def _factor(cls, factor):
+        """A number in [-1, 1], or two numbers, the first <= 1 and the second >= -1 (Keras's check)."""
         return base_factor(factor, -1, 1)
 
 
@@ -170,7 +174,7 @@ class RandomZoom(RandomImageLayer):
     type: Literal["RandomZoom"]
     TRAINING: ClassVar[str] = "zooms images"
     height_factor: Factor
-    width_factor: Optional[Factor] = None
+    width_factor: Optional[Factor] = Field(None, description="null: zoom both axes alike (keeps the aspect ratio).")
     fill_mode: FillMode = "reflect"
     interpolation: Interpolation = "bilinear"
     fill_value: float = 0.0
@@ -178,6 +182,7 @@ class RandomZoom(RandomImageLayer):
     @field_validator("height_factor", "width_factor")
     @classmethod
     def _factor(cls, factor, info: ValidationInfo):
+        """A number, or two numbers, each in (-1, 1]."""
         return factor if factor is None else each_factor(factor, info.field_name, -1.0, 1.0, low_included=False)
 
 
@@ -191,6 +196,7 @@ class RandomContrast(RandomImageLayer):
     @field_validator("factor")
     @classmethod
     def _factor(cls, factor):
+        """A number in [0, 1], or two numbers, the first <= 1 and the second >= 0 (Keras's check)."""
         return base_factor(factor, 0, 1)
 
 
@@ -206,6 +212,7 @@ class RandomTranslation(RandomImageLayer):
     @field_validator("height_factor", "width_factor")
     @classmethod
     def _factor(cls, factor, info: ValidationInfo):
+        """A number, or two numbers, each in [-1, 1]."""
         return each_factor(factor, info.field_name, -1.0, 1.0, low_included=True)
 
 

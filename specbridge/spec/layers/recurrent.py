@@ -54,6 +54,7 @@ class Bidirectional(Layer):
     @field_validator("layer", mode="before")
     @classmethod
     def _recurrent_only(cls, value):
+        """A SimpleRNN, LSTM or GRU (TimeDistributed applies any other layer at every time step)."""
         # Without this, pydantic's union error reads "unknown layer type 'Dense'" for a real layer type.
         # Misspelt types are left to the union, whose error suggests the closest name.
         from ..catalog import TYPE_NAMES  # the catalog imports this module
@@ -70,6 +71,7 @@ class Bidirectional(Layer):
     @field_validator("layer")
     @classmethod
     def _forward_layer(cls, value):
+        """The wrapped layer reads forwards (`go_backwards: false`): Bidirectional adds the backward copy itself."""
         # Keras builds the backward copy with the opposite go_backwards and refuses two backward layers:
         # "Forward layer and backward layer should have different `go_backwards` value".
         if value.go_backwards:

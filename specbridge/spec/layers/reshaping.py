@@ -26,6 +26,8 @@ class _PerAxis(ReshapingLayer):
     @field_validator("padding", "cropping", check_fields=False)
     @classmethod
     def _check_nesting(cls, value, info: ValidationInfo):
+        """An int (the same on every side); in 1D a [before, after] pair; in 2D and 3D one entry per spatial axis,
+        each an int or a [before, after] pair."""
         if isinstance(value, int):
             return value
         if cls.RANK == 1:
@@ -128,6 +130,7 @@ class Reshape(ReshapingLayer):
     @field_validator("target_shape")
     @classmethod
     def _check(cls, value: list[int]):
+        """Every entry positive, except at most one -1 (the size to infer)."""
         if value.count(-1) > 1:
             raise ValueError(f"target_shape may contain at most one -1 (the size to infer), got {value}")
         if any(d == 0 or d < -1 for d in value):
@@ -142,6 +145,7 @@ class Permute(ReshapingLayer):
     @field_validator("dims")
     @classmethod
     def _check(cls, value: list[int]):
+        """A permutation of 1..n (1-based, the batch axis excluded)."""
         if sorted(value) != list(range(1, len(value) + 1)):
             raise ValueError(
                 f"dims must be a permutation of 1..{len(value)} (1-based, batch axis excluded), got {value}"

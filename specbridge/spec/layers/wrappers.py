@@ -1,4 +1,7 @@
-"""TimeDistributed, whose `layer` may be any layer (the union is resolved in spec.catalog)."""
+"""TimeDistributed: applies its `layer`, of any type, to every step of axis 1.
+
+The union of every layer type is resolved in spec.catalog.
+"""
 
 from typing import TYPE_CHECKING, ClassVar, Literal
 
