@@ -49,6 +49,7 @@ class KerasLayer(FrameworkObject):
                 self.texts.setdefault(name, interp.source.segment(arg))
         self.layer: Optional[dict] = None
         self.rejected = False  # Keras raises on the constructor: what follows is not checked, silently
+        self.calls: dict[int, list[str]] = {}  # id(graph) -> the nodes this one layer object made, call by call
         own = KERAS_POSITIONAL.get(class_name, ())
         self.input_kwargs = {k: kwargs[k] for k in INPUT_KEYWORDS if k in kwargs and k not in own}
         name = kwargs.get("name")
@@ -234,8 +235,14 @@ def _not_a_shape(interp, layer: KerasLayer, key: str, value: int) -> None:
 def apply_layer(interp, graph: Graph, layer: KerasLayer, inputs: list[Sym], where: Location) -> Sym:
     if layer.layer is None or any(not s.known for s in inputs):
         return Sym(None, graph=graph)
-    node = Node(graph.unique(layer.name), dict(layer.layer), [s.producer for s in inputs], layer.location, where,
-                layer.arguments)
+    calls = layer.calls.setdefault(id(graph), [])
+    spec_layer = dict(layer.layer)
+    name = layer.name
+    if calls:  # the same layer object called again: its weights are shared (the importer's naming of later calls)
+        spec_layer["shares"] = calls[0]
+        name = f"{layer.name}_call_{len(calls) + 1}"
+    node = Node(graph.unique(name), spec_layer, [s.producer for s in inputs], layer.location, where, layer.arguments)
+    calls.append(node.name)
     if inputs[0].producer in graph.inputs and layer.input_kwargs:
         node.arguments = {**node.arguments, INPUT_ARGUMENT: layer.arguments[next(iter(layer.input_kwargs))]}
     return interp.tracer.apply(graph, node, inputs, f"layer {layer.name!r}")

@@ -16,7 +16,7 @@ from specbridge.spec.layers.conv import ConvBase, ConvTranspose
 from specbridge.spec.layers.merging import Merge
 
 # Fields of a spec layer that are not Keras constructor arguments (for raw dicts the schema refused).
-_NOT_KERAS = {"type", "name", "inputs", "expect", "in_channels", "in_features", "input_size"}
+_NOT_KERAS = {"type", "name", "inputs", "expect", "shares", "in_channels", "in_features", "input_size"}
 MERGE_TYPES = {"Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"}
 
 
@@ -93,6 +93,9 @@ def build_keras(keras, doc, raw_layers: Optional[list[dict]] = None):
                 raw = raw_layers[index]
                 layer = make_raw_layer(keras, raw, entry.name, header.data_format)
                 merge = raw["type"] in MERGE_TYPES
+            elif getattr(entry.layer, "shares", None):  # the same Keras layer object, called again
+                layer = built[entry.layer.shares]
+                merge = isinstance(entry.layer, Merge)
             else:
                 layer = make_layer(keras, entry.layer, entry.name, header.data_format)
                 merge = isinstance(entry.layer, Merge)
@@ -108,9 +111,11 @@ def build_keras(keras, doc, raw_layers: Optional[list[dict]] = None):
     return model, built
 
 
-def keras_numbers(layer) -> tuple[tuple, int, int, int]:
-    """(output shape without batch, params, trainable, non-trainable) as Keras reports them."""
-    shape = tuple(None if d is None else int(d) for d in layer.output.shape[1:])
+def keras_numbers(layer, call: int = 0) -> tuple[tuple, int, int, int]:
+    """(output shape without batch, params, trainable, non-trainable) as Keras reports them; `call`: which call of
+    a layer object called more than once (its node: `layer.output` holds only a single call's)."""
+    output = layer.output if call == 0 and len(layer._inbound_nodes) == 1 else layer._inbound_nodes[call].outputs[0]
+    shape = tuple(None if d is None else int(d) for d in output.shape[1:])
     trainable, frozen = count_weights(layer.trainable_weights), count_weights(layer.non_trainable_weights)
     assert trainable + frozen == layer.count_params()
     return shape, layer.count_params(), trainable, frozen

@@ -9,11 +9,13 @@ computed from the snippet's text, never copied from specbridge's output.
 
 from __future__ import annotations
 
+import json
 import textwrap
 
 import pytest
 from frameworks import import_framework
 
+from specbridge.check import check_text
 from specbridge.diagnostics.model import Severity
 from specbridge.pycode import read_python
 
@@ -621,3 +623,44 @@ def test_sequential_second_positional_is_trainable(keras):
     assert exc is not None and "trainable" in str(exc)
     result = read(src)
     assert result.errors or [m.name for m in result.models] != ["named"]
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# a layer object called more than once shares its weights
+
+
+SHARED_SOURCES = {
+    "siamese-dense": """
+        import keras
+        from keras import layers
+        a = keras.Input((8,))
+        b = keras.Input((8,))
+        encode = layers.Dense(4, activation="relu")
+        model = keras.Model([a, b], layers.Subtract()([encode(a), encode(b)]))
+    """,
+    "siamese-conv-three-calls": """
+        import keras
+        from keras import layers
+        inputs = [keras.Input((12, 12, 3)) for _ in range(3)]
+        conv = layers.Conv2D(5, 3)
+        pool = layers.GlobalAveragePooling2D()
+        model = keras.Model(inputs, layers.Concatenate()([pool(conv(x)) for x in inputs]))
+    """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(SHARED_SOURCES))
+def test_a_layer_called_again_shares_its_weights_as_keras_counts_them(keras, name):
+    src = code(SHARED_SOURCES[name])
+    namespace, failure = run_keras(keras, src)
+    assert failure is None, failure
+    result = read(src)
+    assert not result.errors, errors(result)
+    (model,) = result.models
+    spec, problems = model.spec()
+    assert spec is not None, [p.message for p in problems]
+    shared = [layer for layer in spec["layers"] if "shares" in layer]
+    assert shared and all(layer["name"].endswith(("_call_2", "_call_3")) for layer in shared), shared
+    checked = check_text(json.dumps(spec), "back.spec.json")
+    assert checked.ok, [d.message for d in checked.errors]
+    assert checked.total_params == namespace["model"].count_params()
