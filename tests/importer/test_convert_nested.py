@@ -149,19 +149,25 @@ def test_nested_models_import_like_keras(saved, imports_like_keras, shape, versi
     assert result.total_params == model.count_params()
 
 
+def converted_and_verified(run, path, to: str, out) -> dict:
+    """`specbridge convert` to `to`: exit 0, verified, no layer skipped; its JSON verification report."""
+    result = run("convert", str(path), "--to", to, "-o", str(out), "--samples", "2", "--format", "json")
+    assert result.exit_code == 0, result.output
+    verification = json.loads(result.stdout)["verification"]
+    assert verification["ok"], verification["first_divergence"]
+    assert verification["skipped"] == []
+    return verification
+
+
 @pytest.mark.parametrize("to", ["pytorch", "onnx"])
 @pytest.mark.parametrize(("shape", "version"), CASES)
 def test_nested_models_convert_verified_layer_by_layer(saved, run, tmp_path, shape, version, to, torch, onnxruntime):
     path, model, inputs, prediction = saved[shape, version]
     out = tmp_path / OUT[to]
-    result = run("convert", str(path), "--to", to, "-o", str(out), "--samples", "2", "--format", "json")
-    assert result.exit_code == 0, result.output
-    verification = json.loads(result.stdout)["verification"]
-    assert verification["ok"], verification["first_divergence"]
+    verification = converted_and_verified(run, path, to, out)
     leaves = list(keras_leaves(model))
     # every layer of every nested model was compared with its own output in the original's run, none left out
     assert sorted(layer["name"] for layer in verification["layers"]) == sorted(leaves)
-    assert verification["skipped"] == []
     files = [out] + ([tmp_path / "model.pt"] if to == "pytorch" else [])
     assert_close(run_written(to, files, inputs, torch, onnxruntime), prediction)
 
@@ -246,11 +252,7 @@ def test_shared_layers_import_one_spec_layer_per_call(saved, shape, version):
 def test_shared_layers_convert_verified_call_by_call(saved, run, tmp_path, shape, version, to, torch, onnxruntime):
     path, model, inputs, prediction = saved[shape, version]
     out = tmp_path / OUT[to]
-    result = run("convert", str(path), "--to", to, "-o", str(out), "--samples", "2", "--format", "json")
-    assert result.exit_code == 0, result.output
-    verification = json.loads(result.stdout)["verification"]
-    assert verification["ok"], verification["first_divergence"]
-    assert verification["skipped"] == []
+    verification = converted_and_verified(run, path, to, out)
     compared = [layer["name"] for layer in verification["layers"]]
     assert len(compared) == sum(len(paths) for paths in original.call_paths(model).values())  # every call
     assert any("_call_2" in name for name in compared)
