@@ -29,7 +29,7 @@ def run(args) -> None:
     The module imports only its framework (and numpy); writing it needs neither. The ONNX file holds seeded
     random weights (use specbridge.to_onnx(spec, weights=model) for trained ones); writing it needs the onnx
     package only. --layout torch (the pytorch default) gives the model PyTorch's input and output layout, keras
-    (the onnx default) Keras's: emit/layouts.py. A spec with errors prints its diagnostics and exits 1; so does a
+    (the onnx default) Keras's: specbridge/layouts.py. A spec with errors prints its diagnostics and exits 1; so does a
     layer the target cannot compute exactly (SB400).
     """
     spec, to, output_file = args.spec, args.to, args.output

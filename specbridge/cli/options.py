@@ -28,8 +28,8 @@ def add_verbose(parser: argparse.ArgumentParser) -> None:
 
 
 def add_layout(parser: argparse.ArgumentParser) -> None:
-    """--layout torch|keras: the emitted model's input and output layout (specbridge/emit/layouts.py)."""
-    from ..emit.layouts import DEFAULT_LAYOUT, LAYOUTS
+    """--layout torch|keras: the emitted model's input and output layout (specbridge/layouts.py)."""
+    from ..layouts import DEFAULT_LAYOUT, LAYOUTS
 
     parser.add_argument(
         "--layout", type=str.lower, choices=LAYOUTS, default=None,
@@ -41,7 +41,7 @@ def add_layout(parser: argparse.ArgumentParser) -> None:
 
 def chosen_layout(to: str, layout) -> str:
     """--layout for the target `to`: its default when not given; exits 2 for torch with a Keras target."""
-    from ..emit.layouts import DEFAULT_LAYOUT, KERAS_LAYOUT
+    from ..layouts import DEFAULT_LAYOUT, KERAS_LAYOUT
     from .exit_codes import fail
 
     if to == "keras" and layout not in (None, KERAS_LAYOUT):

@@ -103,18 +103,18 @@ def onnx_outputs(result: CheckResult, weights, names: list[str], inputs: list[np
     (None: its default) with `weights` (the reference model). Raises OnnxUnavailable when onnxruntime cannot run
     it (a missing float64 kernel)."""
     from ..emit import to_onnx
-    from ..emit.layouts import DEFAULT_LAYOUT
+    from ..layouts import DEFAULT_LAYOUT
 
     model = to_onnx(result, weights, dtype=dtype, expose=names, layout=layout or DEFAULT_LAYOUT["onnx"])
     return run_onnx(model, inputs, dtype)
 
 
 def onnx_layouts(model) -> tuple[dict[str, str], dict[str, str]]:
-    """({input: layout}, {model output: layout}) from an ONNX model's metadata (emit/layouts.py); a value not
+    """({input: layout}, {model output: layout}) from an ONNX model's metadata (specbridge/layouts.py); a value not
     listed (an exposed layer), or a model without them, is in Keras's layout."""
     import json
 
-    from ..emit.layouts import INPUT_LAYOUT_KEY, OUTPUT_LAYOUT_KEY
+    from ..layouts import INPUT_LAYOUT_KEY, OUTPUT_LAYOUT_KEY
 
     props = {p.key: p.value for p in model.metadata_props}
     return json.loads(props.get(INPUT_LAYOUT_KEY, "{}")), json.loads(props.get(OUTPUT_LAYOUT_KEY, "{}"))
@@ -125,7 +125,7 @@ def run_onnx(model, inputs: list[np.ndarray], dtype: str = "float32") -> dict:
     (in Keras's layout) in order, each converted to the layout the model's metadata gives it (onnx_layouts)."""
     import onnxruntime
 
-    from ..emit.layouts import KERAS as KERAS_ORDER
+    from ..layouts import KERAS as KERAS_ORDER
     from .compare import keras_to_torch_layout, torch_to_keras_layout
 
     try:

@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 # The tensor layouts: values of an emitted torch module's INPUT_LAYOUT / OUTPUT_LAYOUT and of an ONNX model's metadata.
-from ..emit.layouts import CHANNELS_FIRST, KERAS
+from ..layouts import CHANNELS_FIRST, KERAS
 from .report import KERAS_TO_TORCH, TORCH_TO_KERAS, LayerComparison
 
 

@@ -11,8 +11,8 @@ import numpy as np
 
 from ..check import CheckResult
 from ..emit.errors import SpecHasErrors
-from ..emit.layouts import DEFAULT_LAYOUT
 from ..emit.plan import reaching_outputs
+from ..layouts import DEFAULT_LAYOUT
 from .backends import (
     EXTRA_OF,
     BackendError,
@@ -79,7 +79,7 @@ def run_crosscheck(
     specbridge.emit.MissingExtra when a framework is not installed, specbridge.emit.budget.ModelTooLarge over
     SPECBRIDGE_MAX_MODEL_BYTES, crosscheck.backends.BackendError for a bad `backends` list. `dims` (ChosenDim
     list) sizes unknown input axes; default: crosscheck.dims.choose_dims (DimsError: none fit). `layout` ("torch"
-    or "keras") is the PyTorch and ONNX models' input and output layout (emit/layouts.py; default: each target's
+    or "keras") is the PyTorch and ONNX models' input and output layout (specbridge/layouts.py; default: each target's
     own), the comparison is the same in both.
     """
     if dtype not in DTYPES:
@@ -182,7 +182,7 @@ def unreturned_outputs(result: CheckResult, captured: dict, returned: list) -> d
 
 def build_pair(result: CheckResult, dtype: str, seed: int, direction: str = KERAS_TO_TORCH, layout: Optional[str] = None):
     """Both emitted models in `dtype`, one with seeded random weights and the other with a copy of them; the
-    PyTorch one in `layout` (None: its default, emit/layouts.py).
+    PyTorch one in `layout` (None: its default, specbridge/layouts.py).
 
     keras_to_torch randomizes the Keras model and copies into torch; torch_to_keras the other way round. The
     receiving model's weights are set to NaN before the transfer, so a weight that the transfer forgets poisons

@@ -10,9 +10,9 @@ import types
 from itertools import count
 from typing import Any
 
+from ..layouts import DEFAULT_LAYOUT, LAYOUTS
 from .budget import ModelTooLarge
 from .errors import MissingExtra, NotExpressible, SpecHasErrors
-from .layouts import DEFAULT_LAYOUT, LAYOUTS
 from .plan import as_result, make_plan
 
 __all__ = [
@@ -35,7 +35,7 @@ def torch_source(source: Any, layout: str = DEFAULT_LAYOUT["pytorch"]) -> str:
 
     `layout="torch"` (the default): the model takes and returns PyTorch's layout, channels first for images,
     volumes and 1D signals, (N, steps, features) for sequences, whatever its first layer (the rule:
-    specbridge/emit/layouts.py); `layout="keras"`: Keras's layout. The class's INPUT_LAYOUT says which.
+    specbridge/layouts.py); `layout="keras"`: Keras's layout. The class's INPUT_LAYOUT says which.
     """
     from .torch import torch_source as emit
 
@@ -82,8 +82,8 @@ def to_onnx(source: Any, weights: Any = None, *, seed: int = 0, dtype: str = "fl
     `weights`: a keras.Model or a PyTorch model emitted from the same spec (trained or not), a dict
     {layer: {"kernel": array, ...}} in Keras's layout, or None for seeded random values (`seed`). `layout="keras"`
     (the default): the inputs and outputs in the spec's layout (NHWC for channels_last), as the Keras model takes
-    them; `layout="torch"`: as the emitted PyTorch model takes them (NCHW...: specbridge/emit/layouts.py). The
-    metadata_props INPUT_LAYOUT_KEY / OUTPUT_LAYOUT_KEY of emit.layouts say which. The batch axis and null axes
+    them; `layout="torch"`: as the emitted PyTorch model takes them (NCHW...: specbridge/layouts.py). The
+    metadata_props INPUT_LAYOUT_KEY / OUTPUT_LAYOUT_KEY of specbridge.layouts say which. The batch axis and null axes
     are dynamic. `expose` lists layers whose outputs become extra graph outputs (in Keras's layout, a model
     output in its own). Raises NotExpressible (SB400) for a layer ONNX cannot compute exactly, SpecHasErrors,
     ModelTooLarge, MissingExtra when onnx is not installed, ValueError for another `layout`.

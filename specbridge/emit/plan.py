@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from ..check import CheckResult
+from ..layouts import TORCH_LAYOUT, Boundary, boundary, check_layout
 from ..shapes.records import LayerRecord
 from ..spec.base import Layer
 from ..spec.model import NamedInput, Spec
 from .errors import SpecHasErrors
-from .layouts import TORCH_LAYOUT, Boundary, boundary, check_layout
 
 
 @dataclass(frozen=True)

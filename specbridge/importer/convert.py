@@ -37,13 +37,13 @@ class Converted:
     weights: Any = None  # the spec's Keras 3 model holding the original's weights
     # Original layer name -> spec name, for the Keras 2 names with '/' that Keras 3 refuses (keras3_names).
     renamed: dict[str, str] = field(default_factory=dict)
-    layout: str = "keras"  # the target's input and output layout option (emit/layouts.py)
+    layout: str = "keras"  # the target's input and output layout option (specbridge/layouts.py)
     # Spec layer (its name before keras3_names) -> (the original's layer, which call of it): Imported.origins.
     origins: dict[str, tuple[str, tuple[int, ...]]] = field(default_factory=dict)
 
     @property
     def boundary(self):
-        """The written model's inputs' and outputs' layouts and shapes (emit.layouts.Boundary)."""
+        """The written model's inputs' and outputs' layouts and shapes (layouts.Boundary)."""
         from ..emit.plan import make_plan
 
         return make_plan(self.result, self.layout).boundary
@@ -55,7 +55,7 @@ def convert(path: str | Path, to: str, out: str | Path, *, weights: Optional[str
     """Import `path`, write the `to` model at `out` with the trained weights, and verify it against the original.
 
     `layout`: the written model's input and output layout, "torch" (PyTorch's: NCHW...) or "keras"; None is the
-    target's default (emit/layouts.py: torch for pytorch, keras for onnx and keras).
+    target's default (specbridge/layouts.py: torch for pytorch, keras for onnx and keras).
 
     Raises importer.ModelFileError (unreadable file; a model JSON without `weights`), NotImportable (layers a spec
     cannot represent, or anything a Keras loader would run or import: nothing is loaded then), emit.SpecHasErrors,
@@ -115,7 +115,7 @@ def _import(path, weights) -> tuple:
 
 
 def _layout(to: str, layout: Optional[str]) -> str:
-    from ..emit.layouts import DEFAULT_LAYOUT, KERAS_LAYOUT, check_layout
+    from ..layouts import DEFAULT_LAYOUT, KERAS_LAYOUT, check_layout
 
     layout = check_layout(DEFAULT_LAYOUT[to] if layout is None else layout)
     if to == "keras" and layout != KERAS_LAYOUT:

@@ -1,4 +1,4 @@
-"""The cross-check in both input/output layouts (emit/layouts.py): it feeds each model the layout that model
+"""The cross-check in both input/output layouts (specbridge/layouts.py): it feeds each model the layout that model
 declares (a torch module's INPUT_LAYOUT, an ONNX model's metadata) and reads each output back into Keras's."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The emitted models' input and output layouts (specbridge/emit/layouts.py): one rule for every model.
+"""The emitted models' input and output layouts (specbridge/layouts.py): one rule for every model.
 
 layout="torch" (the PyTorch default): a channels_last image or volume is taken and returned channels first, whatever
 the first layer (Rescaling, Normalization, a Random* layer, Dropout, Activation, a convolution); a rank-3 signal
@@ -21,9 +21,9 @@ from frameworks import import_framework
 from specbridge.check import check_text
 from specbridge.crosscheck.randomize import randomize_keras_weights
 from specbridge.emit import to_keras, to_onnx, to_torch, torch_source
-from specbridge.emit.layouts import INPUT_LAYOUT_KEY, OUTPUT_LAYOUT_KEY
 from specbridge.emit.plan import make_plan
 from specbridge.emit.weights import keras_to_torch
+from specbridge.layouts import INPUT_LAYOUT_KEY, OUTPUT_LAYOUT_KEY
 
 FIRST_LAYERS = {
     "rescaling": "{type: Rescaling, scale: 0.5, offset: -1.0, name: first}",

@@ -74,7 +74,7 @@ def test_an_application_imports_like_keras_and_converts_exactly(apps, ci_results
 
 
 def test_every_application_converts_to_a_module_taking_nchw(apps):
-    """One input layout rule for all twelve (emit/layouts.py): channels first whatever the first layer (a
+    """One input layout rule for all twelve (specbridge/layouts.py): channels first whatever the first layer (a
     convolution, Rescaling in MobileNetV3, Rescaling and Normalization in EfficientNet); the (N, 1000)
     predictions unchanged; ONNX keeps Keras's NHWC by default."""
     import ast

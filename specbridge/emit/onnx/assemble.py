@@ -2,7 +2,7 @@
 it, its output value too), weights as initializers, the batch axis and every null axis dynamic.
 
 The layers compute on Keras-layout values (stage.py); the model's inputs and outputs have the layouts
-emit/layouts.py decides (plan.boundary): a channels-first input is transposed to Keras's layout once, a
+specbridge/layouts.py decides (plan.boundary): a channels-first input is transposed to Keras's layout once, a
 channels-first output from it, and the metadata_props INPUT_LAYOUT_KEY / OUTPUT_LAYOUT_KEY say each one's layout."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 from typing import Optional
 
+from ...layouts import CHANNELS_FIRST, INPUT_LAYOUT_KEY, KERAS, OUTPUT_LAYOUT_KEY, torch_shape
 from ...spec.model import INTEGER_DTYPES
-from ..layouts import CHANNELS_FIRST, INPUT_LAYOUT_KEY, KERAS, OUTPUT_LAYOUT_KEY, torch_shape
 from ..plan import Plan
 from .graph import IR_VERSION, OPSET, GraphBuilder, channels_first_perm, channels_last_perm
 from .optimize import fold_transposes

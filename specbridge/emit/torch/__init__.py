@@ -1,6 +1,6 @@
 """Spec -> PyTorch source: one nn.Module class with one submodule per spec layer (framework-free: writes text).
 
-layout.py      conversions between the two tensor layouts ("keras", "channels_first": emit/layouts.py, which also
+layout.py      conversions between the two tensor layouts ("keras", "channels_first": specbridge/layouts.py, which also
                decides the model's inputs' and outputs'), Keras axis -> torch dim, padding arithmetic
 activations.py Keras activation names -> modules
 stage.py       the emitter table EMITTERS (keyed by layer class), Ctx and Built; load_stage()

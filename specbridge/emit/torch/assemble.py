@@ -1,6 +1,6 @@
 """The emitted file: helper classes, one nn.Module class with one submodule per spec layer, and its forward().
 
-The inputs and outputs have the layouts emit/layouts.py decides (plan.boundary: PyTorch's, or Keras's with
+The inputs and outputs have the layouts specbridge/layouts.py decides (plan.boundary: PyTorch's, or Keras's with
 layout='keras'); inside, each layer is emitted for the layout its input has (layout.py), and a layer whose input
 has the wrong layout gets a ChannelsLast/ChannelsFirst stage in front (a merge converts its arguments in forward()
 instead). A model output's module ends with the conversion to the output's layout, so forward() returns what the

@@ -1,7 +1,7 @@
 """Layouts of the tensors inside an emitted PyTorch model, and the padding arithmetic of its modules.
 
 Two layouts: "keras" (the same axis order as Keras) and "channels_first" (Keras's last axis moved to position 1,
-i.e. NCHW for a channels_last spec), defined in emit/layouts.py with the rule that picks the model's inputs' and
+i.e. NCHW for a channels_last spec), defined in specbridge/layouts.py with the rule that picks the model's inputs' and
 outputs' layouts. They are the values of an emitted class's INPUT_LAYOUT / OUTPUT_LAYOUT, which the cross-check
 reads. Inside the model each layer is emitted for the layout its input has. Every padding is computed
 from the static shapes; TF 'same' padding with stride > 1 on an axis of unknown size raises NotExpressible,
@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Optional
 
+from ...layouts import CHANNELS_FIRST, KERAS
 from ...shapes.records import Shape
 from ...shapes.rules import as_tuple, effective_kernel, same_padding, torch_pad_order
-from ..layouts import CHANNELS_FIRST, KERAS
 from ..source import compact, literal
 
 if TYPE_CHECKING:
