@@ -42,7 +42,8 @@ KERAS2_BASE_KEYWORDS = ("trainable", "name", "dtype", "dynamic", "input_dim", "i
 # Values for the required constructor arguments (by parameter name) and for the keywords tried.
 SAMPLE_ARGS = {"filters": 2, "kernel_size": 3, "units": 2, "rate": 0.5, "pool_size": 2, "activation": "relu",
                "target_shape": (2,), "dims": (1,), "n": 2, "scale": 1.0, "factor": 0.1, "height_factor": 0.1,
-               "width_factor": 0.1, "height": 2, "width": 2, "input_dim": 10, "output_dim": 2}
+               "width_factor": 0.1, "height": 2, "width": 2, "input_dim": 10, "output_dim": 2, "num_heads": 2,
+               "key_dim": 2, "head_dim": 2, "num_query_heads": 2, "num_key_value_heads": 1}
 PROBE_VALUES = {"input_shape": (4,), "input_dim": 4, "batch_input_shape": (None, 4), "batch_size": 2,
                 "dtype": "float32", "name": "probe", "trainable": False, "autocast": False, "alpha": 0.2,
                 "input_length": 5}

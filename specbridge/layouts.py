@@ -105,6 +105,16 @@ class _Graph:
         self.steps = {s.name: s for s in plan.steps}
         self.shape = {i.name: tuple(i.shape) for i in plan.inputs}
         self.shape.update({s.name: tuple(s.record.output.shape) for s in plan.steps})
+        from .spec.call import output_reference  # the library is loaded by now (a plan exists); the CLI is not
+
+        # A layer's extra outputs (attention scores) are not feature maps: they keep Keras's layout everywhere.
+        self.extra = {output_reference(s.name, n): tuple(t.shape) for s in plan.steps
+                      for n, t in zip(s.record.extra_names, s.record.extra_outputs, strict=True)}
+        self.shape.update(self.extra)
+        # A tensor passed by keyword only (an attention mask) is no feature map either.
+        read = [step.layer.bind(list(step.inputs)) for step in plan.steps]
+        positional = {name for names, _ in read for name in names}
+        self.keyword_only = {name for _, keywords in read for name in keywords.values()} - positional
         self.consumers: dict[str, list] = {}
         for step in plan.steps:
             for source in dict.fromkeys(step.inputs):
@@ -114,6 +124,8 @@ class _Graph:
         """CHANNELS_FIRST or KERAS for the tensor `name`, given the data_formats its spatial layers read or
         compute it with."""
         rank = len(self.shape[name]) + 1
+        if name in self.extra or name in self.keyword_only:
+            return KERAS
         if self.option == KERAS_LAYOUT or self.spec_format != "channels_last" or not 3 <= rank <= 5:
             return KERAS
         if "channels_first" in formats or (rank == 3 and not formats):

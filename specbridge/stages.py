@@ -67,7 +67,7 @@ def layers_markdown() -> str:
     table = coverage()
     for cls in all_classes():
         kind, *aliases = cls.type_names()
-        low, high = cls.INPUT_COUNT
+        low, high = cls.CALL.count
         inputs = str(low) if low == high else f"{low}+" if high is None else f"{low}-{high}"
         weights = ", ".join(cls.WEIGHTS) or ("the wrapped layer's" if cls.WRAPS else "")
         cells = [kind, ", ".join(aliases), cls.FAMILY, str(cls.RANK or ""), "yes" if cls.DATA_FORMAT else "",

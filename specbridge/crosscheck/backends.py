@@ -16,6 +16,7 @@ from typing import Any, Optional
 import numpy as np
 
 from ..check import CheckResult
+from ..spec.call import output_reference
 from .report import BACKENDS, KERAS, ONNX, PYTORCH, TORCH_TO_KERAS
 
 EXTRA_OF = {KERAS: "keras", PYTORCH: "torch", ONNX: "onnx"}  # specbridge.extras entries
@@ -75,15 +76,33 @@ def build_models(result: CheckResult, dtype: str, seed: int, direction: str, cho
     return {only: build_single(result, dtype, seed, only, layout=layout)}
 
 
-def keras_outputs(model, names: list[str], inputs: list[np.ndarray], calls: Optional[dict] = None) -> dict:
-    """Each named layer's output; `calls` (CheckResult.calls()) places the calls of a layer called again."""
+def keras_outputs(result: CheckResult, model, names: list[str], inputs: list[np.ndarray]) -> dict:
+    """Each named layer's output (and extra output, `mha.scores`); CheckResult.calls() places the calls of a layer
+    called again."""
     from .capture import keras_layer_outputs
 
-    return keras_layer_outputs(model, names, inputs, calls)
+    extra = {output_reference(r.name, n): (r.name, 1 + i) for r in result.records for i, n in enumerate(r.extra_names)}
+    return keras_layer_outputs(model, names, inputs, result.calls(), extra, op_nodes(result))
+
+
+def op_nodes(result: CheckResult) -> list:
+    """The spec's ops as the Keras capture finds them (capture.OpNode), in spec order."""
+    from .capture import OpNode
+
+    records = {r.name: r for r in result.records}
+    nodes = []
+    for entry in result.ordered_entries():
+        if entry.layer.FAMILY == "ops" and entry.name in records:
+            record = records[entry.name]
+            refs = (entry.name, *(output_reference(entry.name, n) for n in record.extra_names))
+            nodes.append(OpNode(entry.layer.KERAS_CLASS, tuple(entry.layer.bind(list(record.inputs))[0]), refs,
+                                tuple(record.output_shape)))
+    return nodes
 
 
 def torch_outputs(result: CheckResult, model, inputs: list[np.ndarray]) -> tuple[dict, dict]:
     """(outputs in Keras layout, {layer: why it was not observed or not returned as computed})."""
+    from ..layouts import KERAS as KERAS_ORDER
     from .capture import torch_layer_outputs
     from .compare import keras_to_torch_layout, torch_to_keras_layout
     from .run import unreturned_outputs
@@ -91,9 +110,11 @@ def torch_outputs(result: CheckResult, model, inputs: list[np.ndarray]) -> tuple
     spec_inputs = result.document.spec().named_inputs()
     torch_inputs = [keras_to_torch_layout(x, model.INPUT_LAYOUT[i.name]) for x, i in zip(inputs, spec_inputs, strict=True)]
     returned: list = []
-    raw = torch_layer_outputs(model, torch_inputs, returned, [e.name for e in result.ordered_entries()])
+    extra = {r.name: tuple(output_reference(r.name, n) for n in r.extra_names) for r in result.records if r.extra_names}
+    raw = torch_layer_outputs(model, torch_inputs, returned, [e.name for e in result.ordered_entries()], extra)
     notes = unreturned_outputs(result, raw, returned)
-    outputs = {name: torch_to_keras_layout(out, model.OUTPUT_LAYOUT[name]) for name, out in raw.items()}
+    # An extra output (attention scores) is not a feature map: it keeps Keras's layout in every emitted model.
+    outputs = {name: torch_to_keras_layout(out, model.OUTPUT_LAYOUT.get(name, KERAS_ORDER)) for name, out in raw.items()}
     return outputs, notes
 
 

@@ -13,6 +13,7 @@ from ..check import CheckResult
 from ..emit.errors import SpecHasErrors
 from ..emit.plan import reaching_outputs
 from ..layouts import DEFAULT_LAYOUT
+from ..spec.call import output_reference
 from .backends import (
     EXTRA_OF,
     BackendError,
@@ -98,7 +99,7 @@ def run_crosscheck(
     run = Run(models=build_models(result, dtype, seed, direction, chosen, layout))
     reference = reference_backend(chosen, direction)
     reached = reaching_outputs(result)
-    spec_layers = [(e.name, e.layer.kind) for e in result.document.entries if e.name in reached]
+    spec_layers = compared_tensors(result, reached)
     skipped = [e.name for e in result.document.entries if e.name not in reached]
     inputs = random_inputs(result, samples, seed, dtype, concrete_shapes(result, dims))
     _collect(run, result, chosen, reference, [name for name, _ in spec_layers], inputs, dtype, backends is not None,
@@ -111,6 +112,18 @@ def run_crosscheck(
     layers = [merge_layer(pairs, i, compared) for i in range(len(spec_layers))]
     return CrosscheckReport(result.document.spec().name, dtype, samples, seed, atol, rtol, layers, skipped, direction,
                             list(dims), compared, pairs, dict(run.unavailable))
+
+
+def compared_tensors(result: CheckResult, reached: set[str]) -> list[tuple[str, str]]:
+    """(tensor reference, layer type) of everything compared: each reached layer's output, then its extra outputs
+    (`mha.scores`), in spec order."""
+    records = {r.name: r for r in result.records}
+    out = []
+    for entry in result.document.entries:
+        if entry.name in reached:
+            out.append((entry.name, entry.layer.kind))
+            out += [(output_reference(entry.name, n), entry.layer.kind) for n in records[entry.name].extra_names]
+    return out
 
 
 def _require(chosen: list[str], explicit: bool) -> None:
@@ -129,7 +142,7 @@ def _collect(run: Run, result, chosen, reference, names, inputs, dtype, explicit
     from ..emit import NotExpressible
 
     if KERAS in chosen:
-        run.outputs[KERAS] = keras_outputs(run.models[KERAS], names, inputs, result.calls())
+        run.outputs[KERAS] = keras_outputs(result, run.models[KERAS], names, inputs)
     if PYTORCH in chosen:
         run.outputs[PYTORCH], run.notes[PYTORCH] = torch_outputs(result, run.models[PYTORCH], inputs)
     if ONNX in chosen:
@@ -151,7 +164,7 @@ def _compare(run: Run, result, name: str, kind: str, a: str, b: str, inputs, ato
         if note is not None:
             return LayerComparison(name, kind, float("inf"), float("inf"), 0.0, ok=False, note=note)
     compared = compare_pair(name, kind, (LABELS[a], run.outputs[a][name]), (LABELS[b], run.outputs[b][name]), atol, rtol)
-    if not compared.ok and compared.note is None and {a, b} == {KERAS, PYTORCH}:
+    if not compared.ok and compared.note is None and {a, b} == {KERAS, PYTORCH} and name in result.graph.by_name:
         keras_out, torch_out = run.outputs[KERAS][name], run.outputs[PYTORCH][name]
         names = [i.name for i in result.document.spec().named_inputs()]
         known = {**dict(zip(names, inputs, strict=True)), **run.outputs[KERAS]}

@@ -9,11 +9,13 @@ which keeps the spec layer's name. Each entry returns the Keras layer calls for 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..spec.base import Layer
+from ..spec.call import output_reference
 from ..spec.catalog import Stage, StageGap
+from ..spec.layers import attention as A
 from ..spec.layers import conv as C
 from ..spec.layers import core as K
 from ..spec.layers import merging as M
@@ -46,6 +48,7 @@ class KerasCtx:
     plan: Plan
     name: str | None  # None for a wrapped layer without a name of its own
     taken: set[str]
+    arguments: list[str] = field(default_factory=list)  # the variables holding the step's inputs (ops read them)
 
     def helper_name(self, suffix: str) -> str | None:
         """A unique name for an extra layer in front of this one (`conv_pad`, `conv_pad2`...)."""
@@ -58,7 +61,15 @@ class KerasCtx:
         return name
 
 
-KerasEntry = Callable[[Layer, KerasCtx], list[str]]
+@dataclass(frozen=True)
+class Expression:
+    """What an op's entry returns: the whole right-hand side (`keras.ops.matmul(q, k)`, `x[:, -1]`), not a layer
+    called on the step's inputs."""
+
+    text: str
+
+
+KerasEntry = Callable[[Layer, KerasCtx], list]
 KERAS_EMITTERS: Stage[KerasEntry] = Stage("Keras emitter")
 
 
@@ -103,6 +114,7 @@ def layer_call(layer: Layer, ctx: KerasCtx, *positional: str, **overrides: Any) 
     R.ZeroPadding1D, R.ZeroPadding2D, R.ZeroPadding3D, R.Cropping1D, R.Cropping2D, R.Cropping3D,
     R.UpSampling1D, R.UpSampling2D, R.UpSampling3D, R.Flatten, R.Reshape, R.Permute, R.RepeatVector,
     RC.SimpleRNN, RC.LSTM, RC.GRU, RC.ConvLSTM2D,
+    A.MultiHeadAttention, A.GroupedQueryAttention, A.Attention, A.AdditiveAttention,
     M.Concatenate, M.Add, M.Subtract, M.Multiply, M.Average, M.Maximum, M.Minimum,
     PP.Rescaling, PP.Normalization, PP.RandomFlip, PP.RandomRotation, PP.RandomZoom, PP.RandomContrast,
     PP.RandomTranslation, PP.RandomCrop,
@@ -171,8 +183,8 @@ def _input_call(inp) -> str:
     return call("keras.Input", **kwargs)
 
 
-def _calls(step, plan: Plan, taken: set[str]) -> list[str]:
-    return keras_entry(step.layer)(step.layer, KerasCtx(plan, step.name, taken))
+def _calls(step, plan: Plan, taken: set[str], arguments: list[str] = ()) -> list:
+    return keras_entry(step.layer)(step.layer, KerasCtx(plan, step.name, taken, list(arguments)))
 
 
 def _stack_body(plan: Plan, taken: set[str]) -> str:
@@ -194,6 +206,18 @@ def _named_objects(lines: list[str], local, name: str, layer_exprs: list[str]) -
     return names
 
 
+def call_arguments(layer: Layer, variables: list[str]) -> str:
+    """The arguments of a layer's call (spec/call.py): its tensors (as one list for a merge or Attention), keyword
+    tensors, and the call options the layer sets."""
+    positional, keyword = layer.bind(variables)
+    call = layer.CALL
+    args = ["[" + ", ".join(positional) + "]"] if call.as_list else list(positional)
+    args += [f"{name}={value}" for name, value in keyword.items()]
+    fields = type(layer).model_fields
+    args += [f"{name}={getattr(layer, name)!r}" for name in call.options if getattr(layer, name) != fields[name].default]
+    return ", ".join(args)
+
+
 def _graph_body(plan: Plan, taken: set[str]) -> str:
     from .names import Identifiers
 
@@ -206,20 +230,25 @@ def _graph_body(plan: Plan, taken: set[str]) -> str:
     shared = {step.shares for step in plan.steps if step.shares}
     objects: dict[str, list[str]] = {}  # a layer called again -> the variables holding its Keras layer objects
     for step in plan.steps:
-        args = [var[n] for n in step.inputs]
-        arg = args[0] if step.layer.INPUT_COUNT == (1, 1) else "[" + ", ".join(args) + "]"
-        target = local.take(step.name)
+        arg = call_arguments(step.layer, [var[n] for n in step.inputs])
+        outputs = step.layer.output_names()
+        targets = [local.take(step.name)] + [local.take(f"{step.name}_{out}") for out in outputs[1:]]
+        target = ", ".join(targets)
         if step.shares:
             layer_exprs = objects[step.shares]  # the same objects called again: one set of weights
         else:
-            layer_exprs = _calls(step, plan, taken)
+            layer_exprs = _calls(step, plan, taken, [var[n] for n in step.inputs])
             if step.name in shared:
                 objects[step.name] = _named_objects(lines, local, step.name, layer_exprs)
                 layer_exprs = objects[step.name]
         for layer_expr in layer_exprs:
-            lines.append(f"    {target} = {layer_expr}({arg})")
+            if isinstance(layer_expr, Expression):
+                lines.append(f"    {target} = {layer_expr.text}")
+            else:
+                lines.append(f"    {target} = {layer_expr}({arg})")
             arg = target
-        var[step.name] = target
+        var[step.name] = targets[0]
+        var.update({output_reference(step.name, out): t for out, t in zip(outputs[1:], targets[1:], strict=True)})
 
     def listed(names: list[str]) -> str:
         return var[names[0]] if len(names) == 1 else "[" + ", ".join(var[n] for n in names) + "]"
@@ -229,3 +258,6 @@ def _graph_body(plan: Plan, taken: set[str]) -> str:
         f"outputs={listed(plan.outputs)}, name=SPEC_NAME)"
     )
     return "\n".join(lines) + "\n"
+
+
+from . import keras_ops  # noqa: E402, F401  (the ops' entries, registered in KERAS_EMITTERS)

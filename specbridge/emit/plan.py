@@ -61,8 +61,9 @@ class Plan:
             return False
         previous = self.inputs[0].name
         for step in self.steps:
-            if step.inputs != (previous,) or step.layer.INPUT_COUNT != (1, 1) or step.shares:  # a merge is called
-                # on a list; a layer called again needs its object in a variable
+            if step.inputs != (previous,) or not step.layer.CALL.single or step.shares or step.layer.FAMILY == "ops":
+                # a merge is called on a list; a layer called again needs its object in a variable; an op is a
+                # function call, which a Sequential cannot hold
                 return False
             previous = step.name
         return True
@@ -114,12 +115,13 @@ def reaching_outputs(result: CheckResult) -> set[str]:
     spec = result.document.spec()
     outputs = list(spec.outputs) if spec.outputs else [result.document.entries[-1].name]
     reads = {record.name: record.inputs for record in result.records}
+    source = result.graph.source  # `mha.scores` is read from `mha`
     reached: set[str] = set()
-    pending = list(outputs)
+    pending = [source(n) for n in outputs]
     while pending:
         name = pending.pop()
         if name in reached or name not in reads:
             continue
         reached.add(name)
-        pending.extend(reads[name])
+        pending.extend(source(n) for n in reads[name])
     return reached

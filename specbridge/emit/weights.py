@@ -1,15 +1,12 @@
 """Weight transfer between the emitted Keras and PyTorch models, in both directions.
 
-Each layer kind with weights has one converter, registered in WEIGHT_CONVERTERS, that pairs Keras
-variables with PyTorch tensors and says how to map values each way (layouts, gate order, bias split;
-see REFERENCE.md section 3). Tests may replace one converter to plant a defect.
+Each layer kind with weights has one converter, registered in WEIGHT_CONVERTERS (weight_pairs.py, with Pair and
+the pair makers), that pairs Keras variables with PyTorch tensors and says how to map values each way (layouts,
+gate order, bias split; see REFERENCE.md section 3); the attention layers' are in weights_attention.py. Tests may
+replace one converter to plant a defect.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -20,26 +17,13 @@ from ..spec.layers import normalization as N
 from ..spec.layers import preprocessing as PP
 from ..spec.layers import recurrent as RC
 from ..spec.layers import wrappers as W
+from . import weights_attention  # noqa: F401  (its @converter entries: the attention layers)
 from .errors import NotExpressible, SpecHasErrors
 from .plan import as_result
+from .weight_pairs import WEIGHT_CONVERTERS, Arrays, Converter, Pair, converter, find, permuted, same
 
-Arrays = list[np.ndarray]
-
-
-@dataclass
-class Pair:
-    """Keras variables <-> PyTorch tensors that hold the same numbers."""
-
-    keras: list
-    torch: list
-    to_torch: Callable[[Arrays], Arrays]
-    to_keras: Callable[[Arrays], Arrays]
-
-
-Converter = Callable[[Any, Any, Any], list[Pair]]  # (keras layer, torch module, spec layer) -> pairs
-# Only types that own weights (or wrap a layer that may) need an entry; a layer without weights has nothing to copy.
-WEIGHT_CONVERTERS: Stage[Converter] = Stage("weight mapping", needed=lambda cls: cls.has_weights())
-converter = WEIGHT_CONVERTERS.register
+__all__ = ["WEIGHT_CONVERTERS", "Arrays", "Converter", "Pair", "converter", "converter_for", "find", "keras_to_torch",
+           "load_stage", "permuted", "same", "torch_to_keras"]
 
 
 def converter_for(layer, name: str | None = None) -> Converter | None:
@@ -55,23 +39,6 @@ def converter_for(layer, name: str | None = None) -> Converter | None:
 
 def load_stage() -> Stage:
     return WEIGHT_CONVERTERS
-
-
-def same(keras_var, torch_tensor) -> Pair:
-    return Pair([keras_var], [torch_tensor], lambda v: v, lambda v: v)
-
-
-def permuted(keras_var, torch_tensor, perm: tuple[int, ...]) -> Pair:
-    inverse = tuple(np.argsort(perm))
-    return Pair(
-        [keras_var], [torch_tensor],
-        lambda v: [v[0].transpose(perm)], lambda v: [v[0].transpose(inverse)],
-    )
-
-
-def find(module, *class_names: str) -> list:
-    """Submodules (pre-order, the module included) whose class is one of `class_names`."""
-    return [m for m in module.modules() if type(m).__name__ in class_names]
 
 
 def kernel_perm(rank: int) -> tuple[int, ...]:

@@ -256,7 +256,7 @@ def _target_outputs(converted: Converted, to: str, names: list[str], inputs: lis
     from ..crosscheck import backends
 
     if to == "keras":
-        return backends.keras_outputs(converted.model, names, inputs, converted.result.calls())
+        return backends.keras_outputs(converted.result, converted.model, names, inputs)
     if to == "pytorch":
         outputs, _ = backends.torch_outputs(converted.result, converted.model, inputs)
         return outputs

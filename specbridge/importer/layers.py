@@ -27,6 +27,7 @@ NO_EFFECT = {
     "input_shape", "input_dim_size", "lora_alpha", "reset_state",
     "seed",  # the recurrent layers' dropout masks: training only (a layer whose spec has seed keeps it)
     "rng_type",  # Keras 2's random augmentation layers (RandomFlip...): how training draws; identity at inference
+    "query_shape", "key_shape", "value_shape",  # Keras 2's MultiHeadAttention records its build shapes
 }
 # Keys whose non-default value changes what the layer returns or computes: refused when set.
 DEFAULTS_REQUIRED = {
@@ -52,8 +53,9 @@ def map_layer(class_name: str, config: dict, name: str, place: str, module: Opti
     if OP_ARGS in config:
         if class_name == "TFOpLambda":
             function = str(config.get("function"))
-            return _op_call(TF_FUNCTIONS.get(function, class_name), config[OP_ARGS], name, place, f"tf.{function}")
-        return _op_call(class_name, config[OP_ARGS], name, place, module)
+            return _op_call(TF_FUNCTIONS.get(function, class_name), {OP_ARGS: config[OP_ARGS]}, name, place,
+                            f"tf.{function}")
+        return _op_call(class_name, config, name, place, module)
     cls = layer_class(class_name)
     if cls is None:
         return Mapped(None, [_not_importable(class_name, name, place, module)])
@@ -124,22 +126,23 @@ TF_FUNCTIONS = {"__operators__.add": "Add", "math.add": "Add", "math.multiply": 
                 "math.subtract": "Subtract", "__operators__.sub": "Subtract"}
 
 
-def _op_call(class_name: str, args: list, name: str, place: str, module: Optional[str]) -> Mapped:
+def _op_call(class_name: str, config: dict, name: str, place: str, module: Optional[str]) -> Mapped:
     """A keras.ops call with one tensor and one number (MobileNetV3's x + 3.0, x * (1/6)) is a Rescaling, exactly:
-    x + c = x * 1 + c and c - x = x * -1 + c round alike in IEEE arithmetic. Anything else is refused, never
-    imported as the merge layer of the same class name (which would drop the constant)."""
+    x + c = x * 1 + c and c - x = x * -1 + c round alike in IEEE arithmetic. Any other op call is its op node
+    (importer/ops.py), never the merge layer of the same class name: ops broadcast with the batch axis counted,
+    a merge layer without it, which differ when the ranks do."""
+    args = config[OP_ARGS]
     numbers = [a for a in args if isinstance(a, (int, float)) and not isinstance(a, bool)]
     tensor_first = len(args) == 2 and args[0] is None
-    if len(args) == 2 and args == [None, None] and class_name in TENSOR_OPS:
-        # ops.add(a, b) of two tensors is the merge layer's computation (NumPy broadcasting included)
-        return Mapped({"type": class_name, "name": name})
-    if len(args) == 2 and args.count(None) == 1 and len(numbers) == 1:
+    if len(args) == 2 and args.count(None) == 1 and len(numbers) == 1 and class_name in TENSOR_OPS:
         c = float(numbers[0])
         scale_offset = {"Add": (1.0, c), "Multiply": (c, 0.0),
                         "Subtract": (1.0, -c) if tensor_first else (-1.0, c)}.get(class_name)
         if scale_offset is not None:
             return Mapped({"type": "Rescaling", "name": name, "scale": scale_offset[0], "offset": scale_offset[1]})
-    return Mapped(None, [_not_importable(class_name, name, place, module)])
+    from .ops import op_node
+
+    return op_node(class_name, config, name, place, module, _not_importable)
 
 
 def _policy(dtype: Any) -> Optional[str]:

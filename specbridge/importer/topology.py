@@ -20,6 +20,8 @@ from typing import Any, Optional
 from ..diagnostics import codes
 from ..diagnostics.model import Diagnostic
 from .files import MODEL_CLASSES
+from .keywords import Keywords, keyword_arguments
+from .keywords import tensors_in as _tensors
 
 
 @dataclass
@@ -54,6 +56,37 @@ class Topology:
     aliases: dict[str, str] = field(default_factory=dict)
     taken: set[str] = field(default_factory=set)  # every name in the file, and the names given to later calls
     counts: dict[str, int] = field(default_factory=dict)  # a layer's name -> its calls so far
+    # (layer, node) -> its call's keyword tensors and options; (producer, node, reader, reader node) -> the producer's
+    # output index read (an attention layer's scores: 1).
+    keywords: dict[tuple[str, int], Keywords] = field(default_factory=dict)
+    tensor_index: dict[tuple[str, int, str, int], int] = field(default_factory=dict)
+    classes: dict[str, tuple[str, str]] = field(default_factory=dict)  # layer name -> (class name, module)
+
+    def readable(self, producer: str, index: int) -> bool:
+        """A spec layer can read output `index` of `producer`: its first output, or an extra one its type declares."""
+        if index == 0:
+            return True
+        cls = self._spec_class(producer)
+        return cls is not None and cls.output_name_at(index) is not None
+
+    def reference(self, spec_name: str, producer: str, index: int) -> str:
+        """The spec's name for output `index` of a producer standing as `spec_name`."""
+        from ..spec.call import output_reference
+
+        if index == 0:
+            return spec_name
+        return output_reference(spec_name, self._spec_class(producer).output_name_at(index))
+
+    def _spec_class(self, producer: str):
+        """The spec class a saved layer or keras.ops call becomes (None for one the spec lacks)."""
+        from ..spec.catalog import layer_class
+
+        class_name, module = self.classes.get(producer, ("", ""))
+        if module.startswith(OPS_MODULE):
+            from .ops import op_class
+
+            return op_class(class_name, module)
+        return layer_class(class_name)
 
     def call_name(self, name: str) -> tuple[str, Optional[str]]:
         """(spec name, the first call's spec name or None) of the next call of layer `name`."""
@@ -75,12 +108,24 @@ def flatten(model: dict) -> Topology:
     config = model["config"]
     top = Topology(str(config.get("name") or "model"))
     top.taken = _names(model)
+    top.classes = _classes(model)
     outs = _model(model, top, feeds=None, frozen=False, where=f"model {top.name!r}", path=())
     top.outputs = outs
     order = _refs(config.get("input_layers"))  # the model's input order; its layers list is sorted by depth
     if sorted(order) == sorted(i.name for i in top.inputs):
         top.inputs.sort(key=lambda i: order.index(i.name))
     return top
+
+
+def _classes(model: dict) -> dict[str, tuple[str, str]]:
+    """Every layer name in a model config (nested models' included) -> its class name."""
+    found = {}
+    for layer in (model.get("config") or {}).get("layers") or []:
+        found[str(layer.get("name") or (layer.get("config") or {}).get("name"))] = (
+            str(layer.get("class_name")), str(layer.get("module") or ""))
+        if layer.get("class_name") in MODEL_CLASSES:
+            found.update(_classes(layer))
+    return found
 
 
 def _names(model: dict) -> set[str]:
@@ -159,10 +204,12 @@ def _functional(config: dict, top: Topology, feeds, frozen: bool, where: str, pa
         for node in set(range(len(layer.get("inbound_nodes") or []))) - {node for node, _ in calls}:
             renamed[name, node] = name  # a call already reported: what reads it is not reported again
     outputs = _node_refs(config.get("output_layers"))
+    tensors = _tensor_indices(config.get("output_layers"))
     shift = _node_shift(config, pending, outputs)
     pending = [(*item[:4], [(ref, node - shift.get(ref, 0)) for ref, node in item[4]]) for item in pending]
     _calls_in_order(pending, renamed, local, top, frozen, path)
-    return [renamed.get((ref, node - shift.get(ref, 0)), ref) for ref, node in outputs]
+    return [top.reference(renamed.get((ref, node - shift.get(ref, 0)), ref), ref, index)
+            for (ref, node), index in zip(outputs, tensors, strict=True)]
 
 
 def _node_shift(config: dict, pending: list, outputs: list[tuple[str, int]]) -> dict[str, int]:
@@ -189,7 +236,14 @@ def _calls_in_order(pending: list, renamed: dict, local: set[str], top: Topology
             if blocked or any(w[1] == name for w in waiting):
                 waiting.append(item)
                 continue
-            inputs = [renamed.get(ref, ref[0]) for ref in reads]
+            inputs = [top.reference(renamed.get(ref, ref[0]), ref[0], top.tensor_index.get((*ref, name, node), 0))
+                      for ref in reads]
+            keywords = top.keywords.get((name, node), Keywords())
+            if keywords.tensors or keywords.options:
+                cut = len(inputs) - len(keywords.tensors)
+                extra = {key: ref for (key, _), ref in zip(keywords.tensors, inputs[cut:], strict=True)}
+                layer = {**layer, "config": {**(layer.get("config") or {}), **keywords.options, **extra}}
+                inputs = inputs[:cut]
             renamed[name, node] = _layer(layer, inputs, top, frozen, place, (*path, node))
             done.add((name, node))
         if not done:
@@ -255,9 +309,25 @@ def _is_op_call(layer: dict, module) -> bool:
 
 
 def _op_args(layer: dict) -> list:
+    """A keras.ops call's positional arguments: None for a tensor, the value of anything else (an index's slices
+    and Ellipsis as Python's)."""
     nodes = layer.get("inbound_nodes") or [{}]
     args = nodes[0].get("args", []) if isinstance(nodes[0], dict) else []
-    return [None if isinstance(a, (dict, list)) else a for a in args]
+    return [_argument(a) for a in args]
+
+
+def _argument(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_argument(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    kind = value.get("class_name")
+    if kind == "__slice__":
+        config = value.get("config") or {}
+        return slice(config.get("start"), config.get("stop"), config.get("step"))
+    if kind == "__ellipsis__":
+        return Ellipsis
+    return None  # a tensor (or anything else a spec cannot hold as a constant)
 
 
 def _inbound(layer: dict, name: str, top: Topology, place: str) -> list[tuple[int, list[tuple[str, int]]]]:
@@ -271,14 +341,20 @@ def _inbound(layer: dict, name: str, top: Topology, place: str) -> list[tuple[in
     calls = []
     for index, node in enumerate(nodes):
         history = _histories(node)
-        bad = [h for h in history if len(h) < 3 or h[2] != 0]
+        keywords = keyword_arguments(node, layer, name, place, top)
+        if keywords is None:
+            continue
+        history += [tensor for _, tensor in keywords.positional] + [tensor for _, tensor in keywords.tensors]
+        bad = [h for h in history if len(h) < 3 or not top.readable(str(h[0]), int(h[2]))]
         if bad or not history:
             top.diagnostics.append(codes.CALL_NOT_IMPORTABLE(
                 f"layer {name!r} ({layer.get('class_name')}, {place}) reads "
                 + ("no tensor" if not history else f"output {bad[0][2]} of layer {bad[0][0]!r} (an extra output, "
-                   "such as a recurrent layer's state)") + "; a spec layer reads its inputs' first output",
-                layer=name))
+                   "such as a recurrent layer's state)") + "; a spec layer reads its inputs' first output (or an "
+                "attention layer's scores)", layer=name))
             continue
+        top.keywords[name, index] = keywords
+        top.tensor_index.update({(str(h[0]), int(h[1]), name, index): int(h[2]) for h in history})
         calls.append((index, [(str(h[0]), int(h[1])) for h in history]))
     return calls
 
@@ -294,14 +370,6 @@ def _histories(node: Any) -> list[list]:
     return [list(entry[:3]) for entry in node if isinstance(entry, list)]  # Keras 2: [[name, node, tensor, kw]...]
 
 
-def _tensors(value: Any, found: list[list]) -> None:
-    if isinstance(value, dict) and value.get("class_name") == "__keras_tensor__":
-        found.append(list(value["config"]["keras_history"]))
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            _tensors(item, found)
-
-
 def _node_refs(value: Any) -> list[tuple[str, int]]:
     """output_layers as (layer, node index) pairs."""
     if not value:
@@ -311,6 +379,14 @@ def _node_refs(value: Any) -> list[tuple[str, int]]:
     return [(str(item[0]), int(item[1]) if len(item) > 1 else 0) for item in value]
 
 
+def _tensor_indices(value: Any) -> list[int]:
+    """output_layers' tensor indices (an attention layer's scores: 1), one per _node_refs entry."""
+    if not value:
+        return []
+    items = [value] if isinstance(value[0], str) else value
+    return [int(item[2]) if len(item) > 2 and isinstance(item[2], int) else 0 for item in items]
+
+
 def _refs(value: Any) -> list[str]:
     """output_layers: [name, node, tensor] or a list of them."""
     if not value:
@@ -318,3 +394,4 @@ def _refs(value: Any) -> list[str]:
     if isinstance(value[0], str):
         return [str(value[0])]
     return [str(item[0]) for item in value]
+

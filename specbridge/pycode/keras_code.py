@@ -129,9 +129,41 @@ class KerasLayer(FrameworkObject):
         return value if V.plain(value) else Unknown(_expression(value))
 
     def call(self, interp, node: ast.Call, args: list, kwargs: dict) -> Any:
+        from ..spec.catalog import layer_class
+
+        cls = layer_class(self.class_name)
+        if cls is not None and not cls.CALL.as_list and len(cls.CALL.tensors) > 1:
+            return call_with_signature(interp, self, cls.CALL, node, args, kwargs)
         if not args:
             return Unknown(interp.source.segment(node))
         return interp.keras.apply(interp, self, args[0], location(node))
+
+
+def call_with_signature(interp, layer: KerasLayer, call, node: ast.Call, args: list, kwargs: dict) -> Any:
+    """A layer whose call takes several tensors (spec/call.py): `mha(q, v, key=k, attention_mask=m,
+    use_causal_mask=True)`. Positional tensors by position or by their keyword, keyword tensors and call options
+    become the spec layer's fields; with several outputs (return_attention_scores=True) a tuple of them."""
+    tensors = list(args) + [kwargs[name] for name in call.tensors[len(args):] if name in kwargs]
+    keywords = {name: kwargs[name] for name in call.keyword_tensors if kwargs.get(name) is not None}
+    options = {name: kwargs[name] for name in call.options if name in kwargs}
+    unknown = [k for k in kwargs if k not in (*call.tensors, *call.keyword_tensors, *call.options, "training")]
+    if unknown or not all(isinstance(v, bool) for v in options.values()) or layer.layer is None:
+        if unknown:
+            interp.tracer.not_modelled(f"{layer.class_name} called with {unknown[0]}=...", location(node),
+                                       "shapes after it are not checked")
+        return Sym(None, graph=interp.keras.graph)
+    symbols = tensors + list(keywords.values())
+    if not all(isinstance(s, Sym) for s in symbols) or len({id(s.graph) for s in symbols}) != 1:
+        return Sym(None, graph=interp.keras.graph)
+    out = apply_layer(interp, symbols[0].graph or interp.keras.graph, layer, symbols, location(node), options,
+                      list(keywords))
+    if options.get("return_attention_scores"):
+        from ..spec.call import output_reference
+
+        scores = Sym(None, graph=out.graph) if not out.known else Sym(
+            out.graph.extra_outputs[out.producer][0], output_reference(out.producer, call.outputs[1]), out.graph)
+        return out, scores
+    return out
 
 
 def keras1_fix(class_name: str, key: str, value: Any) -> Optional[str]:
@@ -232,16 +264,23 @@ def _not_a_shape(interp, layer: KerasLayer, key: str, value: int) -> None:
         hint=f"write {key}=({value},) (a one-axis shape needs the comma)"))
 
 
-def apply_layer(interp, graph: Graph, layer: KerasLayer, inputs: list[Sym], where: Location) -> Sym:
+def apply_layer(interp, graph: Graph, layer: KerasLayer, inputs: list[Sym], where: Location,
+                options: Optional[dict] = None, keywords: Optional[list[str]] = None) -> Sym:
+    """Add one call of a Keras layer object; `options` are its call options (use_causal_mask=True), the last
+    len(`keywords`) inputs its keyword tensors (attention_mask=m), both fields of the spec layer (spec/call.py)."""
     if layer.layer is None or any(not s.known for s in inputs):
         return Sym(None, graph=graph)
     calls = layer.calls.setdefault(id(graph), [])
-    spec_layer = dict(layer.layer)
+    spec_layer = {**layer.layer, **(options or {})}
     name = layer.name
     if calls:  # the same layer object called again: its weights are shared (the importer's naming of later calls)
         spec_layer["shares"] = calls[0]
         name = f"{layer.name}_call_{len(calls) + 1}"
-    node = Node(graph.unique(name), spec_layer, [s.producer for s in inputs], layer.location, where, layer.arguments)
+    producers = [s.producer for s in inputs]
+    keywords = keywords or []
+    for field_name, producer in zip(keywords, producers[len(producers) - len(keywords):], strict=True):
+        spec_layer[field_name] = producer  # the graph's edges list positional tensors, then keyword ones
+    node = Node(graph.unique(name), spec_layer, producers, layer.location, where, layer.arguments)
     calls.append(node.name)
     if inputs[0].producer in graph.inputs and layer.input_kwargs:
         node.arguments = {**node.arguments, INPUT_ARGUMENT: layer.arguments[next(iter(layer.input_kwargs))]}

@@ -50,8 +50,9 @@ class CodeModel:
         layers = []
         for node in nodes:
             layer = _written(node)
-            if node.inputs != [previous]:
-                layer["inputs"] = list(node.inputs)
+            positional = _positional(node)
+            if positional != [previous]:
+                layer["inputs"] = positional
             layers.append(layer)
             previous = node.name
         spec["layers"] = layers
@@ -82,7 +83,7 @@ class CodeModel:
         if not self.outputs or not all(isinstance(o, Sym) and o.known for o in self.outputs):
             return [problem(f"model {self.name!r}: its output shape is not known statically (see the other "
                             "diagnostics: a value or an operation specbridge does not evaluate)")]
-        keep = _reaching(self.graph, {o.producer for o in self.outputs})
+        keep = _reaching(self.graph, {_source(o.producer) for o in self.outputs})
         stranded = [name for name in self.graph.inputs if name not in self.inputs and _feeds(self.graph, name, keep)]
         if stranded:
             return [self._stopped_at(stranded[0], problem)]
@@ -97,6 +98,21 @@ class CodeModel:
 
 def _feeds(graph: Graph, name: str, keep: set) -> bool:
     return any(name in n.inputs for n in graph.nodes if n.name in keep)
+
+
+def _positional(node) -> list[str]:
+    """The tensors a node's `inputs:` lists: its edges without the keyword tensors (attention_mask), which are
+    fields of its spec layer (spec/call.py)."""
+    from ..spec.catalog import layer_class
+
+    cls = layer_class((node.layer or {}).get("type", ""))
+    keywords = [k for k in cls.CALL.keyword_tensors if (node.layer or {}).get(k) is not None] if cls else []
+    return list(node.inputs[:len(node.inputs) - len(keywords)])
+
+
+def _source(name: str) -> str:
+    """The node whose output a tensor reference reads (`mha.scores` -> `mha`)."""
+    return name.rpartition(".")[0] or name
 
 
 def _written(node) -> dict:
@@ -121,7 +137,7 @@ def _reaching(graph: Graph, outputs: set) -> set:
         if name in seen or name not in by_name:
             continue
         seen.add(name)
-        stack.extend(by_name[name].inputs)
+        stack.extend(_source(n) for n in by_name[name].inputs)
     return seen
 
 

@@ -73,6 +73,8 @@ class Graph:
     input_locations: dict[str, Location] = field(default_factory=dict)
     nodes: list[Node] = field(default_factory=list)
     names: set[str] = field(default_factory=set)
+    # A node's outputs after its first (attention scores), as the shape rule inferred them.
+    extra_outputs: dict[str, tuple[Tensor, ...]] = field(default_factory=dict)
 
     def unique(self, base: str) -> str:
         name, n = base, 1
@@ -140,11 +142,14 @@ class Tracer:
                 model = self.layer_model(node.layer, node.location, display, quiet=assumed)
                 if model is None:
                     return Sym(None, graph=graph)
-                low, high = model.INPUT_COUNT
-                if len(tensors) < low or (high is not None and len(tensors) > high):
+                low, high = model.CALL.count
+                positional = model.bind(tensors)[0]
+                if len(positional) < low or (high is not None and len(positional) > high):
                     want = f"exactly {low}" if low == high else (f"at least {low}" if high is None else f"{low} to {high}")
-                    raise ShapeError(codes.INPUT_COUNT, f"{model.kind} takes {want} inputs, got {len(tensors)}")
-                out = self._infer(graph, model, tensors, node.inputs)
+                    raise ShapeError(codes.INPUT_COUNT, f"{model.kind} takes {want} inputs, got {len(positional)}")
+                out, extra = self._infer(graph, model, tensors, node.inputs)
+                if extra:
+                    graph.extra_outputs[node.name] = extra
         except ShapeError as exc:
             if not assumed or exc.code.code in CERTAIN_WHEN_ASSUMED:
                 where = node.arguments.get(exc.argument or "", node.location)
@@ -179,7 +184,8 @@ class Tracer:
             return ""
         return f"; {'its input comes' if len(parts) == 1 else 'its inputs come'} from {' and '.join(parts)}"
 
-    def _infer(self, graph: Graph, model, tensors: list[Tensor], node_inputs: Optional[list] = None) -> Tensor:
+    def _infer(self, graph: Graph, model, tensors: list[Tensor],
+               node_inputs: Optional[list] = None) -> tuple[Tensor, tuple[Tensor, ...]]:
         from ..shapes.infer import Context
 
         ctx = self._contexts.get(graph.data_format)
@@ -197,7 +203,8 @@ class Tracer:
             for name in node_inputs or []:
                 if name in graph.inputs:
                     graph.inputs[name] = Tensor(graph.inputs[name].shape, cast)
-        return Tensor(tuple(result.shape), result.dtype or tensors[0].dtype)
+        dtype = result.dtype or tensors[0].dtype
+        return Tensor(tuple(result.shape), dtype), tuple(Tensor(tuple(s), dtype) for s in result.extra_outputs)
 
     def not_evaluated(self, expression: str, location: Location, consequence: str) -> None:
         self.report(codes.PY_NOT_EVALUATED(f"not evaluated: {expression} ({consequence})", location=location, file=self.file))

@@ -51,6 +51,8 @@ def explain_record(r: LayerRecord) -> list[Line]:
     out = [line((f"{r.name} ({r.kind})", "bold")), line("  " + inputs_line(r))]
     out.extend(line("  ", (render_step(step), "cyan")) for step in r.steps)
     out.append(line("  ", ("output: " + format_shape(r.output_shape), "bold")))
+    for name, tensor in zip(r.extra_names, r.extra_outputs, strict=True):
+        out.append(line("  ", (f"output {name} ({r.name}.{name}): " + format_shape(tensor.shape), "bold")))
     out.append(line("  " + params_line(r)))
     return out
 
@@ -119,6 +121,9 @@ def document(result: CheckResult) -> dict:
                 ],
                 "steps": [step_document(step) for step in r.steps],
                 "output_shape": batch_shape(r.output_shape),
+                **({"extra_outputs": {n: batch_shape(t.shape) for n, t in zip(r.extra_names, r.extra_outputs,
+                                                                                strict=True)}}
+                   if r.extra_outputs else {}),
                 "params": r.params,
                 "trainable_params": r.trainable_params,
                 "non_trainable_params": r.non_trainable_params,

@@ -44,9 +44,16 @@ def rows(result: CheckResult, torch: Optional[Any] = None) -> list[tuple[str, ..
         params = SHARED if torch is not None and r.name in torch.shared else f"{_layer_params(r, torch)[0]:,}"
         if torch is None and r.shares is not None:  # Keras's summary has one row per layer object: its weights
             params = f"(shared with {r.shares})"  # are counted at the row of its first call
-        row = (f"{r.name} ({r.kind})", format_shape(r.output_shape), params)
-        out.append(row + (", ".join(r.inputs),) if graph else row)
+        row = (f"{r.name} ({r.kind})", r.shapes_text, params)
+        out.append(row + (_connected(result, r),) if graph else row)
     return out
+
+
+def _connected(result: CheckResult, record) -> str:
+    """The names a layer reads, a keyword tensor with its argument: `q, v, mask (attention_mask)`."""
+    layer = result.document.entries[record.index].layer
+    positional, keywords = layer.bind(list(record.inputs))
+    return ", ".join([*positional, *(f"{name} ({argument})" for argument, name in keywords.items())])
 
 
 def _amount(count: Optional[int], bytes_: Optional[int], why: Optional[str]) -> str:
@@ -110,6 +117,9 @@ def document(result: CheckResult, torch: Optional[Any] = None) -> dict:
         params, trainable = _layer_params(r, torch)
         layer = {"name": r.name, "type": r.kind, "output_shape": batch_shape(r.output_shape), "params": params,
                  "trainable_params": trainable}
+        if r.extra_outputs:
+            layer["extra_outputs"] = {n: batch_shape(t.shape) for n, t in zip(r.extra_names, r.extra_outputs,
+                                                                              strict=True)}
         if torch is not None and r.name in torch.shared:
             layer["shared"] = True
         if torch is None and r.shares is not None:

@@ -14,6 +14,7 @@ from typing import Optional
 from ..diagnostics import codes
 from ..diagnostics.model import Diagnostic
 from ..diagnostics.suggest import suggest
+from ..spec.call import output_reference, split_reference
 from ..spec.loader import Document, LayerEntry
 from .errors import ShapeError
 from .infer import Context
@@ -32,6 +33,12 @@ class Graph:
     by_name: dict[str, LayerEntry] = field(default_factory=dict)
     # A layer with `shares:` -> the layer owning the weights it calls again (sharing.py); owners run first.
     shares: dict[str, str] = field(default_factory=dict)
+    # Each valid layer's output names (spec/call.py): a reference `LAYER.OUTPUT` reads one of its extra outputs.
+    outputs_of: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def source(self, reference: str) -> str:
+        """The input or layer whose output a tensor reference reads (`mha.scores` -> `mha`)."""
+        return split_reference(reference, self.outputs_of)[0]
 
 
 @dataclass
@@ -50,7 +57,9 @@ def build_graph(doc: Document, diags: list[Diagnostic]) -> Graph:
     graph = Graph()
     _add_inputs(doc, graph, diags)
     graph.by_name = _unique_layers(doc, graph, diags)
-    known = set(graph.inputs) | set(graph.by_name)
+    graph.outputs_of = {name: e.layer.output_names() for name, e in graph.by_name.items() if e.layer is not None}
+    extra = {output_reference(name, out) for name, outs in graph.outputs_of.items() for out in outs[1:]}
+    known = set(graph.inputs) | set(graph.by_name) | extra
     _resolve_inputs(doc, graph, known, diags)
     _resolve_outputs(doc, graph, known, diags)
     resolve_shares(doc, graph, diags)
@@ -104,14 +113,20 @@ def _resolve_inputs(doc: Document, graph: Graph, known: set[str], diags: list[Di
                 layer=entry.name, location=_entry_loc(doc, entry),
                 hint=f"add `inputs: [{', '.join(graph.inputs)}]` (the names of the inputs it reads)",
             ))
+        paths = [("inputs", j) for j in range(len(names))]
+        if entry.layer is not None:  # keyword tensors (attention_mask: ...) follow the positional ones
+            keywords = entry.layer.keyword_inputs()
+            names = [*names, *(ref for _, ref in keywords)]
+            paths += [(argument,) for argument, _ in keywords]
         resolved = []
-        for j, name in enumerate(names):
+        for name, path in zip(names, paths, strict=True):
             if name in known:
                 resolved.append(name)
                 continue
-            message, hint = _unknown_reference(f"{entry.name!r} reads", name, known)
+            what = f"{entry.name!r} reads" if path[0] == "inputs" else f"{entry.name!r}'s `{path[0]}` names"
+            message, hint = _unknown_reference(what, name, known)
             diags.append(codes.UNKNOWN_REFERENCE(
-                message, layer=entry.name, location=doc.locate(("layers", entry.index, "inputs", j)), hint=hint,
+                message, layer=entry.name, location=doc.locate(("layers", entry.index, *path)), hint=hint,
             ))
             resolved.append(None)  # poisons the layer
         graph.edges[entry.index] = resolved
@@ -137,7 +152,7 @@ def _topological_order(doc: Document, graph: Graph, diags: list[Diagnostic]) -> 
     pending = {}
     consumers: dict[int, list[int]] = {}
     for entry in doc.entries:
-        deps = {index_of[n] for n in graph.edges.get(entry.index, []) if n in index_of}
+        deps = {index_of[graph.source(n)] for n in graph.edges.get(entry.index, []) if n and graph.source(n) in index_of}
         if entry.name in graph.shares:  # the layer's first call (its owner) comes first, as in Keras
             deps.add(index_of[graph.shares[entry.name]])
         pending[entry.index] = len(deps)
@@ -190,22 +205,21 @@ def infer(doc: Document) -> Inference:
         if layer is None or any(n is None or n not in tensors for n in names):
             continue  # invalid, or downstream of a problem already reported
         ins = [tensors[n] for n in names]
-        low, high = layer.INPUT_COUNT
-        if len(ins) < low or (high is not None and len(ins) > high):
+        positional = layer.bind(names)[0]
+        low, high = layer.CALL.count
+        if len(positional) < low or (high is not None and len(positional) > high):
             want = f"exactly {low}" if low == high else (f"at least {low}" if high is None else f"{low} to {high}")
             diags.append(codes.INPUT_COUNT(
-                f"{layer.kind} takes {want} input{'s' if (high or 2) > 1 else ''}, got {len(ins)}: {', '.join(names) or 'none'}",
+                f"{layer.kind} takes {want} input{'s' if (high or 2) > 1 else ''}, got {len(positional)}: "
+                f"{', '.join(positional) or 'none'}",
                 layer=entry.name, location=_entry_loc(doc, entry, "inputs") if entry.inputs is not None else _entry_loc(doc, entry),
-                hint="merge several tensors with Concatenate/Add first" if low == 1 else "list the tensors to merge in `inputs`",
+                hint=_input_count_hint(layer),
             ))
             continue
         try:
             result: Inferred = ctx.infer(layer, ins)
         except ShapeError as exc:
-            arg = exc.argument if exc.argument and exc.argument in layer.model_fields_set else None
-            loc = _entry_loc(doc, entry, arg) if arg else _entry_loc(doc, entry)
-            hint = _batch_axis_hint(ctx, layer, names, ins, graph) if exc.code is codes.NDIM_MISMATCH else None
-            diags.append(exc.code(exc.message, hint=hint or exc.hint, layer=entry.name, location=loc))
+            diags.append(_shape_problem(doc, entry, ctx, names, ins, graph, exc))
             continue
         owner = graph.shares.get(entry.name)
         if owner is not None:
@@ -223,6 +237,8 @@ def infer(doc: Document) -> Inference:
         total_params += result.params
         record = _record(entry, names, ins, result, owner)
         tensors[entry.name] = record.output
+        for out, tensor in zip(layer.output_names()[1:], record.extra_outputs, strict=True):
+            tensors[output_reference(entry.name, out)] = tensor
         records.append(record)
         recorded[entry.name] = record
         diags.extend(_check_expect(doc, entry, record))
@@ -233,14 +249,40 @@ def infer(doc: Document) -> Inference:
     return Inference(graph, records, tensors, diags)
 
 
+def _input_count_hint(layer) -> str:
+    """What to write in `inputs`: for a merge or a one-tensor layer as before, else the call's tensors in order."""
+    call = layer.CALL
+    if call.variadic or call.count == (1, 1) or layer.FAMILY == "merging":
+        return "merge several tensors with Concatenate/Add first" if call.required == 1 else \
+            "list the tensors to merge in `inputs`"
+    optional = "".join(f"[, {t}]" for t in call.tensors[call.required:])
+    example = " (`inputs: [x, x]` for self-attention)" if "query" in call.tensors else ""
+    return f"list the call's tensors in `inputs`, in Keras's order: {', '.join(call.tensors[:call.required])}{optional}" \
+        + example
+
+
+def _shape_problem(doc: Document, entry: LayerEntry, ctx: Context, names: list, ins: list[Tensor], graph: Graph,
+                   exc: ShapeError) -> Diagnostic:
+    """The diagnostic of a layer's shape rule refusing its inputs, at the argument it names when the spec sets it."""
+    layer = entry.layer
+    arg = exc.argument if exc.argument and exc.argument in layer.model_fields_set else None
+    loc = _entry_loc(doc, entry, arg) if arg else _entry_loc(doc, entry)
+    hint = _batch_axis_hint(ctx, layer, names, ins, graph) if exc.code is codes.NDIM_MISMATCH else None
+    hint = hint or _attention_width_hint(exc, layer, names, graph)
+    return exc.code(exc.message, hint=hint or exc.hint, layer=entry.name, location=loc)
+
+
 def _record(entry: LayerEntry, names: list[str], ins: list[Tensor], result: Inferred, owner: Optional[str]):
     trainable = result.params if result.trainable_params is None else result.trainable_params
     if not entry.layer.trainable:
         trainable = 0
+    dtype = result.dtype or ins[0].dtype
     return LayerRecord(
         name=entry.name, kind=entry.layer.kind, index=entry.index, inputs=tuple(names),
-        input_shapes=tuple(t.shape for t in ins), output=Tensor(tuple(result.shape), result.dtype or ins[0].dtype),
+        input_shapes=tuple(t.shape for t in ins), output=Tensor(tuple(result.shape), dtype),
         params=result.params, trainable_params=trainable, steps=result.steps, shares=owner,
+        extra_outputs=tuple(Tensor(tuple(shape), dtype) for shape in result.extra_outputs),
+        extra_names=entry.layer.output_names()[1:],
     )
 
 
@@ -274,6 +316,21 @@ def _batch_axis_hint(ctx: Context, layer, names: list, ins: list[Tensor], graph:
     return f"the batch axis is never written in a spec: drop the leading null, e.g. input shape [{fixed}]"
 
 
+def _attention_width_hint(exc: ShapeError, layer, names: list, graph: Graph) -> Optional[str]:
+    """A merge of an attention output with a tensor of another width (the residual `x + attention(x)`): say what
+    sets the attention output's width."""
+    if exc.code is not codes.MERGE_MISMATCH or layer.FAMILY != "merging":
+        return None
+    producers = [graph.by_name.get(graph.source(n)) for n in names if n]
+    attention = [e for e in producers if e is not None and e.layer is not None and hasattr(e.layer, "output_shape")
+                 and e.layer.FAMILY == "attention"]
+    if not attention:
+        return None
+    return (f"{attention[0].name!r} ({attention[0].layer.kind}) returns the query's width unless `output_shape` sets "
+            f"another: set output_shape to the width of the tensor it is added to (or leave it out when that tensor "
+            f"is the query); {exc.hint}")
+
+
 def _check_expect(doc: Document, entry: LayerEntry, record: LayerRecord) -> list[Diagnostic]:
     expect = entry.layer.expect
     if expect is None:
@@ -305,14 +362,14 @@ def _unused(doc: Document, graph: Graph) -> list[Diagnostic]:
     """Layers and inputs from which no output is reachable (Keras would silently drop them)."""
     index_of = {e.name: e.index for e in graph.by_name.values()}
     reached: set[str] = set()
-    stack = list(graph.outputs)
+    stack = [graph.source(n) for n in graph.outputs]
     while stack:
         name = stack.pop()
         if name in reached:
             continue
         reached.add(name)
         if name in index_of:
-            stack.extend(n for n in graph.edges.get(index_of[name], []) if n)
+            stack.extend(graph.source(n) for n in graph.edges.get(index_of[name], []) if n)
     out = []
     for i, name in enumerate(graph.inputs):
         if name not in reached:

@@ -116,6 +116,8 @@ class Inferred:
     dtype: Optional[str] = None  # None: same as the (first) input
     # The arithmetic behind shape and params, as data (report/steps.py words it for `explain`).
     steps: tuple[Step, ...] = ()
+    # The shapes of the outputs after the first, in the layer's output_names() order (attention scores).
+    extra_outputs: tuple[Shape, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -130,10 +132,19 @@ class LayerRecord:
     trainable_params: int
     steps: tuple[Step, ...] = field(default=())
     shares: Optional[str] = None  # `shares:` resolved: the layer owning the weights (params are counted there)
+    extra_outputs: tuple[Tensor, ...] = ()  # the outputs after the first (output_names()[1:]): `mha.scores`
+    extra_names: tuple[str, ...] = ()  # their names ("scores")
 
     @property
     def output_shape(self) -> Shape:
         return self.output.shape
+
+    @property
+    def shapes_text(self) -> str:
+        """The output shape as Keras prints it; a layer with several outputs: the list of them."""
+        if not self.extra_outputs:
+            return format_shape(self.output_shape)
+        return "[" + ", ".join(format_shape(t.shape) for t in (self.output, *self.extra_outputs)) + "]"
 
     @property
     def non_trainable_params(self) -> int:

@@ -98,10 +98,10 @@ def _reads(graph: Graph, start: LayerEntry, name: str) -> bool:
             continue
         seen.add(current)
         for source in graph.edges.get(entry.index, []):
-            if source == name:
+            if source and graph.source(source) == name:
                 return True
             if source:
-                pending.append(source)
+                pending.append(graph.source(source))
     return False
 
 
@@ -110,7 +110,8 @@ def arguments(layer: Layer) -> dict[str, Any]:
     (its name aside), defaults filled in (`use_bias: true` written out equals it left out)."""
     out: dict[str, Any] = {"type": layer.kind}
     for key in type(layer).model_fields:
-        if key in NOT_COMPARED or key in layer.ASSERTIONS:
+        if key in NOT_COMPARED or key in layer.ASSERTIONS or key in layer.CALL.not_constructor_arguments():
+            # a call's own arguments (attention_mask, use_causal_mask) may differ between calls of one layer
             continue
         value = getattr(layer, key)
         out[key] = arguments(value) if isinstance(value, Layer) else value

@@ -11,6 +11,8 @@ from typing import Annotated, Any, ClassVar, Literal, Optional, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, NonNegativeInt, PositiveInt, confloat
 
+from .call import Call
+
 # A dimension without the batch axis: a positive size or None (unknown).
 Dim = Optional[PositiveInt]
 
@@ -106,8 +108,8 @@ class Layer(BaseModel):
     WEIGHTS: ClassVar[tuple[str, ...]] = ()
     # The `layer` field holds a wrapped layer, which owns the weights (TimeDistributed, Bidirectional).
     WRAPS: ClassVar[bool] = False
-    # How many inputs the layer takes: (minimum, maximum or None for no limit).
-    INPUT_COUNT: ClassVar[tuple[int, Optional[int]]] = (1, 1)
+    # The call signature (spec/call.py): the tensors Keras's call takes, its call options, its outputs.
+    CALL: ClassVar[Call] = Call()
     # Arguments that are specbridge assertions, not Keras arguments (the emitters drop them).
     ASSERTIONS: ClassVar[tuple[str, ...]] = ()
     # The layer computes in floating point: float weights (a kernel multiplies the input), or a float-only op
@@ -153,9 +155,29 @@ class Layer(BaseModel):
             return own
         return spec_format if self.DATA_FORMAT else "channels_last"
 
+    def output_names(self) -> tuple[str, ...]:
+        """The outputs this layer's call returns, the main one first (one, unless a call option asks for more)."""
+        return self.CALL.outputs[:1]
+
+    @classmethod
+    def output_name_at(cls, index: int) -> Optional[str]:
+        """The name of the call's output at `index` (0: the main one), None beyond what the type can return."""
+        return cls.CALL.outputs[index] if index < len(cls.CALL.outputs) else None
+
+    def keyword_inputs(self) -> list[tuple[str, str]]:
+        """(call argument, tensor reference) of each keyword tensor the layer's fields give (`attention_mask`)."""
+        return [(name, getattr(self, name)) for name in self.CALL.keyword_tensors if getattr(self, name) is not None]
+
+    def bind(self, values: list) -> tuple[list, dict[str, Any]]:
+        """Per-input values (tensors, variable names) in the graph's order, split into the call's positional ones
+        and its keyword ones: the graph lists the positional inputs, then each keyword tensor the layer gives."""
+        keywords = [name for name, _ in self.keyword_inputs()]
+        cut = len(values) - len(keywords)
+        return list(values[:cut]), dict(zip(keywords, values[cut:], strict=True))
+
     def keras_arguments(self) -> dict[str, Any]:
         """The Keras constructor arguments the spec sets explicitly (aliases resolved)."""
-        skip = set(self.SPEC_ONLY) | set(self.ASSERTIONS)
+        skip = set(self.SPEC_ONLY) | set(self.ASSERTIONS) | set(self.CALL.not_constructor_arguments())
         out = {}
         for key in self.model_fields_set:
             if key in skip:

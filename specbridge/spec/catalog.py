@@ -1,7 +1,7 @@
 """The layer catalog: every layer type, declared once by its class in spec/layers/<family>.py.
 
 A class declares its Keras name and aliases (the `type` literal) and its traits (FAMILY, RANK, DATA_FORMAT,
-WEIGHTS, WRAPS, INPUT_COUNT: see spec/base.py). Everything else about a type (its shape rule, its Keras and
+WEIGHTS, WRAPS, CALL: see spec/base.py). Everything else about a type (its shape rule, its Keras and
 PyTorch emitters, its weight mapping) is an entry in a stage table keyed by the class (see Stage, and
 specbridge/stages.py which checks every table against this catalog).
 
@@ -26,7 +26,8 @@ from .layers.index import FAMILIES
 # The family modules under spec/layers/, in the order the schema lists their types. A new family is added here
 # (a new layer type is not: its class is found in its family's LAYERS tuple).
 FAMILY_ORDER = (
-    "conv", "pooling", "core", "normalization", "reshaping", "recurrent", "merging", "preprocessing", "wrappers",
+    "conv", "pooling", "core", "normalization", "reshaping", "recurrent", "attention", "merging", "ops",
+    "preprocessing", "wrappers",
 )
 
 FAMILY_OF: dict[str, str] = {name: fam for fam, groups in FAMILIES.items() for group in groups for name in group}

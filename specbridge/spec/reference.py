@@ -28,7 +28,7 @@ from .base import ACTIVATIONS, NEEDS_ARGUMENTS, ActivationName, Expect, Layer, _
 from .catalog import FAMILY_ORDER, all_classes, family_classes
 from .model import INTEGER_DTYPES, DType, InputSpec, NamedInput
 from .schema import json_schema
-from .schema_words import value_text, words
+from .schema_words import anchor, value_text, words
 
 # The validators that lowercase a string before its Literal is checked: those choices are case-insensitive.
 LOWERCASING = (_lower, _activation_name)
@@ -174,7 +174,7 @@ def activations_block() -> str:
 def aliases_block() -> str:
     rows = ["| alias | type |", "|---|---|"]
     pairs = sorted((alias, cls.type_names()[0]) for cls in all_classes() for alias in cls.type_names()[1:])
-    rows += [f"| `{alias}` | [{kind}](#{kind.lower()}) |" for alias, kind in pairs]
+    rows += [f"| `{alias}` | [{kind}](#{anchor(kind)}) |" for alias, kind in pairs]
     return "\n".join(rows) + "\n"
 
 
@@ -184,7 +184,7 @@ def layer_types_block() -> str:
     for family in FAMILY_ORDER:
         classes = family_classes(family)
         intro = _first_paragraph(importlib.import_module(f".layers.{family}", __package__).__doc__)
-        links = ", ".join(f"[{c.type_names()[0]}](#{c.type_names()[0].lower()})" for c in classes)
+        links = ", ".join(f"[{c.type_names()[0]}](#{anchor(c.type_names()[0])})" for c in classes)
         out.append(f"### Family `{family}`\n\n{intro}\n\n{links}.\n")
         out.extend(layer_section(cls, defs[cls.type_names()[0]]) for cls in classes)
     return "\n".join(out)
@@ -229,9 +229,7 @@ def _traits(cls: type[Layer], aliases: list[str]) -> list[str]:
         traits.append(f"{cls.RANK} spatial ax{'is' if cls.RANK == 1 else 'es'}")
     if cls.DATA_FORMAT:
         traits.append("reads the spec's `data_format`")
-    low, high = cls.INPUT_COUNT
-    traits.append(f"{low} input{'s' if low > 1 else ''}" if low == high else
-                  f"{low} or more inputs" if high is None else f"{low} to {high} inputs")
+    traits.append(cls.CALL.describe_count() + _call_words(cls))
     weights = ", ".join(f"`{w}`" for w in cls.WEIGHTS) or ("the wrapped layer's" if cls.WRAPS else "none")
     traits.append(f"weights: {weights}")
     if cls.FLOAT_INPUT:
@@ -239,6 +237,18 @@ def _traits(cls: type[Layer], aliases: list[str]) -> list[str]:
     traits += [f"takes no `{name}` (Keras's constructor refuses it)" for name in cls.KERAS_REFUSES]
     traits[0] = traits[0][0].upper() + traits[0][1:]
     return traits
+
+
+def _call_words(cls: type[Layer]) -> str:
+    """' (query, value, key), keyword tensor `attention_mask`, outputs `output`, `scores`' for a call beyond one tensor."""
+    call = cls.CALL
+    if call.variadic or call.count == (1, 1):
+        return ""
+    words = [", ".join(call.tensors[:call.required]) + "".join(f"[, {t}]" for t in call.tensors[call.required:])]
+    words += [f"keyword tensor `{t}`" for t in call.keyword_tensors]
+    if len(call.outputs) > 1:
+        words.append("outputs " + ", ".join(f"`{o}`" for o in call.outputs))
+    return " (" + "; ".join(words) + ")"
 
 
 def _argument_note(cls: type[Layer], name: str) -> str:

@@ -8,6 +8,7 @@ Literal choices, bounds, list lengths, defaults) is what the page says.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from .base import ACTIVATIONS
@@ -63,7 +64,12 @@ def _layer_union(node: dict, plural: bool) -> str:
     if len(names) > 12:
         return f"{what} (any [layer type](#layer-types))"
     types = sorted(node["discriminator"]["mapping"])
-    return f"{what} ({', '.join(f'[{t}](#{t.lower()})' for t in types)})"
+    return f"{what} ({', '.join(f'[{t}](#{anchor(t)})' for t in types)})"
+
+
+def anchor(heading: str) -> str:
+    """The link anchor of a heading, as GitHub makes it: lowercased, punctuation dropped (ops.add -> opsadd)."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
 
 
 def _array(node: dict, refs: dict[str, tuple[str, str]], any_case: frozenset, plural: bool) -> str:

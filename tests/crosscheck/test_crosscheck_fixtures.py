@@ -32,7 +32,8 @@ def test_valid_fixture_crosschecks(path, keras, torch, onnxruntime):
     single = run_crosscheck(result, dtype="float32")
     assert single.ok, f"{path.relative_to(ROOT)}: first divergence {single.first_divergence}: {single.to_dict()}"
     assert single.max_abs_error < 1e-4  # the scaled bound passes; the raw error is rounding-sized too
-    assert len(single.layers) == len(result.records)  # every layer compared, not only the output
+    extra = sum(len(r.extra_outputs) for r in result.records)  # attention scores, split parts: compared too
+    assert len(single.layers) == len(result.records) + extra  # every layer compared, not only the output
     assert single.backends == ["keras", "pytorch", "onnx"], single.unavailable  # ONNX really took part
     assert len(single.pairs) == 3 and all(pair.ok for pair in single.pairs)
 

@@ -35,6 +35,72 @@ def _null_input(o: Outcome) -> bool:
     return any(d is None for i in header for d in i.get("shape", []))
 
 
+def _layers_of(o: Outcome, name: Optional[str]) -> list[dict]:
+    return [raw for raw in o.spec["layers"] if raw.get("name") == name]
+
+
+def _rank3_fast_path(o: Outcome, d: Difference) -> bool:
+    """MultiHeadAttention on a rank-3 query with no dropout and no scores: Keras calls ops.dot_product_attention,
+    which attends over axis 1 whatever attention_axes says."""
+    header = {i["name"]: i for i in o.spec.get("inputs", [])}
+    for raw in _layers_of(o, d.layer):
+        query = header.get(raw.get("inputs", [None])[0], {})
+        if (raw["type"] == "MultiHeadAttention" and len(query.get("shape", ())) == 2 and not raw.get("dropout")
+                and not raw.get("return_attention_scores") and "attention_axes" in raw):
+            return True
+    return False
+
+
+def _reads_mha_scores(o: Outcome, d: Difference) -> bool:
+    """Keras refused at a layer (not an op) that reads a MultiHeadAttention's scores."""
+    mha = {raw.get("name") for raw in o.spec["layers"] if raw["type"] == "MultiHeadAttention"}
+    readers = [raw["name"] for raw in o.spec["layers"] if not raw["type"].startswith("ops.")
+               and any(str(i).removesuffix(".scores") in mha for i in raw.get("inputs", []) if str(i).endswith(".scores"))]
+    return any(d.layer == r or f"layer '{r}'" in o.keras_error for r in readers)
+
+
+def _query_of(o: Outcome, d: Difference) -> tuple:
+    header = {i["name"]: i for i in o.spec.get("inputs", [])}
+    for raw in _layers_of(o, d.layer):
+        return tuple(header.get(raw.get("inputs", [None])[0], {}).get("shape", ()))
+    return ()
+
+
+def _mha_head_size_1(o: Outcome) -> bool:
+    return any(raw["type"] == "MultiHeadAttention" and 1 in (raw.get("key_dim"), raw.get("value_dim"))
+               for raw in o.spec["layers"])
+
+
+def _broadcasts_a_width_of_1(o: Outcome, d: Difference) -> bool:
+    """The merge's inputs (spec inputs or Dense branches) end in different widths, one of them 1."""
+    shapes = {i["name"]: i.get("shape", []) for i in o.spec.get("inputs", [])}
+    units = {raw.get("name"): raw.get("units") for raw in o.spec["layers"] if raw["type"] == "Dense"}
+    for raw in _layers_of(o, d.layer):
+        widths = {units.get(n) or (shapes.get(n) or [None])[-1] for n in raw.get("inputs", [])}
+        return len(widths) > 1 and 1 in widths
+    return False
+
+
+def _autocast(o: Outcome, d: Difference) -> bool:
+    """A float16/float64 input reaches a Keras layer (float32 policy): Keras computes float32 from there."""
+    header = o.spec.get("inputs") or [o.spec.get("input", {})]
+    wide = any(i.get("dtype") in ("float16", "float64", "bfloat16") for i in header)
+    layers = [raw["type"] for raw in o.spec["layers"]]
+    keeps = d.what == "dtype" and "keras computes float32" in d.detail  # or the PyTorch model's float32 weights:
+    mixed = d.what == "torch" and "must have the same dtype" in d.detail
+    return wide and (keeps or mixed) and any(not t.startswith("ops.") for t in layers)
+
+
+# How the ops' shape rules say that an op would mix or move the batch axis (shapes/infer/ops*.py).
+BATCH_WORDS = ("includes 0, the batch axis:", "lines the batch axis of one up", "must keep the batch axis",
+               "is a batch of vectors", "the batch axis would no longer be the batch")
+
+
+def _has_ops(o: Outcome) -> bool:
+    """An op graph: integer inputs are ordinary there (the int-input entries are about layers)."""
+    return any(str(raw["type"]).startswith("ops.") for raw in o.spec["layers"])
+
+
 def _refuses(code: str, words: str = "") -> Callable[[Outcome, Difference], bool]:
     return lambda o, d: d.what == "verdict" and f"specbridge refuses ({code} " in d.detail and words in d.detail
 
@@ -62,7 +128,7 @@ KNOWN: tuple[Known, ...] = (
           "the check is static: with a null (unknown) input dimension Keras accepts the model at build time and "
           "only the data decides (the campaign runs it with size 6); specbridge accepts what can be valid",
           lambda o, d: (d.what == "verdict" and o.specbridge_ok and o.keras_stage == "run" and _null_input(o)
-                        and not _int_input(o))),
+                        and (not _int_input(o) or _has_ops(o)))),
     Known("dropout-noise-shape", "deliberate",
           "Dropout noise_shape whose mask does not broadcast to the input: Keras builds it and runs "
           "it in inference, but training fails; specbridge reports SB210",
@@ -94,6 +160,134 @@ KNOWN: tuple[Known, ...] = (
           "TensorFlow 2.21 CPU computes some channels_first convolutions with a bias wrongly; the cross-check's "
           "NumPy reference agrees with PyTorch, so the difference is TensorFlow's (docs/reliability.md)",
           lambda o, d: d.what == "crosscheck" and d.detail.endswith("agrees with: pytorch")),
+    # ------------------------------------------------------------------ attention layers and op nodes
+    # (attention_graphs.py, op_graphs.py: judged on what Keras computes, referee.RUNTIME_FAMILIES)
+    Known("ops-batch-axis", "deliberate",
+          "an op over or moving the batch axis (a reduction or softmax over axis 0, transpose/reshape/expand_dims "
+          "moving it, concatenate/stack/split along it, get_item indexing it, einsum contracting it, tensors of "
+          "different ranks whose broadcasting lines the batch up with another axis): Keras runs it, mixing the "
+          "samples of a batch; a spec's shapes keep the batch axis first, so specbridge reports SB210 / SB204",
+          lambda o, d: (d.what == "verdict" and d.layer_type.startswith("ops.") and "specbridge refuses" in d.detail
+                        and any(words in d.detail for words in BATCH_WORDS))),
+    Known("mha-rank3-ignores-attention-axes", "open",
+          "MultiHeadAttention on a rank-3 query with dropout 0 and no scores returned: Keras calls "
+          "ops.dot_product_attention, which attends over axis 1 whatever attention_axes says (out of range, the "
+          "batch axis, repeated: all run as plain attention); specbridge refuses such attention_axes with SB210",
+          lambda o, d: (d.what == "verdict" and d.layer_type == "MultiHeadAttention"
+                        and "specbridge refuses (SB210 " in d.detail and "attention_axes" in d.detail
+                        and _rank3_fast_path(o, d)),
+          '{"specbridge": 1, "name": "r", "inputs": [{"name": "q", "shape": [6, 2]}, {"name": "v", "shape": [5, 7]}], '
+          '"layers": [{"type": "MultiHeadAttention", "name": "att", "num_heads": 2, "key_dim": 2, '
+          '"attention_axes": [-4], "inputs": ["q", "v"]}]}'),
+    Known("attention-batch-axis", "deliberate",
+          "MultiHeadAttention with attention_axes 0 (or -rank): Keras runs it, each sample attending to the other "
+          "samples of its batch; specbridge reports SB210",
+          lambda o, d: (d.what == "verdict" and d.layer_type == "MultiHeadAttention"
+                        and "specbridge refuses (SB210 " in d.detail and "include the batch axis" in d.detail)),
+    Known("attention-rank-2", "deliberate",
+          "attention on a rank-2 input (batch, features): Attention / AdditiveAttention run it, every sample "
+          "attending to the whole batch, and MultiHeadAttention with attention_axes given runs it over the heads "
+          "axis of its projections; specbridge reports SB200 (attention needs a sequence axis)",
+          lambda o, d: (d.what == "verdict" and d.layer_type in ("Attention", "AdditiveAttention", "MultiHeadAttention")
+                        and "specbridge refuses (SB200 " in d.detail and "of rank 3 or more" in d.detail)),
+    Known("attention-mask-broadcasts-query", "deliberate",
+          "an attention_mask that does not fit the scores where the query has a length-1 axis: Keras broadcasts "
+          "the mask up that axis (or lines its batch axis up with it) and runs, returning an output of another "
+          "shape than the query's (tests/shapes/test_attention.py: q (1, 8) with a (5, 7) mask gives (5, 8)); "
+          "specbridge reports SB204",
+          lambda o, d: (d.what == "verdict" and "specbridge refuses (SB204 " in d.detail
+                        and "attention_mask of shape" in d.detail and 1 in _query_of(o, d)[:-1])),
+    Known("mha-symbolic-scores", "upstream",
+          "a layer reading MultiHeadAttention's scores (`att.scores`): Keras builds it for its symbolic scores "
+          "shape, always (batch, heads, Tq, Tq) whatever the key length or attention_axes, so a Dense on the "
+          "scores of cross-attention gets a kernel of the wrong size (or an unknown one) and the model fails at "
+          "build or when it runs; specbridge follows the scores the call returns (tests/shapes/test_attention.py)",
+          lambda o, d: d.what == "verdict" and o.specbridge_ok and _reads_mha_scores(o, d)),
+    Known("float-input-autocast", "open",
+          "a float16 or float64 input into a Keras layer (attention, Add, Softmax, Dense...): the layer's float32 "
+          "policy casts it, so Keras computes float32; specbridge keeps the input's dtype (found by comparing the "
+          "dtypes of attention layers and op nodes with what Keras computes), and the emitted PyTorch Dense then "
+          "multiplies a float16 tensor by float32 weights (\"mat1 and mat2 must have the same dtype\")",
+          _autocast,
+          '{"specbridge": 1, "name": "r", "inputs": [{"name": "q", "shape": [5, 4], "dtype": "float16"}], '
+          '"layers": [{"type": "MultiHeadAttention", "name": "att", "num_heads": 2, "key_dim": 2, '
+          '"inputs": ["q", "q"]}]}'),
+    Known("attention-leading-axes", "open",
+          "Attention / AdditiveAttention on rank-4+ inputs whose leading axes (all but the last position axis and "
+          "the features) differ and do not broadcast (query (4, 7, 6), value (5, 5, 6)): Keras's batched matmul "
+          "(or sum) fails when the model runs; specbridge accepts it (its rule checks value against key, and the "
+          "ranks, not query against value on those axes)",
+          lambda o, d: (d.what == "verdict" and o.specbridge_ok and o.keras_stage == "run"
+                        and any(raw["type"] in ("Attention", "AdditiveAttention") for raw in o.spec["layers"])
+                        and ("compatible batch dimensions" in o.keras_error or "Incompatible shapes" in o.keras_error)),
+          '{"specbridge": 1, "name": "r", "inputs": [{"name": "q", "shape": [4, 7, 6]}, {"name": "v", "shape": '
+          '[5, 5, 6]}], "layers": [{"type": "Attention", "name": "att", "inputs": ["q", "v"]}]}'),
+    Known("mha-causal-several-axes-with-mask", "open",
+          "MultiHeadAttention with use_causal_mask and several attention_axes plus an attention_mask of the scores' "
+          "full rank: Keras ANDs its (1, T, S) causal mask (from axis 1) into the given mask, which broadcasts when "
+          "the mask's last two axes happen to be T and S, and runs; specbridge reports SB210 (\"the model fails "
+          "when it runs\"), which holds without a mask only",
+          lambda o, d: (d.what == "verdict" and d.layer_type == "MultiHeadAttention" and "use_causal_mask" in d.detail
+                        and "specbridge refuses (SB210 " in d.detail
+                        and any("attention_mask" in raw for raw in _layers_of(o, d.layer))),
+          '{"specbridge": 1, "name": "r", "inputs": [{"name": "q", "shape": [3, 3, 8]}, {"name": "m", "shape": '
+          '[3, 3, 3, 3], "dtype": "bool"}], "layers": [{"type": "MultiHeadAttention", "name": "att", "num_heads": 1, '
+          '"key_dim": 2, "use_causal_mask": true, "attention_axes": [1, 2], "inputs": ["q", "q"], '
+          '"attention_mask": "m"}]}'),
+    Known("mha-crosscheck-head-size-1", "open",
+          "the cross-check of a MultiHeadAttention with key_dim 1 or value_dim 1 (query (3, 5) with 3 heads and "
+          "key_dim 1; query (1, 2, 1, 3), value (2, 5, 1, 2) with value_dim 1): the PyTorch and ONNX models agree "
+          "with each other and differ from Keras by up to about 1.7 (Keras agrees with a NumPy einsum reference built "
+          "from its own weights), so the emitted models or the weight mapping go wrong with a head size of 1 in "
+          "some shapes; key_dim 2, or other lengths, agree",
+          lambda o, d: d.what == "crosscheck" and _mha_head_size_1(o),
+          '{"specbridge": 1, "name": "r", "inputs": [{"name": "q", "shape": [3, 5]}], "layers": [{"type": '
+          '"MultiHeadAttention", "name": "att", "num_heads": 3, "key_dim": 1, "inputs": ["q", "q"]}]}'),
+    Known("mha-heads-axis-torch", "open",
+          "MultiHeadAttention with attention_axes on the heads axis of its projections (axis rank-1, or -1: Keras "
+          "runs it and specbridge follows it): the emitted PyTorch module fails (\"permute: number of dimensions "
+          "... does not match\"), its einsum plan being one axis short",
+          lambda o, d: (d.what == "torch" and d.layer_type == "MultiHeadAttention"
+                        and "does not match the length of the desired ordering" in d.detail),
+          '{"specbridge": 1, "name": "r", "inputs": [{"name": "q", "shape": [3, 4]}], "layers": [{"type": '
+          '"MultiHeadAttention", "name": "att", "num_heads": 2, "key_dim": 2, "attention_axes": 2, '
+          '"inputs": ["q", "q"]}]}'),
+    Known("einsum-implicit-output", "open",
+          "ops.einsum subscripts without '->' ('bkl,blji', NumPy's implicit output: the letters seen once, in "
+          "alphabetical order): Keras builds and runs it; specbridge's rule reads explicit equations only (SB210)",
+          lambda o, d: (d.what == "verdict" and d.layer_type == "ops.einsum" and "specbridge refuses (SB210 " in d.detail
+                        and "reads explicit equations" in d.detail),
+          '{"specbridge": 1, "name": "r", "inputs": [{"name": "x", "shape": [3, 4]}, {"name": "y", "shape": [4, 5]}], '
+          '"layers": [{"type": "ops.einsum", "name": "op", "inputs": ["x", "y"], "subscripts": "bij,bjk"}]}'),
+    Known("ops-expand-dims-repeated-axis-crash", "open",
+          "ops.expand_dims with a repeated axis (axis: [2, 2]): specbridge's rule crashes (StopIteration inside a "
+          "generator: RuntimeError); Keras's symbolic expand_dims raises StopIteration too, so Keras refuses it at "
+          "build, and specbridge should report SB210",
+          lambda o, d: d.what == "crash" and "StopIteration" in d.detail and d.layer_type == "ops.expand_dims",
+          '{"specbridge": 1, "name": "r", "input": {"shape": [4]}, "layers": [{"type": "ops.expand_dims", '
+          '"name": "op", "axis": [2, 2]}]}'),
+    Known("null-dim-reshape-folds-batch", "deliberate",
+          "ops.reshape with -1 first on an input with a null dim: -1 takes whatever the data leaves, so the batch "
+          "stays the batch only when the unknown sizes fit the new shape; with the campaign's sizes Keras folds "
+          "samples together (batch 2 becomes 72). As with null-dim-at-run-time, specbridge accepts what can be "
+          "valid (the shape it gives is the batch-keeping one)",
+          lambda o, d: (d.what == "shape" and _null_input(o) and "does not keep the batch axis first" in d.detail
+                        and any(raw["type"] == "ops.reshape" for raw in o.spec["layers"]))),
+    Known("op-trainable-accepted", "open",
+          "`trainable` on an op node: Op.KERAS_REFUSES declares it refused (SB011), but no validator refuses it, "
+          "so specbridge accepts it; the keras.ops function raises TypeError (unexpected keyword argument)",
+          lambda o, d: (d.what == "verdict" and o.specbridge_ok and d.layer_type.startswith("ops.")
+                        and "unexpected keyword argument 'trainable'" in d.detail),
+          '{"specbridge": 1, "name": "r", "input": {"shape": [4]}, "layers": [{"type": "ops.exp", "name": "op", '
+          '"trainable": false}]}'),
+    Known("keras-merge-broadcast-batch-size", "upstream",
+          "an elementwise merge (Add, Multiply, ...) of (batch, n) and (batch, 1): Keras 3.15's reshaping path "
+          "(base_merge.py, _reshape_required) returns result[i, j] = a[i, j] + b[j] when the batch size equals n, "
+          "mixing samples (right for any other batch size); the cross-check (batch 2) then finds Keras alone "
+          "differing from PyTorch and ONNX, which broadcast as NumPy does. Found by the campaign on merged graphs",
+          lambda o, d: (d.what == "crosscheck"
+                        and d.layer_type in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")
+                        and _broadcasts_a_width_of_1(o, d))),
     # ------------------------------------------------------------------ open (issue 6 point 8)
     Known("int-input-accepted", "open",
           "an integer input that specbridge accepts but Keras fails on at run time (or the emitted PyTorch op "

@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 
 from specbridge.spec.layers.recurrent import ConvLSTM2D
 
+from .attention_graphs import attention_graphs
+from .op_graphs import op_graphs
 from .strategy import MERGES, SINGLE, layer_args
 
 DIM = st.one_of(st.integers(4, 10), st.integers(4, 10), st.integers(1, 3), st.none())
@@ -129,6 +131,11 @@ def _document(draw, header: dict, layers: list[dict]) -> dict:
     return doc
 
 
-def specs() -> st.SearchStrategy[dict]:
-    """Spec documents (as mappings): mostly chains, a quarter merged graphs."""
+def layer_specs() -> st.SearchStrategy[dict]:
+    """Chains (3 in 4) and merged graphs of the layer types strategy.layer_args draws."""
     return st.one_of(chains(), chains(), chains(), merged())
+
+
+def specs() -> st.SearchStrategy[dict]:
+    """Spec documents (as mappings): chains (3 in 7), merged graphs, attention graphs and op graphs (2 in 7)."""
+    return st.one_of(layer_specs(), attention_graphs(), op_graphs(), op_graphs())

@@ -4,6 +4,14 @@ For a spec (a mapping, as the strategy draws it): specbridge's verdict against K
 one call on a small random input), and when both accept it every layer's output shape and parameter counts
 (total, trainable, non-trainable). For specs both accept, optionally the emitted PyTorch model's per-layer output
 shapes (in Keras's layout, via OUTPUT_LAYOUT) against Keras's actual outputs, and specbridge's cross-check.
+
+A spec with attention layers or op nodes (RUNTIME_FAMILIES) is judged on what Keras computes, not on its symbolic
+shapes, which cannot be trusted there (MultiHeadAttention's symbolic scores are always (batch, heads, Tq, Tq); some
+ops' symbolic shapes differ from their results): the model runs twice, with other batch sizes and unknown sizes, and
+Keras accepts it only when both runs succeed (several attention errors only show on data). Every output, extra
+outputs (`mha.scores`, `parts.1`) included, must then have the batch axis first in both runs; an axis specbridge
+knows must have that size in both, one it leaves unknown (null) must differ between them (or be unknown in Keras's
+symbolic shape too); and the dtypes must be the ones the run returns.
 """
 
 from __future__ import annotations
@@ -15,12 +23,17 @@ from typing import Optional
 import numpy as np
 
 from specbridge.check import CheckResult, check_text
+from specbridge.spec.call import output_reference
 
-from .keras_build import BuildFailure, build_keras, keras_numbers
+from .keras_build import BuildFailure, build_keras_tensors, keras_numbers
 
 # The size a null (unknown) input dimension gets when Keras runs the model.
 UNKNOWN_SIZE = 6
 BATCH = 2
+# The second run of a spec judged on what Keras computes: (batch size, size of every unknown input dim). 11 is no
+# size the strategies draw, so a batch axis moved or mixed into another cannot pass unseen.
+SECOND_RUN = (11, 7)
+RUNTIME_FAMILIES = ("attention", "ops")
 
 
 @dataclass(frozen=True)
@@ -65,22 +78,30 @@ def layer_type(spec: dict, name: Optional[str], result: Optional[CheckResult]) -
     return f"{raw['type']}({inner['type']})" if isinstance(inner, dict) else raw["type"]
 
 
-def random_inputs(spec: dict, doc, seed: int = 0) -> list[np.ndarray]:
-    """One array per spec input (Keras layout, batch first); ids below the smallest Embedding vocabulary."""
+def random_inputs(spec: dict, doc, seed: int = 0, batch: int = BATCH, unknown: int = UNKNOWN_SIZE) -> list:
+    """One array per spec input (Keras layout, batch first); ids below the smallest Embedding vocabulary; bool
+    inputs (attention masks) mostly True."""
     rng = np.random.default_rng(seed)
     vocab = [raw.get("layer", raw).get("input_dim", 1) for raw in spec["layers"]
              if "Embedding" in (raw["type"], raw.get("layer", {}).get("type"))]
     arrays = []
     for inp in doc.header.named_inputs():
-        shape = (BATCH, *(UNKNOWN_SIZE if d is None else d for d in inp.shape))
+        shape = (batch, *(unknown if d is None else d for d in inp.shape))
         if inp.dtype.startswith(("int", "uint")):
             arrays.append(rng.integers(0, min(vocab, default=10), shape).astype(inp.dtype))
+        elif inp.dtype == "bool":
+            arrays.append(rng.random(shape) > 0.25)
         else:
-            arrays.append(rng.normal(size=shape).astype(inp.dtype))
+            arrays.append(rng.normal(size=shape).astype("float32" if inp.dtype == "bfloat16" else inp.dtype))
     return arrays
 
 
-def run_keras(model, inputs: list):
+def runtime_checked(doc) -> bool:
+    """The spec has a layer whose symbolic shapes Keras gets wrong: judged on what the model computes."""
+    return any(e.layer is not None and e.layer.FAMILY in RUNTIME_FAMILIES for e in doc.entries)
+
+
+def run_keras(model, inputs: list, xla: bool = True):
     """Call the model once. TF's CPU kernels lack some cases Keras can express (NCHW convolutions, unequal
     depthwise strides); XLA compiles the same graph with its own kernels, as the cross-check's capture does."""
     import tensorflow as tf
@@ -88,6 +109,8 @@ def run_keras(model, inputs: list):
     try:
         return model(inputs, training=False)
     except (tf.errors.UnimplementedError, tf.errors.InvalidArgumentError):
+        if not xla:
+            raise
         # ("only supports NHWC", "only supports equal length strides" for depthwise kernels...): a graph that is
         # really invalid fails under XLA too.
         return tf.function(lambda xs: model(xs, training=False), jit_compile=True)(inputs)
@@ -105,11 +128,18 @@ def judge(keras, spec: dict, *, torch: bool = False, crosscheck: bool = False, s
     doc = result.document
     if doc.header is None:
         return outcome  # no Keras model without a valid header; the generator only draws valid headers
+    checked = runtime_checked(doc)
     try:
-        model, built = build_keras(keras, doc, spec["layers"])
+        model, built, tensors = build_keras_tensors(keras, doc, spec["layers"])
         inputs = random_inputs(spec, doc, seed)
-        probe = keras.Model(model.inputs, [layer.output for layer in built.values()])
-        actual = dict(zip(built, _as_list(run_keras(probe, inputs)), strict=True))
+        inputs_named = {i.name for i in doc.header.named_inputs()}
+        references = [r for r in tensors if r not in inputs_named]
+        probe = keras.Model(model.inputs, [tensors[r] for r in references])
+        actual = dict(zip(references, _as_list(run_keras(probe, inputs, xla=not checked)), strict=True))
+        if checked:
+            batch, unknown = SECOND_RUN
+            again = random_inputs(spec, doc, seed + 1, batch, unknown)
+            runs = (actual, dict(zip(references, _as_list(run_keras(probe, again, xla=False)), strict=True)))
         outcome.keras_ok = True
     except BuildFailure as exc:
         outcome.keras_ok, outcome.keras_stage, outcome.keras_error, blamed = False, "build", str(exc), exc.layer
@@ -120,7 +150,8 @@ def judge(keras, spec: dict, *, torch: bool = False, crosscheck: bool = False, s
         outcome.differences.append(_verdict(spec, result, outcome, None if outcome.keras_ok else blamed))
         return outcome
     if outcome.keras_ok:
-        outcome.differences += _numbers(spec, result, built)
+        outcome.differences += _computed(spec, result, built, tensors, runs) if checked else \
+            _numbers(spec, result, built)
         if torch and not outcome.differences:
             _torch_shapes(spec, result, inputs, actual, outcome)
         if crosscheck and not outcome.differences:
@@ -158,18 +189,65 @@ def _numbers(spec: dict, result: CheckResult, built: dict) -> list[Difference]:
     return found
 
 
+def _computed(spec: dict, result: CheckResult, built: dict, tensors: dict, runs: tuple) -> list[Difference]:
+    """Every layer's outputs against what Keras computed in the two runs; parameter counts as Keras counts them."""
+    from keras.src.backend import standardize_dtype
+
+    found = []
+    for record in result.records:
+        kind = layer_type(spec, record.name, result)
+        refs = [record.name, *(output_reference(record.name, n) for n in record.extra_names)]
+        for ref, ours in zip(refs, (record.output, *record.extra_outputs), strict=True):
+            first, second = (np.shape(run[ref]) for run in runs)
+            symbolic = tuple(tensors[ref].shape)
+            detail = _shape_detail(tuple(ours.shape), first, second, symbolic)
+            if detail:
+                found.append(Difference("shape", ref, kind, detail))
+            theirs = standardize_dtype(runs[0][ref].dtype)
+            if ours.dtype != theirs and _family(result, record.name) in RUNTIME_FAMILIES:  # the dtypes they rule
+                found.append(Difference("dtype", ref, kind, f"specbridge {ours.dtype} != keras computes {theirs}"))
+        _, params, trainable, frozen = keras_numbers(built[record.name])
+        ours, theirs = (record.params, record.trainable_params, record.non_trainable_params), (params, trainable, frozen)
+        if ours != theirs:
+            found.append(Difference("params", record.name, kind, f"specbridge {ours} != keras {theirs}"))
+    return found
+
+
+def _family(result: CheckResult, name: str) -> str:
+    return next((e.layer.FAMILY for e in result.document.entries if e.name == name and e.layer is not None), "")
+
+
+def _shape_detail(ours: tuple, first: tuple, second: tuple, symbolic: tuple) -> str:
+    """'' when specbridge's shape is what Keras computed in both runs, else what differs."""
+    batches = (BATCH, SECOND_RUN[0])
+    computed = tuple(a if a == b else None for a, b in zip(first[1:], second[1:], strict=False))
+    runs = f"(runs with batch {batches[0]} and {batches[1]}: {first} and {second}; symbolic {symbolic})"
+    if len(first) != len(second) or (first[0], second[0]) != batches:
+        return f"Keras's result does not keep the batch axis first {runs}; specbridge {ours}"
+    if len(first) != len(ours) + 1:
+        return f"specbridge {ours} != keras computes {computed} {runs}"
+    sym = symbolic[1:] if len(symbolic) == len(first) else (None,) * len(ours)
+    for d, a, b, k in zip(ours, first[1:], second[1:], sym, strict=True):
+        if (d is not None and not a == b == d) or (d is None and a == b and k is not None):
+            return f"specbridge {ours} != keras computes {computed} {runs}"
+    return ""
+
+
 def _torch_shapes(spec: dict, result: CheckResult, inputs: list, actual: dict, outcome: Outcome) -> None:
     """The emitted PyTorch model's layer outputs, moved to Keras's layout, have Keras's actual output shapes."""
     from specbridge import to_torch
     from specbridge.crosscheck.capture import torch_layer_outputs
     from specbridge.crosscheck.compare import keras_to_torch_layout, torch_to_keras_layout
     from specbridge.emit import NotExpressible
+    from specbridge.layouts import KERAS as KERAS_LAYOUT
 
     try:
         module = to_torch(result)
         names = [i.name for i in result.document.header.named_inputs()]
         xs = [keras_to_torch_layout(x, module.INPUT_LAYOUT[n]) for x, n in zip(inputs, names, strict=True)]
-        outputs = torch_layer_outputs(module, xs)
+        extra = {r.name: tuple(output_reference(r.name, n) for n in r.extra_names) for r in result.records
+                 if r.extra_names}  # a layer's extra outputs (`mha.scores`, `parts.1`), after its output
+        outputs = torch_layer_outputs(module, xs, extra=extra)
     except NotExpressible as exc:
         outcome.not_expressible = str(exc)
         return
@@ -178,7 +256,8 @@ def _torch_shapes(spec: dict, result: CheckResult, inputs: list, actual: dict, o
         return
     outcome.torch_checked = True
     for name, array in outputs.items():
-        got = tuple(torch_to_keras_layout(array, module.OUTPUT_LAYOUT[name]).shape)
+        # an extra output (attention scores) keeps Keras's layout in the emitted model
+        got = tuple(torch_to_keras_layout(array, module.OUTPUT_LAYOUT.get(name, KERAS_LAYOUT)).shape)
         want = tuple(np.shape(actual[name]))
         if got != want:
             kind = layer_type(spec, name, result)

@@ -23,7 +23,10 @@ from specbridge.spec.layers.recurrent import RNN
 CLASSES = all_classes()
 MERGES = tuple(c for c in CLASSES if issubclass(c, Merge))
 RECURRENT = tuple(c for c in CLASSES if issubclass(c, RNN))
-SINGLE = tuple(c for c in CLASSES if c not in MERGES)
+# Attention (several tensors per call) and ops (function calls, batch-counted axes) have strategies of their own
+# (attention_graphs.py, op_graphs.py); chains and merged graphs draw the other types.
+OWN_STRATEGY = tuple(c for c in CLASSES if c.FAMILY in ("attention", "ops"))
+SINGLE = tuple(c for c in CLASSES if c not in MERGES and c not in OWN_STRATEGY)
 WRAPPABLE = tuple(c for c in SINGLE if not c.WRAPS)  # TimeDistributed may wrap any single-input layer
 SKIPPED_FIELDS = ("trainable",)  # drawn separately, rarely set
 

@@ -86,7 +86,7 @@ def reference_error(result, backend: str, framework, model, samples: int = 2, se
     inputs = random_inputs(result, samples, seed, "float64", concrete_shapes(result, choose_dims(result)))
     names = output_names(result)
     if backend == "keras":
-        expected = keras_outputs(framework, names, inputs)
+        expected = keras_outputs(result, framework, names, inputs)
     else:
         expected = torch_outputs(result, framework, inputs)[0]
     feed = {i.name: x for i, x in zip(model.graph.input, inputs, strict=True)}

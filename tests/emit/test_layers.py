@@ -210,6 +210,30 @@ for _mode in ("concat", "sum", "mul", "ave"):
                 f"{{type: Bidirectional, merge_mode: {_mode}, layer: {{type: {_kind}, units: 3, return_sequences: {_seq}}}}}",
                 [5, 4],
             )
+# attention (self-attention: the input read twice; masks, cross-attention and scores: test_attention_crosscheck.py)
+CASES.update({
+    "mha_self_causal": (
+        "{type: MultiHeadAttention, num_heads: 2, key_dim: 4, use_causal_mask: true, inputs: [input_layer, input_layer]}",
+        [5, 8]),  # nn.MultiheadAttention
+    "mha_value_dim_after_dense": (
+        "{type: Dense, units: 6, name: d}\n"
+        "{type: MultiHeadAttention, num_heads: 3, key_dim: 2, value_dim: 3, output_shape: 4, inputs: [d, d]}", [5, 7]),
+    "mha_rank4_axis2": (
+        "{type: MultiHeadAttention, num_heads: 2, key_dim: 3, attention_axes: [2], inputs: [input_layer, input_layer]}",
+        [3, 4, 6]),  # a rank-4 output: channels first at the model's boundary
+    "mha_rank4_all_axes_causal_rows": (
+        "{type: MultiHeadAttention, num_heads: 2, key_dim: 3, attention_axes: 1, use_causal_mask: true, "
+        "inputs: [input_layer, input_layer]}", [4, 3, 6]),
+    "gqa_self_causal": (
+        "{type: GroupQueryAttention, head_dim: 3, num_query_heads: 4, num_key_value_heads: 2, use_causal_mask: true, "
+        "inputs: [input_layer, input_layer]}", [6, 8]),
+    "attention_dot_scale_causal": (
+        "{type: Attention, use_scale: true, use_causal_mask: true, inputs: [input_layer, input_layer]}", [5, 4]),
+    "attention_concat": (
+        "{type: Attention, use_scale: true, score_mode: concat, inputs: [input_layer, input_layer]}", [5, 4]),
+    "additive_attention_causal": (
+        "{type: AdditiveAttention, use_causal_mask: true, inputs: [input_layer, input_layer]}", [5, 4]),
+})
 CASES["bidirectional_gru_reset_before"] = (
     "{type: Bidirectional, layer: {type: GRU, units: 3, reset_after: false, return_sequences: true}}\n"
     "{type: Bidirectional, merge_mode: ave, layer: {type: GRU, units: 2, reset_after: false}}", [5, 4])
@@ -333,7 +357,9 @@ def test_layer_pytorch_cannot_express_matches_onnx(case):
                                   "time_distributed_conv", "depthwise2d", "conv2d_transpose_same_k4",
                                   "layer_norm_after_conv", "embedding", "group_norm", "prelu_shared_after_conv",
                                   "conv_lstm2d_sequences_same", "conv_lstm2d_same_s2_asymmetric_backwards",
-                                  "normalization", "normalization_axes", "normalization_axis_none_invert"])
+                                  "normalization", "normalization_axes", "normalization_axis_none_invert",
+                                  "mha_self_causal", "mha_value_dim_after_dense", "gqa_self_causal", "attention_concat",
+                                  "additive_attention_causal"])
 def test_torch_to_keras(case):
     """Weights drawn for PyTorch: copied into Keras, and into ONNX from the PyTorch model."""
     report = crosscheck(case_text(case), TORCH_TO_KERAS)

@@ -84,7 +84,7 @@ def test_each_call_is_captured_with_its_own_output():
     kernel, bias = model.get_layer("enc").get_weights()
     rng = np.random.default_rng(1)
     a, b = (rng.normal(size=(3, 5)).astype("float32") for _ in range(2))
-    got = keras_outputs(model, ["enc", "enc_call_2"], [a, b], result.calls())
+    got = keras_outputs(result, model, ["enc", "enc_call_2"], [a, b])
     np.testing.assert_allclose(got["enc"], np.tanh(a @ kernel + bias), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(got["enc_call_2"], np.tanh(b @ kernel + bias), rtol=1e-5, atol=1e-6)
 

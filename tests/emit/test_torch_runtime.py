@@ -16,6 +16,8 @@ torch = pytest.importorskip("torch")
 from torch import nn  # noqa: E402
 
 from specbridge.emit.torch import runtime as R  # noqa: E402
+from specbridge.emit.torch import runtime_activations as RV  # noqa: E402
+from specbridge.emit.torch import runtime_attention as RA  # noqa: E402
 from specbridge.emit.torch import runtime_normalization as RN  # noqa: E402
 from specbridge.emit.torch import runtime_preprocessing as RP  # noqa: E402
 
@@ -30,7 +32,7 @@ def close(actual, expected, atol=1e-6):
 
 
 def test_every_runtime_class_is_a_helper_with_its_own_source():
-    classes = {name: module for module in (R, RP, RN) for name, obj in vars(module).items()
+    classes = {name: module for module in (R, RP, RN, RA, RV) for name, obj in vars(module).items()
                if inspect.isclass(obj) and obj.__module__ == module.__name__}
     table = H.helpers()
     assert set(table) == set(classes)
@@ -248,3 +250,16 @@ def test_keras_normalization_adapted_and_given():
     given = RP.KerasNormalization((), (1, 1), True, mean=1.0, variance=4.0)
     assert set(given.state_dict()) == set()  # constants, not variables
     close(given(torch.tensor([[1.0], [2.0]])), [[3.0], [5.0]])
+
+
+def test_keras_gelu_is_tensorflows_to_the_last_digit_in_float64():
+    """tf.nn.gelu rounds 1/sqrt(2) to float32 in every dtype; nn.GELU does not (~5e-9 off in float64)."""
+    import numpy as np
+    from frameworks import import_framework
+
+    tf = import_framework("tensorflow")
+    x = np.random.default_rng(3).normal(size=(1000,)) * 3
+    want = tf.nn.gelu(tf.constant(x), approximate=False).numpy()
+    got = RV.KerasGELU()(torch.from_numpy(x)).numpy()
+    assert np.abs(got - want).max() <= 1e-15
+    assert np.abs(nn.GELU()(torch.from_numpy(x)).numpy() - want).max() > 1e-10  # what the helper is for

@@ -49,7 +49,8 @@ def _outputs(model, names: list[str], inputs: list[np.ndarray]) -> dict[str, np.
     import keras
     import tensorflow as tf
 
-    probe = keras.Model(model.inputs, [model.get_layer(name).output for name in names])
+    outputs = [model.get_layer(name).output for name in names]
+    probe = keras.Model(model.inputs, [o[0] if isinstance(o, list) else o for o in outputs])  # attention: + scores
     try:
         outputs = tf.function(lambda xs: probe(xs, training=False))(list(inputs))
     except (tf.errors.UnimplementedError, tf.errors.InvalidArgumentError):  # NCHW kernels TF's CPU lacks

@@ -96,10 +96,12 @@ def test_the_generated_tables_are_current(keras, torch):
 
 SAMPLE = {"filters": 2, "kernel_size": 3, "units": 2, "rate": 0.5, "pool_size": 2, "activation": "relu",
           "target_shape": (2,), "dims": (1,), "n": 2, "scale": 1.0, "factor": 0.1, "height_factor": 0.1,
-          "width_factor": 0.1, "height": 2, "width": 2, "input_dim": 10, "output_dim": 2}
+          "width_factor": 0.1, "height": 2, "width": 2, "input_dim": 10, "output_dim": 2, "num_heads": 2,
+          "key_dim": 2, "head_dim": 2, "num_query_heads": 2, "num_key_value_heads": 1}
 # Values to try keywords with, before a parameter's default: a real value (RandomFlip takes factor=None only).
 VALUES = {"input_shape": (4,), "input_dim": 4, "input_length": 5, "alpha": 0.2, "rms_scaling": False,
-          "implementation": 2, "dtype": "float32", "name": "probe", "trainable": False, "autocast": False}
+          "implementation": 2, "dtype": "float32", "name": "probe", "trainable": False, "autocast": False,
+          "score_mode": "dot"}
 # Keras 2's base Layer keywords (tf_keras/src/engine/base_layer.py: allowed_kwargs, and dynamic; Keras 2.0's
 # input_dtype).
 KERAS2_BASE = ("input_shape", "batch_input_shape", "batch_size", "weights", "activity_regularizer", "autocast",

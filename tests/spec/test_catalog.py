@@ -34,8 +34,11 @@ def test_traits_are_consistent_with_the_fields(cls: type[Layer]):
         assert "layer" in fields
     if cls.RANK is not None:
         assert cls.RANK in (1, 2, 3)
-    low, high = cls.INPUT_COUNT
+    low, high = cls.CALL.count
     assert low >= 1 and (high is None or high >= low)
+    for name in cls.CALL.not_constructor_arguments():
+        assert name in fields, f"the call argument {name!r} needs a field"
+    assert set(cls.CALL.keyword_tensors).isdisjoint(cls.CALL.options)
 
 
 def test_aliases_resolve_to_their_canonical_class():

@@ -11,6 +11,7 @@ import json
 from typing import Optional
 
 from ...layouts import CHANNELS_FIRST, INPUT_LAYOUT_KEY, KERAS, OUTPUT_LAYOUT_KEY, torch_shape
+from ...spec.call import output_reference, split_reference
 from ...spec.model import INTEGER_DTYPES
 from ..plan import Plan
 from .graph import IR_VERSION, OPSET, GraphBuilder, channels_first_perm, channels_last_perm
@@ -31,7 +32,7 @@ def build_onnx(plan: Plan, weights: WeightSource, dtype: str = "float32", expose
 
     load_stage()
     g = GraphBuilder(dtype)
-    for name in [i.name for i in plan.inputs] + [s.name for s in plan.steps]:
+    for name in [i.name for i in plan.inputs] + [n for s in plan.steps for n in _output_values(s)]:
         g.reserve(name)
     boundary = plan.boundary
     keras_value = _inputs_to_keras_layout(g, plan, boundary.inputs)
@@ -41,14 +42,17 @@ def build_onnx(plan: Plan, weights: WeightSource, dtype: str = "float32", expose
         if live is None or step.name in live:
             owner = step.shares or step.name
             g.reuse = reused.setdefault(owner, {}) if owner in shared else None
-            _emit_step(g, plan, step, weights, keras_value, boundary.outputs.get(step.name, KERAS))
+            _emit_step(g, plan, step, weights, keras_value, boundary.outputs)
     g.reuse = None
-    shapes = {s.name: s.record.output.shape for s in plan.steps}
-    names = list(plan.outputs) + [n for n in (expose or []) if n not in plan.outputs and (live is None or n in live)]
+    shapes = {n: t.shape for s in plan.steps for n, t in zip(_output_values(s), _output_tensors(s), strict=True)}
+    outputs_of = {s.name: s.layer.output_names() for s in plan.steps}  # `mha.scores` is computed by `mha`
+    names = list(plan.outputs) + [n for n in (expose or []) if n not in plan.outputs
+                                  and (live is None or split_reference(n, outputs_of)[0] in live)]
     fold_transposes(g, keep=set(names))
     graph = helper.make_graph(
         g.nodes, _graph_name(plan), [_input_info(i, dtype, boundary.inputs[i.name]) for i in plan.inputs],
-        [_output_info(n, shapes[n], dtype, boundary.outputs.get(n, KERAS)) for n in names], graph=g.graph,
+        [_output_info(n, shapes[n], g.types.get(n, dtype), boundary.outputs.get(n, KERAS)) for n in names],
+        graph=g.graph,
     )
     model = helper.make_model(  # g.model holds g.graph and its initializers: filled in place, nothing copied
         graph, model=g.model, opset_imports=[helper.make_opsetid("", OPSET)], ir_version=IR_VERSION,
@@ -71,25 +75,54 @@ def _inputs_to_keras_layout(g: GraphBuilder, plan: Plan, layouts: dict[str, str]
     return values
 
 
+def _output_values(step) -> list[str]:
+    """The graph values of a step's outputs: its name, then `NAME.OUTPUT` for each extra one (`mha.scores`)."""
+    return [step.name, *(output_reference(step.name, out) for out in step.layer.output_names()[1:])]
+
+
+def _output_tensors(step) -> list:
+    return [step.record.output, *step.record.extra_outputs]
+
+
 def _emit_step(g: GraphBuilder, plan: Plan, step, weights: WeightSource, keras_value: dict[str, str],
-               layout: str) -> None:
-    """The layer's nodes, its output value named after it; a channels-first model output is the transpose of
-    the layer's Keras-layout value, which the layers reading it get instead (`keras_value`)."""
+               layouts: dict[str, str]) -> None:
+    """The layer's nodes, its output values named after it (spec/call.py: `NAME`, `NAME.scores`). An emitter
+    returns one value, or a tuple for a layer with extra outputs; its inputs are every value the step reads, keyword
+    tensors last (Layer.bind splits them again)."""
     fn = emitter_for(step.layer, step.name)
     g.prefix = step.name
     first_node = len(g.nodes)
     inputs = [keras_value.get(n, n) for n in step.inputs]
     ctx = Ctx(g, plan, step.name, inputs, list(step.record.input_shapes), step.record.output.shape,
               weights, spec_layer=step.layer, weights_of=step.shares)
-    out = fn(step.layer, ctx)
-    if layout == CHANNELS_FIRST:
-        g.node("Transpose", [out], out=step.name, perm=channels_first_perm(len(step.record.output.shape) + 1))
-        keras_value[step.name] = out
-    elif any(out in node.output for node in g.nodes[first_node:]):
-        g.rename_output(out, step.name)
-    else:  # the layer is the identity at inference (Dropout): its output is its input
-        g.node("Identity", [out], out=step.name)
+    outs = fn(step.layer, ctx)
+    outs = [outs] if isinstance(outs, str) else list(outs)
+    names = _output_values(step)
+    if len(outs) != len(names):
+        raise ValueError(f"the ONNX emitter of {step.layer.kind} returned {len(outs)} values for {len(names)} outputs")
+    for out, name, tensor in zip(outs, names, _output_tensors(step), strict=True):
+        _name_output(g, first_node, out, name, len(tensor.shape) + 1, layouts.get(name, KERAS), keras_value)
     g.prefix = ""
+
+
+def _name_output(g: GraphBuilder, first_node: int, out: str, name: str, rank: int, layout: str,
+                 keras_value: dict[str, str]) -> None:
+    """Give the layer's value `out` the graph name `name`; a channels-first model output is the transpose of the
+    Keras-layout value, which the layers reading it get instead (`keras_value`)."""
+    layer_nodes = g.nodes[first_node:]
+    if out in g.types:  # an op's int or bool result (GraphBuilder.types)
+        g.types[name] = g.types[out]
+    if layout == CHANNELS_FIRST:
+        g.node("Transpose", [out], out=name, perm=channels_first_perm(rank))
+        keras_value[name] = out
+    elif not any(out in node.output for node in layer_nodes):  # the identity at inference (Dropout): its input
+        g.node("Identity", [out], out=name)
+    else:  # renamed where the layer's nodes make it and read it (scores are read inside the layer too)
+        for node in layer_nodes:
+            for values in (node.output, node.input):
+                for i, value in enumerate(values):
+                    if value == out:
+                        values[i] = name
 
 
 def _elem(dtype: str) -> int:
@@ -106,7 +139,8 @@ def _input_info(spec_input, float_dtype: str, layout: str):
 
 
 def _output_info(name: str, shape, dtype: str, layout: str):
-    """Declared with specbridge's inferred shape (onnx.shape_inference checks it against its own)."""
+    """Declared with specbridge's inferred shape (onnx.shape_inference checks it against its own), in `dtype`: the
+    model's float dtype, or the dtype an op's result has (GraphBuilder.types)."""
     from . import proto as helper
 
     return helper.make_tensor_value_info(name, _elem(dtype), _dims(name, shape, layout))

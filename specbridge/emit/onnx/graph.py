@@ -39,6 +39,9 @@ class GraphBuilder:
         # While a layer called again (`shares:`) or its first call is emitted: its weights by (hint, content), so
         # that every call reads the same initializers (assemble.py sets it per step).
         self.reuse: Optional[dict] = None
+        # The NumPy dtype names of the values tensor operations make (emit/onnx/ops.py): an op's result may be an
+        # int or bool tensor, which the model's outputs must declare, and which the next op reads.
+        self.types: dict[str, str] = {}
 
     # ------------------------------------------------------------ names
 
@@ -93,6 +96,16 @@ class GraphBuilder:
     def scalar(self, hint: str, value: float) -> str:
         return self._initializer(hint, np.asarray(value, dtype=self.dtype))
 
+    def constant(self, hint: str, array: np.ndarray) -> str:
+        """An initializer in the array's own dtype and shape (a 0-d int64 for Range: ascontiguousarray, which
+        _initializer applies, makes a 0-d array 1-d)."""
+        from . import proto as numpy_helper
+
+        array = np.asarray(array)
+        name = self.fresh(hint)
+        numpy_helper.from_array(np.ascontiguousarray(array).reshape(array.shape), name, tensor=self.initializers.add())
+        return name
+
     def _initializer(self, hint: str, array: np.ndarray) -> str:
         from . import proto as numpy_helper
 
@@ -107,15 +120,6 @@ class GraphBuilder:
         if perm == sorted(perm):
             return x
         return self.node("Transpose", [x], perm=perm)
-
-    def rename_output(self, value: str, name: str) -> None:
-        """Give the node that produced `value` the output `name` (the spec layer's name)."""
-        for node in reversed(self.nodes):
-            for i, out in enumerate(node.output):
-                if out == value:
-                    node.output[i] = name
-                    return
-        raise KeyError(value)
 
 
 def channels_first_perm(rank: int) -> list[int]:

@@ -30,6 +30,11 @@ class WeightSource:
         return value
 
 
+def variable_name(path: str) -> str:
+    """The Keras variable's own name, the last part of its path ("kernel" of "cell.kernel" or "query/kernel")."""
+    return path.replace("/", ".").rsplit(".", 1)[-1]
+
+
 class RandomWeights(WeightSource):
     """Seeded random values, drawn like the cross-check's Keras weights; each variable has its own stream, so a
     weight's value depends on the seed, the layer and the variable, not on the order they are asked for."""
@@ -40,7 +45,7 @@ class RandomWeights(WeightSource):
 
     def array(self, layer_name, layer, path, shape):
         rng = np.random.default_rng([self.seed, zlib.crc32(f"{layer_name}/{path}".encode())])
-        return random_value(path.rsplit(".", 1)[-1], shape, rng, self.dtype)
+        return random_value(variable_name(path), shape, rng, self.dtype)
 
 
 class DictWeights(WeightSource):
@@ -64,7 +69,15 @@ class KerasWeights(WeightSource):
         self.model = model
 
     def array(self, layer_name, layer, path, shape):
-        variable = reduce(getattr, path.split("."), self.model.get_layer(layer_name))
+        *holders, nested = path.split(".")
+        klayer = reduce(getattr, holders, self.model.get_layer(layer_name))
+        if "/" in nested:  # a variable of a sublayer the layer builds itself ("query/kernel": MultiHeadAttention's)
+            found = [v for v in klayer.weights if v.path.endswith("/" + nested)]
+            if len(found) != 1:
+                raise ValueError(f"layer {layer_name!r}: {len(found)} Keras variables end with {nested!r}")
+            variable = found[0]
+        else:
+            variable = getattr(klayer, nested)
         return self.checked(np.asarray(variable.numpy()), layer_name, path, shape)
 
 

@@ -6,6 +6,7 @@ activations.py Keras activation names -> modules
 stage.py       the emitter table EMITTERS (keyed by layer class), Ctx and Built; load_stage()
 conv.py, pooling.py, core.py, normalization.py, reshaping.py, recurrent.py, merging.py, preprocessing.py,
 wrappers.py    the emitters of each layer family, mirroring spec/layers/<family>.py
+ops.py         tensor operations: expressions in forward() (Inline), no submodule; ops_dtypes.py their dtypes (Keras's)
 assemble.py    the emitted file: the model class, its forward(), its docstring stating the layouts, line wrapping
 runtime.py     the helper nn.Modules emitted files include (a real module, imported only by tests), and
 runtime_preprocessing.py  those of the preprocessing layers

@@ -4,19 +4,25 @@ The inputs and outputs have the layouts specbridge/layouts.py decides (plan.boun
 layout='keras'); inside, each layer is emitted for the layout its input has (layout.py), and a layer whose input
 has the wrong layout gets a ChannelsLast/ChannelsFirst stage in front (a merge converts its arguments in forward()
 instead). A model output's module ends with the conversion to the output's layout, so forward() returns what the
-module computed.
+module computed. A layer's keyword tensors are passed by keyword (`self.mha(q, v, attention_mask=m)`), and a layer
+with extra outputs is unpacked (`mha, mha_scores = self.mha(q, v)`); those (the attention scores) keep Keras's layout.
+A tensor operation (spec/layers/ops.py) has no submodule: it is an expression assigned to its own variable in
+forward() (`mm = torch.matmul(x, y)`, ops.py), on its tensors converted to Keras's layout, giving Keras's layout (a
+model output's layout when it is one, converted on the next line); SPEC_OPS names those variables.
 """
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from ...spec.call import OUTPUT_SEPARATOR, output_reference
 from ..names import Identifiers, class_name, py_str
 from ..plan import Plan
 from .helpers import helper_names, helper_sources
-from .layout import conversion, conversion_expr, normalize_layout
-from .stage import Ctx, emitter_for, load_stage, sequential
+from .layout import KERAS, conversion, conversion_expr, normalize_layout
+from .stage import Ctx, Inline, emitter_for, load_stage, sequential
 
 LINE_LENGTH = 110
 
@@ -29,6 +35,7 @@ class Emitted:
     in_layouts: list[str]  # what each input must be converted to before the call
     out_layout: str
     shares: str | None = None  # the layer this one calls again: its module (attribute), no module of its own
+    expression: Callable[[list[str]], str] | None = None  # an op's (Inline.write): no attribute, no module
 
 
 def emit_layers(plan: Plan, attributes: Identifiers, helpers: set[str]) -> list[Emitted]:
@@ -44,6 +51,12 @@ def emit_layers(plan: Plan, attributes: Identifiers, helpers: set[str]) -> list[
         have = [normalize_layout(layout_of[n], shape_of[n]) for n in step.inputs]
         ctx = Ctx(plan, step.name, in_shapes, have, step.record.output.shape, helpers)
         built = fn(step.layer, ctx)
+        if isinstance(built, Inline):  # an op: an expression in forward(), on Keras-layout tensors
+            emitted.append(_inline(step, built, boundary))
+            layout_of[step.name], shape_of[step.name] = emitted[-1].out_layout, step.record.output.shape
+            for reference, tensor in _extra_outputs(step):  # ops.split's other parts, Keras's layout too
+                layout_of[reference], shape_of[reference] = KERAS, tuple(tensor.shape)
+            continue
         takes = [normalize_layout(built.takes, s) or h for s, h in zip(in_shapes, have, strict=True)]
         stages = list(built.stages)
         if len(step.inputs) == 1:
@@ -52,14 +65,35 @@ def emit_layers(plan: Plan, attributes: Identifiers, helpers: set[str]) -> list[
         out_shape = step.record.output.shape
         out_layout = normalize_layout(built.gives or takes[0], out_shape)
         if step.name in boundary.outputs:
-            stages = _then(stages, conversion(out_layout, boundary.outputs[step.name], ctx), len(step.inputs), ctx)
+            after = conversion(out_layout, boundary.outputs[step.name], ctx)
+            stages = _then(stages, after, len(step.inputs), ctx, _calls_beyond_tensors(step))
             out_layout = boundary.outputs[step.name]
         module = sequential(stages)
         attribute = _shared_attribute(step, module, emitted, ctx) if step.shares else attributes.take(step.name)
         emitted.append(Emitted(step.name, attribute, module, takes, out_layout, step.shares))
         layout_of[step.name] = out_layout
         shape_of[step.name] = out_shape
+        for reference, tensor in _extra_outputs(step):  # attention scores: not a feature map, Keras's layout
+            layout_of[reference], shape_of[reference] = KERAS, tuple(tensor.shape)
     return emitted
+
+
+def _inline(step, built: Inline, boundary) -> Emitted:
+    """An op's entry: its tensors go in in Keras's layout, its result is in Keras's layout, or in a model output's
+    layout when it is one (forward() converts it right after the op)."""
+    out_layout = normalize_layout(boundary.outputs.get(step.name, KERAS), step.record.output.shape)
+    return Emitted(step.name, "", "", [KERAS] * len(step.inputs), out_layout, expression=built.write)
+
+
+def _extra_outputs(step) -> list[tuple[str, object]]:
+    """(reference, tensor) of each output after a step's first (`mha.scores`), in its module's return order."""
+    record = step.record
+    return [(output_reference(step.name, n), t) for n, t in zip(record.extra_names, record.extra_outputs, strict=True)]
+
+
+def _calls_beyond_tensors(step) -> bool:
+    """Called with keyword tensors (attention_mask) or returning several outputs: MergeThen passes neither."""
+    return bool(step.layer.keyword_inputs() or step.record.extra_names)
 
 
 def _shared_attribute(step, module: str, emitted: list[Emitted], ctx: Ctx) -> str:
@@ -72,10 +106,13 @@ def _shared_attribute(step, module: str, emitted: list[Emitted], ctx: Ctx) -> st
     return owner.attribute
 
 
-def _then(stages: list[str], after: list[str], inputs: int, ctx: Ctx) -> list[str]:
-    """The stages, then `after` on their output; a merge (several inputs) and its stages in one MergeThen."""
+def _then(stages: list[str], after: list[str], inputs: int, ctx: Ctx, beyond_tensors: bool = False) -> list[str]:
+    """The stages, then `after` on their output; a merge (several inputs) and its stages in one MergeThen, an
+    attention layer (keyword tensors, a second output) in one FirstOutputThen."""
     if not after:
         return stages
+    if beyond_tensors:
+        return [f"{ctx.helper('FirstOutputThen')}({sequential(stages)}, {', '.join(after)})"]
     if inputs == 1:
         return stages + after
     return [f"{ctx.helper('MergeThen')}({sequential(stages)}, {', '.join(after)})"]
@@ -96,7 +133,7 @@ def torch_source(plan: Plan) -> str:
     """The whole emitted file for a plan."""
     load_stage()  # every family's emitters
     helpers: set[str] = set()
-    attributes = Identifiers({"SPEC_LAYERS", "OUTPUT_LAYOUT", "INPUT_LAYOUT"})
+    attributes = Identifiers({"SPEC_LAYERS", "OUTPUT_LAYOUT", "INPUT_LAYOUT", "SPEC_OPS"})
     emitted = emit_layers(plan, attributes, helpers)
     in_layouts = plan.boundary.inputs
     model_class = class_name(plan.spec.name)
@@ -144,20 +181,26 @@ def _wrap_words(line: str) -> str:
 def _model_class(plan: Plan, model_class: str, emitted: list[Emitted], in_layouts: dict[str, str]) -> list[str]:
     by_name = {e.name: e for e in emitted}
     order = [s.name for s in sorted(plan.steps, key=lambda s: s.record.index)]  # the spec's own order
+    ops: dict[str, str] = {}  # filled by _forward: each op's (and op output's) variable
+    forward = _forward(plan, emitted, in_layouts, ops)
     lines = [f"class {model_class}(nn.Module):"]
-    lines.append("    SPEC_LAYERS = " + _dict_literal([(n, by_name[n].attribute) for n in order], "    "))
+    modules = [n for n in order if by_name[n].expression is None]
+    lines.append("    SPEC_LAYERS = " + _dict_literal([(n, by_name[n].attribute) for n in modules], "    "))
+    if ops:
+        lines.append("    SPEC_OPS = " + _dict_literal(list(ops.items()), "    "))
     lines.append("    OUTPUT_LAYOUT = " + _dict_literal([(n, by_name[n].out_layout) for n in order], "    "))
     lines.append("    INPUT_LAYOUT = " + _dict_literal([(i.name, in_layouts[i.name]) for i in plan.inputs], "    "))
     lines += ["", "    def __init__(self):", "        super().__init__()"]
     for e in emitted:
-        if not e.shares:  # a layer called again is its first call's module
+        if not e.shares and e.expression is None:  # a layer called again is its first call's module; an op has none
             lines.append(_wrap_assignment(f"self.{e.attribute}", e.module, "        "))
-    lines += [""] + _forward(plan, emitted, in_layouts)
+    lines += [""] + forward
     lines += ["", "", "def build_model():", f"    return {model_class}().eval()", ""]
     return lines
 
 
-def _forward(plan: Plan, emitted: list[Emitted], in_layouts: dict[str, str]) -> list[str]:
+def _forward(plan: Plan, emitted: list[Emitted], in_layouts: dict[str, str], ops: dict | None = None) -> list[str]:
+    """forward()'s lines; `ops` receives each op output's variable (SPEC_OPS)."""
     local = Identifiers({"self", "torch", "nn"})
     var: dict[str, str] = {}
     layout: dict[str, str] = dict(in_layouts)
@@ -171,11 +214,26 @@ def _forward(plan: Plan, emitted: list[Emitted], in_layouts: dict[str, str]) -> 
             params.append(var[inp.name])
     lines = [f"    def forward(self, {', '.join(params)}):"]
     for e, step in zip(emitted, plan.steps, strict=True):
+        op = e.expression is not None
         args = []
         for n, want in zip(step.inputs, e.in_layouts, strict=True):
-            args.append(conversion_expr(var[n], layout[n], want) if len(step.inputs) > 1 else var[n])
+            args.append(conversion_expr(var[n], layout[n], want) if len(step.inputs) > 1 or op else var[n])
+        positional, keywords = step.layer.bind(args)  # attention_mask=... by keyword, as Keras calls it
+        args = positional + [f"{k}={v}" for k, v in keywords.items()]
         target = "x" if plan.is_stack else local.take(e.name)
-        lines.append(f"        {target} = self.{e.attribute}({', '.join(args)})")
+        targets = [target]
+        for reference, _ in _extra_outputs(step):  # `mha, mha_scores = self.mha(...)`
+            var[reference] = local.take(reference.replace(OUTPUT_SEPARATOR, "_"))
+            layout[reference] = KERAS
+            targets.append(var[reference])
+        if op:
+            lines.append(_wrap_assignment(", ".join(targets), e.expression(positional), "        "))
+            if e.out_layout != KERAS:  # a model output in PyTorch's layout: the op's variable holds it so
+                lines.append(f"        {target} = {conversion_expr(target, KERAS, e.out_layout)}")
+            if ops is not None:
+                ops.update([(step.name, target)] + [(r, var[r]) for r, _ in _extra_outputs(step)])
+        else:
+            lines.append(f"        {', '.join(targets)} = self.{e.attribute}({', '.join(args)})")
         var[e.name] = target
         layout[e.name] = e.out_layout
     if plan.is_stack:

@@ -1,5 +1,5 @@
-"""The helper classes of runtime.py (and runtime_preprocessing.py, runtime_normalization.py) as source text, for
-copying into emitted files.
+"""The helper classes of runtime.py (and runtime_preprocessing.py, runtime_normalization.py,
+runtime_attention.py) as source text, for copying into emitted files.
 
 The runtime modules are read as text and parsed, never imported (that would import torch). Each top-level class is
 one helper; the helpers a class needs are the other helper names its body (or its base classes) refers to.
@@ -16,6 +16,8 @@ RUNTIME = Path(__file__).with_name("runtime.py")
 # A second file only to keep modules small: its classes follow runtime.py's, in one table of helpers.
 RUNTIME_PREPROCESSING = Path(__file__).with_name("runtime_preprocessing.py")
 RUNTIME_NORMALIZATION = Path(__file__).with_name("runtime_normalization.py")
+RUNTIME_ATTENTION = Path(__file__).with_name("runtime_attention.py")
+RUNTIME_ACTIVATIONS = Path(__file__).with_name("runtime_activations.py")
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,7 @@ class Helper:
 def helpers() -> dict[str, Helper]:
     """Every helper class of the runtime modules, in file order."""
     classes = []  # (class node, the lines of its file)
-    for path in (RUNTIME, RUNTIME_PREPROCESSING, RUNTIME_NORMALIZATION):
+    for path in (RUNTIME, RUNTIME_PREPROCESSING, RUNTIME_NORMALIZATION, RUNTIME_ATTENTION, RUNTIME_ACTIVATIONS):
         text = path.read_text(encoding="utf-8")
         lines = text.splitlines(keepends=True)
         classes += [(node, lines) for node in ast.parse(text).body if isinstance(node, ast.ClassDef)]

@@ -1,4 +1,5 @@
-"""The PyTorch emitter stage: its table keyed by layer class, and what an emitter gets (Ctx) and returns (Built).
+"""The PyTorch emitter stage: its table keyed by layer class, and what an emitter gets (Ctx) and returns (Built, or
+Inline for a tensor operation).
 
 An emitter writes the stages (module expressions) computing one spec layer for the layout its input has, and
 declares the layout it takes and gives. One module per layer family (conv.py, pooling.py, ..., mirroring
@@ -10,7 +11,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Optional, Union
 
 from ...shapes.axes import split_channels
 from ...shapes.records import Shape
@@ -29,6 +30,18 @@ class Built:
     stages: list[str]
     takes: Optional[str] = None
     gives: Optional[str] = None
+
+
+@dataclass
+class Inline:
+    """A tensor operation (spec/layers/ops.py): no submodule, an expression forward() assigns to the op's variable.
+
+    `write` gets the variables of the op's tensors (in its call order, each in Keras's layout: ops compute on Keras's
+    axes) and returns the expression (`torch.matmul(q, k)`); an op with several outputs (ops.split) returns a tuple
+    of them. The result is in Keras's layout too.
+    """
+
+    write: Callable[[list[str]], str]
 
 
 @dataclass
@@ -70,7 +83,7 @@ class Ctx:
         return split_channels(shape, self.channels_last(layer))
 
 
-Emitter = Callable[[Layer, Ctx], Built]
+Emitter = Callable[[Layer, Ctx], Union[Built, Inline]]
 
 EMITTERS: Stage[Emitter] = Stage("PyTorch emitter")
 emitter = EMITTERS.register

@@ -71,7 +71,7 @@ FLOAT_DTYPES = ("float16", "bfloat16", "float32", "float64")
 
 def check_float_input(layer: Layer, inputs: list[Tensor]) -> None:
     """SB212 when a layer that computes in floating point (spec.base.Layer.FLOAT_INPUT) reads an int or bool tensor."""
-    wrong = [t.dtype for t in inputs if t.dtype not in FLOAT_DTYPES]
+    wrong = [t.dtype for t in layer.bind(inputs)[0] if t.dtype not in FLOAT_DTYPES]  # a mask may be bool
     if not wrong or not layer.needs_float_input():
         return
     raise ShapeError(

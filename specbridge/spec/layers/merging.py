@@ -3,12 +3,13 @@
 from typing import ClassVar, Literal
 
 from ..base import Layer
+from ..call import Call
 
 
 class Merge(Layer):
     FAMILY: ClassVar[str] = "merging"
     # Keras 3 calls a merge on a list of one tensor and returns it (the identity); only Subtract needs two.
-    INPUT_COUNT: ClassVar[tuple[int, int | None]] = (1, None)
+    CALL: ClassVar[Call] = Call(required=1, variadic=True, as_list=True)
     OP: ClassVar[str]
 
 
@@ -24,7 +25,7 @@ class Add(Merge):
 
 
 class Subtract(Merge):
-    OP, INPUT_COUNT = "subtract", (2, 2)
+    OP, CALL = "subtract", Call(tensors=("first", "second"), required=2, as_list=True)
     type: Literal["Subtract"]
 
 
