@@ -86,6 +86,7 @@ DENSE_DOMINATES = _code("SB301", "dense-dominates-params", W, "A Dense after Fla
 SUSPICIOUS_LAYOUT = _code("SB302", "suspicious-data-format", W, "The input looks laid out for the other data_format.")
 ASYMMETRIC_SAME = _code("SB303", "asymmetric-same-padding", W, "Strided 'same' padding is asymmetric (PyTorch cannot pad it natively).")
 SOFTMAX_NOT_LAST = _code("SB304", "softmax-not-last", W, "A softmax before the last layer.")
+ATTENTION_AXES_IGNORED = _code("SB305", "attention-axes-ignored", W, "Keras ignores attention_axes on a rank-3 query (its dot-product path).")
 # --- emitters and cross-check
 NOT_EXPRESSIBLE = _code("SB400", "not-expressible", E, "A layer that the target framework cannot express exactly.")
 MISSING_EXTRA = _code("SB401", "missing-extra", E, "An optional dependency (TensorFlow, torch, onnx) is not installed.")
@@ -115,6 +116,7 @@ PY_NOT_EVALUATED = _code("SB601", "not-evaluated", INFO,
 PY_NOT_MODELLED = _code("SB602", "not-modelled", INFO,
                         "A call specbridge does not model (a custom layer, an unusual operation): checking stops there.")
 PY_REJECTED_ARGUMENT = _code("SB603", "rejected-argument", E,
-                             "A keyword argument the framework's constructor refuses (a typo, a Keras 1 name).")
+                             "A keyword argument the framework's constructor refuses (a typo, a Keras 1 name), or "
+                             "a layer class the framework does not export.")
 PY_NO_INPUT_SHAPE = _code("SB604", "no-input-shape", INFO,
                           "A model whose input shape the code does not state: only declared sizes are checked.")

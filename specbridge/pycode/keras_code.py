@@ -57,6 +57,8 @@ class KerasLayer(FrameworkObject):
         self._build(interp, node, args, kwargs)
 
     def _build(self, interp, node: ast.Call, args: list, kwargs: dict) -> None:
+        if not self._exported(interp):
+            return
         config = self._config(interp, node, args, kwargs)
         if config is None:
             return
@@ -69,6 +71,21 @@ class KerasLayer(FrameworkObject):
             return
         mapped.layer.pop("name", None)
         self.layer = mapped.layer
+
+    def _exported(self, interp) -> bool:
+        """False after reporting a catalog alias that keras.layers does not export (GroupedQueryAttention is
+        keras.layers.GroupQueryAttention): Keras code naming it raises AttributeError."""
+        from ..spec.catalog import layer_class
+
+        cls = layer_class(self.class_name)
+        if cls is None or self.class_name in KERAS_KEYWORDS:
+            return True
+        interp.tracer.report(codes.PY_REJECTED_ARGUMENT(
+            f"keras.layers has no {self.class_name}: Keras raises AttributeError; the layer is "
+            f"keras.layers.{cls.type_names()[0]}", hint=f"write layers.{cls.type_names()[0]}", location=self.location,
+            file=interp.tracer.file, layer=self.name))
+        self.rejected = True
+        return False
 
     def _config(self, interp, node: ast.Call, args: list, kwargs: dict) -> Optional[dict]:
         """Keras's keyword form of the call, every value known; None after reporting why not."""
@@ -134,6 +151,10 @@ class KerasLayer(FrameworkObject):
         cls = layer_class(self.class_name)
         if cls is not None and not cls.CALL.as_list and len(cls.CALL.tensors) > 1:
             return call_with_signature(interp, self, cls.CALL, node, args, kwargs)
+        if cls is not None and cls.CALL.as_list and cls.CALL.options:  # Attention([q, v], return_attention_scores=...)
+            if not args or not isinstance(args[0], (list, tuple)):
+                return Sym(None, graph=interp.keras.graph)
+            return call_with_signature(interp, self, cls.CALL, node, [*args[0], *args[1:]], kwargs)
         if not args:
             return Unknown(interp.source.segment(node))
         return interp.keras.apply(interp, self, args[0], location(node))

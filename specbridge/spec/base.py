@@ -145,6 +145,11 @@ class Layer(BaseModel):
         layer is inferred through the same Context.infer, which asks that layer."""
         return self.FLOAT_INPUT
 
+    def applies_softmax(self) -> bool:
+        """True when the layer ends in a softmax over one axis: its `activation` (an RNN's is its cell's, not the
+        output's); Softmax and ops.softmax say so themselves."""
+        return getattr(self, "activation", None) == "softmax" and self.FAMILY != "recurrent"
+
     def data_format_in(self, spec_format: str) -> str:
         """The data_format this layer reads with: its own argument, else the spec's when it applies to the layer.
 

@@ -39,18 +39,6 @@ def _layers_of(o: Outcome, name: Optional[str]) -> list[dict]:
     return [raw for raw in o.spec["layers"] if raw.get("name") == name]
 
 
-def _rank3_fast_path(o: Outcome, d: Difference) -> bool:
-    """MultiHeadAttention on a rank-3 query with no dropout and no scores: Keras calls ops.dot_product_attention,
-    which attends over axis 1 whatever attention_axes says."""
-    header = {i["name"]: i for i in o.spec.get("inputs", [])}
-    for raw in _layers_of(o, d.layer):
-        query = header.get(raw.get("inputs", [None])[0], {})
-        if (raw["type"] == "MultiHeadAttention" and len(query.get("shape", ())) == 2 and not raw.get("dropout")
-                and not raw.get("return_attention_scores") and "attention_axes" in raw):
-            return True
-    return False
-
-
 def _reads_mha_scores(o: Outcome, d: Difference) -> bool:
     """Keras refused at a layer (not an op) that reads a MultiHeadAttention's scores."""
     mha = {raw.get("name") for raw in o.spec["layers"] if raw["type"] == "MultiHeadAttention"}
@@ -141,6 +129,12 @@ KNOWN: tuple[Known, ...] = (
           "activation glu: Keras's symbolic shape keeps the last axis but the op halves it; specbridge follows "
           "what the model computes (docs/reliability.md, deliberate differences)",
           lambda o, d: d.what == "shape" and '"glu"' in str(o.spec).replace("'", '"')),
+    Known("softmax-over-six-axes", "deliberate",
+          "a softmax over one axis of a tensor of 6+ axes (Softmax, activation softmax, ops.softmax, attention "
+          "scores): TensorFlow's standard kernels run it, its oneDNN kernels abort the call; specbridge reports "
+          "SB210 on every machine (docs/reliability.md)",
+          lambda o, d: (d.what == "verdict" and "specbridge refuses (SB210 " in d.detail
+                        and "over one axis of a tensor of" in d.detail)),
     Known("null-dim-torch-run", "deliberate",
           "with a null input dim, the size the run picks (6) can shrink a pooling/convolution window below its "
           "size: Keras returns an empty tensor, PyTorch raises; only the data decides",
@@ -169,16 +163,6 @@ KNOWN: tuple[Known, ...] = (
           "samples of a batch; a spec's shapes keep the batch axis first, so specbridge reports SB210 / SB204",
           lambda o, d: (d.what == "verdict" and d.layer_type.startswith("ops.") and "specbridge refuses" in d.detail
                         and any(words in d.detail for words in BATCH_WORDS))),
-    Known("mha-rank3-ignores-attention-axes", "open",
-          "MultiHeadAttention on a rank-3 query with dropout 0 and no scores returned: Keras calls "
-          "ops.dot_product_attention, which attends over axis 1 whatever attention_axes says (out of range, the "
-          "batch axis, repeated: all run as plain attention); specbridge refuses such attention_axes with SB210",
-          lambda o, d: (d.what == "verdict" and d.layer_type == "MultiHeadAttention"
-                        and "specbridge refuses (SB210 " in d.detail and "attention_axes" in d.detail
-                        and _rank3_fast_path(o, d)),
-          '{"specbridge": 1, "name": "r", "inputs": [{"name": "q", "shape": [6, 2]}, {"name": "v", "shape": [5, 7]}], '
-          '"layers": [{"type": "MultiHeadAttention", "name": "att", "num_heads": 2, "key_dim": 2, '
-          '"attention_axes": [-4], "inputs": ["q", "v"]}]}'),
     Known("attention-batch-axis", "deliberate",
           "MultiHeadAttention with attention_axes 0 (or -rank): Keras runs it, each sample attending to the other "
           "samples of its batch; specbridge reports SB210",
@@ -243,6 +227,21 @@ KNOWN: tuple[Known, ...] = (
           lambda o, d: d.what == "crosscheck" and _mha_head_size_1(o),
           '{"specbridge": 1, "name": "r", "inputs": [{"name": "q", "shape": [3, 5]}], "layers": [{"type": '
           '"MultiHeadAttention", "name": "att", "num_heads": 3, "key_dim": 1, "inputs": ["q", "q"]}]}'),
+    Known("crosscheck-op-reading-scores", "open",
+          "the cross-check of a spec whose op node reads cross-attention scores (`ops.sum` on `att.scores`): "
+          "run_crosscheck fails looking the op up as a Keras layer (\"No such layer: read_scores\")",
+          lambda o, d: d.what == "crosscheck" and "No such layer" in d.detail,
+          '{"specbridge": 1, "name": "r", "inputs": [{"name": "q", "shape": [null, 3]}, {"name": "v", "shape": [2, 2]}], '
+          '"layers": [{"type": "MultiHeadAttention", "name": "att", "num_heads": 2, "key_dim": 3, "value_dim": 4, '
+          '"return_attention_scores": true, "inputs": ["q", "v"]}, {"type": "Add", "name": "residual", "inputs": '
+          '["q", "att"]}, {"type": "ops.sum", "axis": 1, "name": "read_scores", "inputs": ["att.scores"]}], '
+          '"outputs": ["residual", "read_scores"]}'),
+    Known("ops-bool-subtract-torch", "open",
+          "ops.subtract with a bool number (x2: false) on a float tensor: Keras computes x - 0, specbridge accepts "
+          "it, and the emitted PyTorch module fails (torch refuses `-` with a bool operand)",
+          lambda o, d: d.what == "torch" and "with a bool tensor is not supported" in d.detail,
+          '{"specbridge": 1, "name": "r", "input": {"shape": [4]}, "layers": [{"type": "ops.subtract", "name": "op", '
+          '"x2": false}]}'),
     Known("mha-heads-axis-torch", "open",
           "MultiHeadAttention with attention_axes on the heads axis of its projections (axis rank-1, or -1: Keras "
           "runs it and specbridge follows it): the emitted PyTorch module fails (\"permute: number of dimensions "

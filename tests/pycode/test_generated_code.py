@@ -70,7 +70,7 @@ def keras_code(spec: dict, names: list[str]) -> str:
         reads = layer.get("inputs") or [previous]
         lines.append(f"{_targets(layer, name)} = {constructor(layer, data_format, name)}({_call(layer, reads)})")
         previous = name
-    outputs = [o.replace(".scores", "_scores") for o in spec.get("outputs") or [previous]]
+    outputs = [_variable(o) for o in spec.get("outputs") or [previous]]
     lines.append(f"model = keras.Model(inputs=[{', '.join(e['name'] for e in inputs)}], "
                  f"outputs=[{', '.join(outputs)}])")
     return "\n".join(lines) + "\n"
@@ -80,13 +80,17 @@ def _call(layer: dict, reads: list[str]) -> str:
     """The call's arguments as Keras code writes them (spec/call.py): one tensor, a list, or several tensors with
     keyword tensors and call options."""
     call = layer_class(layer["type"]).CALL
-    if call.as_list or call.variadic:
-        return "[" + ", ".join(reads) + "]"
-    if call.count[1] == 1:
-        return reads[0]
-    keywords = [f"{k}={layer[k]}" for k in call.keyword_tensors if layer.get(k)]
+    reads = [_variable(r) for r in reads]
+    keywords = [f"{k}={_variable(layer[k])}" for k in call.keyword_tensors if layer.get(k)]
     keywords += [f"{k}={layer[k]!r}" for k in call.options if k in layer]
+    if call.as_list or call.variadic:
+        return ", ".join(["[" + ", ".join(reads) + "]", *keywords])
     return ", ".join([*reads, *keywords])
+
+
+def _variable(reference: str) -> str:
+    """The Python variable of a spec reference: `att.scores` is the `att_scores` of `att, att_scores = ...`."""
+    return reference.replace(".", "_")
 
 
 def _targets(layer: dict, name: str) -> str:
@@ -106,7 +110,7 @@ def constructor(layer: dict, data_format: str, name: str | None = None) -> str:
         parts.insert(0, constructor(layer["layer"], data_format))
     if name is not None:
         parts.append(f"name={name!r}")
-    return f"layers.{layer['type']}(" + ", ".join(parts) + ")"
+    return f"layers.{cls.type_names()[0]}(" + ", ".join(parts) + ")"  # the class keras.layers exports, not an alias
 
 
 def _literal(value):
@@ -147,6 +151,11 @@ def compare(spec: dict) -> None:
     code = read_python(source, "generated.py")
     wanted = errors_by_layer(expected.diagnostics)
     found = errors_by_layer(code.diagnostics)
+    if any(d.code in KERAS_CASTS for d in expected.errors):
+        # The spec checker stops at an int input where Keras casts; the reader casts as Keras does and checks on
+        # (an int query into MultiHeadAttention, then its attention_axes): it finds at least the same errors.
+        assert wanted <= found, source
+        return
     assert found == wanted, source
     if not wanted and not any(d.code in KERAS_CASTS for d in expected.diagnostics):
         graph = code.models[0].graph

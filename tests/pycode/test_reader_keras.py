@@ -411,6 +411,21 @@ def test_misspelt_keyword_that_keras_reports_as_unrecognized(keras):
     assert "Unrecognized keyword arguments" in str(exc)
 
 
+def test_a_catalog_alias_keras_layers_does_not_export_is_rejected(keras):
+    """The spec format takes GroupedQueryAttention as an alias; keras.layers exports only GroupQueryAttention."""
+    src = code("""
+        import keras
+        q = keras.Input((5, 8))
+        att = keras.layers.GroupedQueryAttention(head_dim=4, num_query_heads=2, num_key_value_heads=1)(q, q)
+        m = keras.Model(q, att)
+    """)
+    result, exc = assert_keras_refuses(keras, src, "SB603", "GroupedQueryAttention", "keras.layers.Grouped")
+    assert isinstance(exc, AttributeError) and "GroupedQueryAttention" in str(exc)
+    assert result.errors[0].hint == "write layers.GroupQueryAttention"
+    fixed = read(src.replace("GroupedQueryAttention", "GroupQueryAttention"))
+    assert fixed.ok and not fixed.errors, errors(fixed)
+
+
 def test_keras1_border_mode_is_rejected_with_the_new_name(keras):
     src = code("""
         from keras.models import Sequential

@@ -93,10 +93,17 @@ RUN_ON_KERNEL = """
 import json, sys
 import numpy as np
 import keras
-layer, shape = json.loads(sys.argv[1])
+layer, shape, self_attention = json.loads(sys.argv[1])
 args = {k: v for k, v in layer.items() if k != "type"}
 inputs = keras.Input(tuple(shape))
-model = keras.Model(inputs, getattr(keras.layers, layer["type"])(**args)(inputs))
+built = getattr(keras.layers, layer["type"])(**args)
+if not self_attention:
+    outputs = built(inputs)
+elif layer["type"] in ("Attention", "AdditiveAttention"):  # they take a list
+    outputs = built([inputs, inputs])
+else:
+    outputs = built(inputs, inputs)
+model = keras.Model(inputs, outputs)
 try:
     print("ran", list(np.asarray(model(np.ones((2, *shape), "float32"))).shape[1:]))
 except Exception as exc:
@@ -104,10 +111,12 @@ except Exception as exc:
 """
 
 
-def run_on_kernel(layer: dict, shape: tuple, onednn: str) -> str:
-    """Call `layer` in a fresh process with TF_ENABLE_ONEDNN_OPTS=onednn (TensorFlow reads it once, at import)."""
+def run_on_kernel(layer: dict, shape: tuple, onednn: str, self_attention: bool = False) -> str:
+    """Call `layer` in a fresh process with TF_ENABLE_ONEDNN_OPTS=onednn (TensorFlow reads it once, at import);
+    an attention layer as self-attention, `layer(x, x)`."""
     env = {**os.environ, "TF_ENABLE_ONEDNN_OPTS": onednn, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    proc = subprocess.run([sys.executable, "-c", RUN_ON_KERNEL, json.dumps([layer, list(shape)])], env=env,
+    argument = json.dumps([layer, list(shape), self_attention])
+    proc = subprocess.run([sys.executable, "-c", RUN_ON_KERNEL, argument], env=env,
                           capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout.strip().splitlines()[-1]

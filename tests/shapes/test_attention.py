@@ -379,7 +379,16 @@ def sweep() -> list[Case]:
     return list(unique.values())
 
 
-SWEEP = sweep()
+def softmax_over_six_axes(case: Case) -> bool:
+    """MultiHeadAttention over one axis of a rank-5 input: its scores softmax has 6 axes, which TensorFlow's
+    oneDNN kernels refuse (test_kernel_dependent_softmax_is_an_error_on_every_cpu)."""
+    axes = case.layer.get("attention_axes")
+    single = isinstance(axes, int) or (isinstance(axes, list) and len(axes) == 1)
+    return case.layer["type"] == "MultiHeadAttention" and single and len(case.query) + 1 >= 5
+
+
+SWEEP = [case for case in sweep() if not softmax_over_six_axes(case)]
+KERNEL_DEPENDENT = [case for case in sweep() if softmax_over_six_axes(case)]
 
 
 @pytest.mark.parametrize("case", SWEEP, ids=lambda c: c.id)
@@ -416,12 +425,31 @@ def test_mha_symbolic_scores_are_query_by_query(keras, case):
     assert bool(notes) == (measured.symbolic[1] != measured.ran[1])
 
 
+@pytest.mark.parametrize("case", KERNEL_DEPENDENT, ids=lambda c: c.id)
+def test_kernel_dependent_softmax_is_an_error_on_every_cpu(keras, case):
+    """Keras builds these; this process's kernels run them (standard) or abort the call (oneDNN, which refuses a
+    softmax over more than 5 axes): specbridge gives one error whichever runs (tests/shapes/test_softmax_kernels.py
+    runs both kernels explicitly)."""
+    measured = measure(keras, case)
+    assert measured.stage in ("ok", "run"), measured.error
+    if measured.stage == "run":
+        assert "Input dims must be <= 5" in measured.error, measured.error
+    else:
+        assert measured.symbolic[0] == measured.ran[0]
+    result = specbridge(case)
+    assert [(d.code, d.layer) for d in result.errors] == [(codes.INVALID_ARGUMENT.code, "att")], diagnostics(result)
+    message = result.errors[0].message
+    for claim in ("standard kernels", "oneDNN", "TF_ENABLE_ONEDNN_OPTS", "PyTorch runs it", "6 axes"):
+        assert claim in message, message
+
+
 def test_the_sweep_is_wide():
     kinds = {c.layer["type"] for c in SWEEP}
     assert kinds == {"MultiHeadAttention", "GroupedQueryAttention", "GroupQueryAttention", "Attention",
                      "AdditiveAttention"}
     assert {len(c.query) + 1 for c in SWEEP} == {3, 4, 5}
     assert len(SWEEP) > 300
+    assert len(KERNEL_DEPENDENT) >= 20
     assert {c.scores for c in SWEEP if c.layer["type"] == "MultiHeadAttention" and c.mask} == {True, False}
 
 
@@ -556,6 +584,41 @@ def test_refused_at_the_layer(keras, refused):
     assert [(d.code, d.layer) for d in result.errors] == [(refused.code, "att")], diagnostics(result)
     message = result.errors[0].message
     assert all(text in message for text in refused.echo), (refused.echo, message)
+
+
+# Keras's dot-product path: a rank-3 query, dropout 0, no scores. attention_axes is ignored (plain attention over
+# axis 1) wherever the layer builds; the batch axis, the heads axis, repeated and several axes all run.
+FAST_PATH_AXES = [0, 1, 2, -1, -2, -3, -4, -7, -8, 3, 4, [1, 1], [1, 2], [0, 1], [2, 1], [1, 2, 3]]
+FAST_PATH = [Case(mha(attention_axes=axes, **extra), (5, 8), (7, 6), mask=mask)
+             for axes in FAST_PATH_AXES for mask in (None, (5, 7))
+             for extra in ({}, {"use_causal_mask": True}) if not (mask and extra)]
+
+
+@pytest.mark.parametrize("case", FAST_PATH, ids=lambda c: c.id)
+def test_the_dot_product_path_ignores_attention_axes_as_keras_does(keras, case):
+    measured = measure(keras, case)
+    result = check_text(spec_text(case))  # with the lint warnings
+    if measured.stage != "ok":
+        assert [(d.code, d.layer) for d in result.errors] == [(ARG, "att")], (measured.error, diagnostics(result))
+        return
+    assert result.ok, diagnostics(result)
+    assert result.record("att").output_shape == measured.ran[0]
+    # ...and it computes plain attention: the same output as the layer without attention_axes, on the same weights
+    given = case.layer["attention_axes"]
+    plain = keras_layer(keras, {k: v for k, v in case.layer.items() if k != "attention_axes"})
+    built = keras_layer(keras, case.layer)
+    rng = np.random.default_rng(0)
+    query, value = rng.normal(size=(2, 5, 8)).astype("float32"), rng.normal(size=(2, 7, 6)).astype("float32")
+    mask = rng.random((2, 5, 7)) > 0.3 if case.mask else None
+    outputs = []
+    for layer in (built, plain):
+        keras_call(layer, case.layer, query, value, mask=mask)  # builds it
+        if layer is plain:
+            plain.set_weights(built.get_weights())
+        outputs.append(np.asarray(keras_call(layer, case.layer, query, value, mask=mask)))
+    np.testing.assert_allclose(outputs[0], outputs[1], atol=1e-5)
+    warned = [d for d in result.diagnostics if d.code == "SB305"]
+    assert len(warned) == (given not in (1, -2, [1], [-2])), diagnostics(result)
 
 
 def test_a_mask_that_broadcasts_a_length_one_query_up_changes_the_output(keras):

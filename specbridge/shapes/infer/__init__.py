@@ -16,6 +16,7 @@ from ...spec.base import Layer
 from ...spec.catalog import FAMILY_ORDER, Stage
 from ..errors import ShapeError
 from ..records import Inferred, Step, Tensor, format_shape
+from .common import check_softmax_rank
 
 InferFn = Callable[[Layer, list[Tensor], "Context"], Inferred]
 RULES: Stage[InferFn] = Stage("shape rule")
@@ -42,6 +43,10 @@ class Context:
         result = fn(layer, inputs, self)
         if getattr(layer, "activation", None) == "glu" and layer.FAMILY != "recurrent":  # an RNN's is its cell's
             result = glu_output(layer, result)
+        if layer.applies_softmax():
+            check_softmax_rank(layer, len(result.shape) + 1, result.shape, "computes a softmax",
+                               hint="merge the axes the softmax does not run over with Reshape, so the tensor has at "
+                                    "most 5 axes (batch included): the values are the same")
         return result
 
 

@@ -25,7 +25,7 @@ from ...spec.layers import attention as L
 from ..errors import ShapeError
 from ..records import Inferred, Shape, Step, Tensor, format_shape
 from . import Context, rule
-from .common import require_rank
+from .common import check_softmax_rank, require_rank
 
 
 def _needs_sequence(layer, tensor: Tensor, role: str) -> None:
@@ -57,10 +57,11 @@ def _attention_axes(layer: L.MultiHeadAttention, rank: int) -> tuple[int, ...]:
     beyond. Over the batch axis it mixes the samples of a batch: an error here, as no spec shape holds it.
     """
     given = layer.attention_axes
-    if given is None:
+    if given is None or layer.dot_product_path(rank):
+        _dot_product_path_axes(layer, rank)
         return layer.attention_axes_for(rank)
     axes = (given,) if isinstance(given, int) else tuple(given)
-    normalized = layer.attention_axes_for(rank)
+    normalized = layer.declared_axes(rank)
     bad = [a for a, n in zip(axes, normalized, strict=True) if not 0 <= n <= rank - 1]
     if bad or len(set(normalized)) != len(normalized):
         raise ShapeError(
@@ -76,9 +77,26 @@ def _attention_axes(layer: L.MultiHeadAttention, rank: int) -> tuple[int, ...]:
             codes.INVALID_ARGUMENT,
             f"{layer.kind}: attention_axes {list(axes)} include the batch axis (0): Keras runs it, but each sample "
             "then attends to the other samples of its batch, so the result depends on how the data is batched",
-            hint=f"attend over the positions, axes 1 to {rank - 2}", argument="attention_axes",
+            hint="attend over the positions, " + ("axis 1" if rank == 3 else f"axes 1 to {rank - 2}"),
+            argument="attention_axes",
         )
     return normalized
+
+
+def _dot_product_path_axes(layer: L.MultiHeadAttention, rank: int) -> None:
+    """On Keras's dot-product path (a rank-3 query, no dropout, no scores) attention_axes only has to index the
+    projected query (rank + 1 axes, a negative axis first shifted by rank) for the layer to build; it then attends
+    over axis 1 (SB305 says so)."""
+    given = layer.attention_axes
+    axes = () if given is None else (given,) if isinstance(given, int) else tuple(given)
+    bad = [a for a in axes if not -(2 * rank + 1) <= a <= rank]  # measured: -7 to 3 for a rank-3 query
+    if bad:
+        raise ShapeError(
+            codes.INVALID_ARGUMENT,
+            f"{layer.kind}: attention_axes {list(axes)} out of range for a query of rank {rank} (batch included): "
+            f"axis {bad[0]} does not index its projection (rank {rank + 1}), and Keras fails when it builds the layer",
+            hint="use axis 1 (the sequence), or leave attention_axes out", argument="attention_axes",
+        )
 
 
 def _scores_shape(query: Shape, key: Shape, axes: tuple[int, ...], heads: int, key_dim: int) -> Shape:
@@ -117,6 +135,22 @@ def _check_mask(layer, mask: Optional[Tensor], scores: Shape, attention_rank: in
             hint=f"the mask is (query positions, key positions) without the batch axis, True where a query may attend "
                  f"a key: shape [{wanted}]",
             argument="attention_mask",
+        )
+
+
+def _fast_path_mask(layer: L.MultiHeadAttention, query: Tensor, mask: Optional[Tensor]) -> None:
+    """On the dot-product path Keras inserts the mask's missing axes at -2 * len(attention_axes) - 1: with several
+    declared axes that index is out of range for a (query, key) mask and the call fails."""
+    given = layer.attention_axes
+    if mask is None or isinstance(given, int) or not given or len(given) < 2 or not layer.dot_product_path(query.rank):
+        return
+    if mask.rank < 4:
+        raise ShapeError(
+            codes.INVALID_ARGUMENT,
+            f"{layer.kind}: attention_axes {list(given)} with an attention_mask on a rank-3 query: Keras's "
+            f"dot-product path inserts the mask's heads axis at {-2 * len(given) - 1}, out of range for the mask "
+            f"{format_shape(mask.shape)}, and the call fails",
+            hint="leave attention_axes out (a rank-3 query attends over axis 1)", argument="attention_axes",
         )
 
 
@@ -207,7 +241,12 @@ def infer_multi_head_attention(layer: L.MultiHeadAttention, inputs: list[Tensor]
     out = (layer.output_shape,) if isinstance(layer.output_shape, int) else tuple(layer.output_shape or ())
     out = out or (query.shape[-1],)
     scores = _scores_shape(query.shape, key.shape, axes, heads, key_dim)
+    if len(axes) == 1:
+        check_softmax_rank(layer, len(scores) + 1, scores, "normalizes its scores with a softmax",
+                           hint="merge the axes it does not attend over into one (Permute, then Reshape), so the "
+                                "input has 4 axes and the scores 5: the result is the same", argument="attention_axes")
     _check_mask(layer, mask, scores, len(axes))
+    _fast_path_mask(layer, query, mask)
     bias = layer.use_bias
     q, q_step = _projection("query", query.shape[-1], heads, key_dim, bias, "key_dim")
     k, k_step = _projection("key", key.shape[-1], heads, key_dim, bias, "key_dim")
@@ -322,6 +361,9 @@ def infer_dot_attention(layer, inputs: list[Tensor], ctx: Context) -> Inferred:
         formula = "scale + concat_score_weight"
     shape = tuple(query.shape[:-1]) + (value.shape[-1],)
     scores = tuple(query.shape[:-1]) + tuple(key.shape[-2:-1])
+    check_softmax_rank(layer, len(scores) + 1, scores, "normalizes its scores with a softmax",
+                       hint="merge the leading axes of query, value and key into one with Reshape, so the inputs have "
+                            "at most 5 axes: the result is the same")
     steps = (
         Step("scores", "scores {s:batch}: each query position against each key position", {"s": scores}, scores),
         Step("shape", "output: the query's positions with the value's width {width}: {s:batch}",

@@ -59,3 +59,27 @@ def arithmetic(step: Step) -> str:
     Those templates are "{topic}: " and plain fields, so str.format renders them as explain does.
     """
     return step.template.removeprefix("{topic}: ").format(**step.values, result=step.result)
+
+
+# TensorFlow's oneDNN Softmax kernel takes at most 5 axes; its standard kernel takes any rank (REFERENCE.md, CPU
+# dependence). oneDNN is on by default on CPUs with AVX-512 or AMX, so such a model runs on some machines only.
+SOFTMAX_MAX_RANK = 5
+
+
+def check_softmax_rank(layer, rank: int, shape, what: str, hint: str, argument: Optional[str] = None) -> None:
+    """SB210 for a softmax over one axis of a tensor of more than 5 axes (batch included), on every machine.
+
+    Keras runs it with TensorFlow's standard kernels and aborts the call with its oneDNN kernels; PyTorch runs it.
+    A verdict that depends on the CPU is reported as an error everywhere (as for transposed convolutions).
+    Over several axes Keras computes exp(x - logsumexp(x)) instead, which every kernel runs.
+    """
+    if rank <= SOFTMAX_MAX_RANK:
+        return
+    raise ShapeError(
+        codes.INVALID_ARGUMENT,
+        f"{layer.kind} {what} over one axis of a tensor of {rank} axes {format_shape(shape)}: Keras builds the "
+        "model, TensorFlow's standard kernels run it, but its oneDNN kernels (TF_ENABLE_ONEDNN_OPTS, on by default "
+        f"on CPUs with AVX-512 or AMX) abort the call (\"Softmax: Input dims must be <= {SOFTMAX_MAX_RANK}\"), and "
+        "PyTorch runs it: whether the model runs depends on the machine, so it is an error on every machine",
+        hint=hint, argument=argument,
+    )

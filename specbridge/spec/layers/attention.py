@@ -67,14 +67,23 @@ class MultiHeadAttention(AttentionLayer):
     )
     attention_mask: Optional[str] = MASK
 
-    def attention_axes_for(self, rank: int) -> tuple[int, ...]:
-        """The attention axes as Keras normalizes them, in the order given, for a query of `rank` (batch counted):
-        the default is every axis between the batch and the features; a negative axis counts from the projected
+    def dot_product_path(self, rank: int) -> bool:
+        """Keras's fast path: with a rank-3 query, no dropout and no scores returned, Keras calls
+        ops.dot_product_attention, which attends over axis 1 whatever attention_axes says (docs/reliability.md)."""
+        return rank == 3 and self.dropout == 0 and not self.return_attention_scores
+
+    def declared_axes(self, rank: int) -> tuple[int, ...]:
+        """attention_axes as Keras normalizes them, in the order given, for a query of `rank` (batch counted): the
+        default is every axis between the batch and the features; a negative axis counts from the projected
         query's heads axis (-1 is the heads axis). The shape rule says which are valid."""
         given = self.attention_axes
         if given is None:
             return tuple(range(1, rank - 1))
         return tuple(a + rank if a < 0 else a for a in ((given,) if isinstance(given, int) else given))
+
+    def attention_axes_for(self, rank: int) -> tuple[int, ...]:
+        """The axes the layer attends over: axis 1 on Keras's dot-product path, else the declared axes."""
+        return (1,) if self.dot_product_path(rank) else self.declared_axes(rank)
 
 
 class GroupedQueryAttention(AttentionLayer):

@@ -134,6 +134,9 @@ class Softmax(CoreLayer):
     FLOAT_INPUT: ClassVar[bool] = True
     axis: int = -1
 
+    def applies_softmax(self) -> bool:
+        return True
+
 
 LAYERS = (
     Dense, Embedding, Dropout, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D,

@@ -329,6 +329,9 @@ class Softmax(Op):
     KERAS_CLASS, KERAS_MODULE, FLOAT_RESULT = "Softmax", "nn", True
     axis: Axes = -1
 
+    def applies_softmax(self) -> bool:
+        return True
+
 
 class LogSoftmax(Op):
     type: Literal["ops.log_softmax"]
