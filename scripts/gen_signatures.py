@@ -43,7 +43,8 @@ KERAS2_BASE_KEYWORDS = ("trainable", "name", "dtype", "dynamic", "input_dim", "i
 SAMPLE_ARGS = {"filters": 2, "kernel_size": 3, "units": 2, "rate": 0.5, "pool_size": 2, "activation": "relu",
                "target_shape": (2,), "dims": (1,), "n": 2, "scale": 1.0, "factor": 0.1, "height_factor": 0.1,
                "width_factor": 0.1, "height": 2, "width": 2, "input_dim": 10, "output_dim": 2, "num_heads": 2,
-               "key_dim": 2, "head_dim": 2, "num_query_heads": 2, "num_key_value_heads": 1}
+               "key_dim": 2, "head_dim": 2, "num_query_heads": 2, "num_key_value_heads": 1,
+               "equation": "ab,bc->ac", "output_shape": 2, "axes": 1}
 PROBE_VALUES = {"input_shape": (4,), "input_dim": 4, "batch_input_shape": (None, 4), "batch_size": 2,
                 "dtype": "float32", "name": "probe", "trainable": False, "autocast": False, "alpha": 0.2,
                 "input_length": 5}
@@ -163,10 +164,11 @@ def _keywords(names: frozenset[str], base: frozenset[str]) -> str:
 
 TORCH_CLASSES = (
     "Conv1d Conv2d Conv3d ConvTranspose1d ConvTranspose2d ConvTranspose3d Linear Identity Flatten Unflatten "
-    "BatchNorm1d BatchNorm2d BatchNorm3d LayerNorm GroupNorm InstanceNorm2d MaxPool1d MaxPool2d MaxPool3d "
+    "BatchNorm1d BatchNorm2d BatchNorm3d LayerNorm RMSNorm GroupNorm InstanceNorm2d MaxPool1d MaxPool2d MaxPool3d "
     "AvgPool1d AvgPool2d AvgPool3d AdaptiveAvgPool1d AdaptiveAvgPool2d AdaptiveMaxPool1d AdaptiveMaxPool2d "
     "Dropout Dropout1d Dropout2d Dropout3d AlphaDropout ReLU ReLU6 LeakyReLU ELU SELU CELU GELU SiLU Mish Sigmoid "
-    "Tanh Hardtanh Hardswish Hardsigmoid Softplus Softsign Softmax LogSoftmax PReLU Embedding LSTM GRU RNN "
+    "Tanh Hardtanh Hardswish Hardsigmoid Softplus Softsign Softmax LogSoftmax LogSigmoid Tanhshrink Softshrink "
+    "Hardshrink PReLU Embedding LSTM GRU RNN "
     "ZeroPad1d ZeroPad2d ConstantPad2d Upsample UpsamplingNearest2d Sequential ModuleList ModuleDict"
 ).split()
 TORCH_FUNCTIONS = tuple(f"torch.nn.functional.{n}" for n in (

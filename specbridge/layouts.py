@@ -8,6 +8,7 @@ and per output (ranks count the batch axis):
 - rank 4 and 5 (images, volumes): channels first, NCHW and NCDHW: Keras's last axis moved to position 1, whatever
   the layers around it (Rescaling, Normalization, a Random* layer, Dropout or Activation first changes nothing).
   A video (N, T, H, W, C) for TimeDistributed or ConvLSTM2D is rank 5 too: (N, C, T, H, W), as nn.Conv3d takes it;
+  ConvLSTM1D's (N, T, L, C) is rank 4: (N, C, T, L); ConvLSTM3D's rank-6 input stays (see below);
 - rank 3: (N, C, L) when the tensor is a 1D signal, (N, steps, features) when it is a sequence. A signal is read
   (an input) or computed (an output) by a layer with spatial axes (the catalog's RANK trait: Conv1D, the pooling
   layers, ZeroPadding1D, Cropping1D, UpSampling1D, SpatialDropout1D), directly or through layers that work on

@@ -63,14 +63,22 @@ def keras_op_tensors(model, ops: list[OpNode], layer_tensor) -> dict:
     used: set[int] = set()
     for op in ops:
         wanted = [id(found[r]) if r in found else id(layer_tensor(r)) for r in op.inputs]
-        for operation in operations.get(op.keras_class, []):
-            node = next((n for n in operation._inbound_nodes if [id(t) for t in n.input_tensors] == wanted
-                         and tuple(n.output_tensors[0].shape[1:]) == op.shape), None)
-            if node is not None and id(node) not in used:
-                used.add(id(node))
-                found.update(zip(op.outputs, node.output_tensors, strict=False))
-                break
+        reading = [n for operation in operations.get(op.keras_class, []) for n in operation._inbound_nodes
+                   if [id(t) for t in n.input_tensors] == wanted and id(n) not in used]
+        shaped = [n for n in reading if _compatible(tuple(n.output_tensors[0].shape[1:]), op.shape)]
+        # The shape tells apart ops of one class reading the same tensors; Keras's symbolic shape may contradict
+        # the run's (attention scores), so a lone reader is the op whatever its symbolic shape says.
+        node = shaped[0] if shaped else reading[0] if len(reading) == 1 else None
+        if node is not None:
+            used.add(id(node))
+            found.update(zip(op.outputs, node.output_tensors, strict=False))
     return found
+
+
+def _compatible(symbolic: tuple, spec: tuple) -> bool:
+    """Keras's symbolic shape agrees with the spec's where both know a size: Keras's symbolic shapes can be less
+    precise than the run (a MultiHeadAttention's scores are (heads, Tq, Tq) symbolically), never contradict it."""
+    return len(symbolic) == len(spec) and all(a is None or b is None or a == b for a, b in zip(symbolic, spec, strict=True))
 
 
 def _made(operation) -> int:

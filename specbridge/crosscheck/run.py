@@ -67,6 +67,7 @@ def run_crosscheck(
     dims: Optional[list] = None,
     backends: Optional[list[str]] = None,
     layout: Optional[str] = None,
+    inputs: Optional[list[np.ndarray]] = None,
 ) -> CrosscheckReport:
     """Cross-check the models emitted for a valid spec: Keras, PyTorch and ONNX (onnxruntime), every pair.
 
@@ -81,7 +82,9 @@ def run_crosscheck(
     SPECBRIDGE_MAX_MODEL_BYTES, crosscheck.backends.BackendError for a bad `backends` list. `dims` (ChosenDim
     list) sizes unknown input axes; default: crosscheck.dims.choose_dims (DimsError: none fit). `layout` ("torch"
     or "keras") is the PyTorch and ONNX models' input and output layout (specbridge/layouts.py; default: each target's
-    own), the comparison is the same in both.
+    own), the comparison is the same in both. `inputs` (one Keras-layout array per spec input, batch axis first,
+    the batch being `samples`) replaces the random inputs: values chosen to reach an op's edges (thresholds, large
+    magnitudes) that a normal sample seldom does.
     """
     if dtype not in DTYPES:
         raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {dtype!r}")
@@ -101,7 +104,8 @@ def run_crosscheck(
     reached = reaching_outputs(result)
     spec_layers = compared_tensors(result, reached)
     skipped = [e.name for e in result.document.entries if e.name not in reached]
-    inputs = random_inputs(result, samples, seed, dtype, concrete_shapes(result, dims))
+    if inputs is None:
+        inputs = random_inputs(result, samples, seed, dtype, concrete_shapes(result, dims))
     _collect(run, result, chosen, reference, [name for name, _ in spec_layers], inputs, dtype, backends is not None,
              layout)
     compared = [reference] + [b for b in chosen if b != reference and b not in run.unavailable]

@@ -87,6 +87,7 @@ SUSPICIOUS_LAYOUT = _code("SB302", "suspicious-data-format", W, "The input looks
 ASYMMETRIC_SAME = _code("SB303", "asymmetric-same-padding", W, "Strided 'same' padding is asymmetric (PyTorch cannot pad it natively).")
 SOFTMAX_NOT_LAST = _code("SB304", "softmax-not-last", W, "A softmax before the last layer.")
 ATTENTION_AXES_IGNORED = _code("SB305", "attention-axes-ignored", W, "Keras ignores attention_axes on a rank-3 query (its dot-product path).")
+KERAS_BIAS_AXIS = _code("SB306", "keras-bias-axis", W, "Keras's TensorFlow backend adds a bias along another axis than broadcasting does.")
 # --- emitters and cross-check
 NOT_EXPRESSIBLE = _code("SB400", "not-expressible", E, "A layer that the target framework cannot express exactly.")
 MISSING_EXTRA = _code("SB401", "missing-extra", E, "An optional dependency (TensorFlow, torch, onnx) is not installed.")

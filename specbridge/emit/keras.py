@@ -26,6 +26,7 @@ from ..spec.layers import recurrent as RC
 from ..spec.layers import reshaping as R
 from ..spec.layers import wrappers as W
 from .errors import NotExpressible
+from .keras_activations import FUNCTION_SOURCES, function_arguments, function_definitions
 from .names import py_str
 from .plan import Plan
 from .source import call
@@ -96,7 +97,7 @@ def check_name(name: str, what: str = "layer") -> None:
 
 def layer_call(layer: Layer, ctx: KerasCtx, *positional: str, **overrides: Any) -> str:
     """`layers.Kind(arg=..., name=...)` for one spec layer."""
-    args = {**keras_arguments(layer, ctx.plan), **overrides}
+    args = function_arguments({**keras_arguments(layer, ctx.plan), **overrides})
     if ctx.name is not None:
         check_name(ctx.name)
         args["name"] = ctx.name
@@ -108,16 +109,17 @@ def layer_call(layer: Layer, ctx: KerasCtx, *positional: str, **overrides: Any) 
     P.MaxPooling1D, P.MaxPooling2D, P.MaxPooling3D, P.AveragePooling1D, P.AveragePooling2D, P.AveragePooling3D,
     P.GlobalMaxPooling1D, P.GlobalMaxPooling2D, P.GlobalMaxPooling3D,
     P.GlobalAveragePooling1D, P.GlobalAveragePooling2D, P.GlobalAveragePooling3D,
-    K.Dense, K.Embedding, K.Dropout, K.SpatialDropout1D, K.SpatialDropout2D, K.SpatialDropout3D,
+    K.Dense, K.EinsumDense, K.Embedding, K.Dropout, K.SpatialDropout1D, K.SpatialDropout2D, K.SpatialDropout3D,
     K.ActivationLayer, K.ReLU, K.LeakyReLU, K.ELU, K.PReLU, K.Softmax,
-    N.BatchNormalization, N.LayerNormalization, N.GroupNormalization,
+    N.BatchNormalization, N.LayerNormalization, N.GroupNormalization, N.UnitNormalization, N.RMSNormalization,
+    K.Identity,
     R.ZeroPadding1D, R.ZeroPadding2D, R.ZeroPadding3D, R.Cropping1D, R.Cropping2D, R.Cropping3D,
     R.UpSampling1D, R.UpSampling2D, R.UpSampling3D, R.Flatten, R.Reshape, R.Permute, R.RepeatVector,
-    RC.SimpleRNN, RC.LSTM, RC.GRU, RC.ConvLSTM2D,
+    RC.SimpleRNN, RC.LSTM, RC.GRU, RC.ConvLSTM1D, RC.ConvLSTM2D, RC.ConvLSTM3D,
     A.MultiHeadAttention, A.GroupedQueryAttention, A.Attention, A.AdditiveAttention,
-    M.Concatenate, M.Add, M.Subtract, M.Multiply, M.Average, M.Maximum, M.Minimum,
+    M.Concatenate, M.Add, M.Subtract, M.Multiply, M.Average, M.Maximum, M.Minimum, M.Dot,
     PP.Rescaling, PP.Normalization, PP.RandomFlip, PP.RandomRotation, PP.RandomZoom, PP.RandomContrast,
-    PP.RandomTranslation, PP.RandomCrop,
+    PP.RandomTranslation, PP.RandomCrop, PP.Resizing, PP.CenterCrop,
 )
 def same_layer(layer: Layer, ctx: KerasCtx) -> list[str]:
     """The Keras layer of the same name with the same arguments."""
@@ -171,7 +173,7 @@ def keras_source(plan: Plan) -> str:
     check_name(plan.spec.name, "model")
     taken = {s.name for s in plan.steps} | {i.name for i in plan.inputs}
     body = _stack_body(plan, taken) if plan.is_stack else _graph_body(plan, taken)
-    return HEADER.format(spec_name=py_str(plan.spec.name)) + "\n\ndef build_model():\n" + body
+    return HEADER.format(spec_name=py_str(plan.spec.name)) + function_definitions(body) + "\n\ndef build_model():\n" + body
 
 
 def _input_call(inp) -> str:
@@ -221,7 +223,7 @@ def call_arguments(layer: Layer, variables: list[str]) -> str:
 def _graph_body(plan: Plan, taken: set[str]) -> str:
     from .names import Identifiers
 
-    local = Identifiers({"keras", "layers", "SPEC_NAME", "build_model"})
+    local = Identifiers({"keras", "layers", "SPEC_NAME", "build_model", *FUNCTION_SOURCES})
     var: dict[str, str] = {}
     lines = []
     for inp in plan.inputs:

@@ -8,11 +8,18 @@ from typing import Any
 from .names import py_str
 
 
+class Code(str):
+    """Source text an emitter wrote, which `literal` writes as it is: the name of a function the emitted module
+    defines. Never made from a spec value."""
+
+
 def literal(value: Any) -> str:
-    """Python source for a spec value (None, bool, int, float, str, or lists/tuples of them).
+    """Python source for a spec value (None, bool, int, float, str, or lists/tuples of them), or Code.
 
     Anything else is refused: a spec value must never become code.
     """
+    if isinstance(value, Code):
+        return str(value)
     if value is None or isinstance(value, bool):
         return repr(value)
     if isinstance(value, int):

@@ -120,6 +120,12 @@ def layer_norm(klayer, tmod, layer) -> list[Pair]:
     return pairs
 
 
+@converter(N.RMSNormalization)
+def rms_norm(klayer, tmod, layer) -> list[Pair]:
+    (rms,) = find(tmod, "RMSNorm")
+    return [same(klayer.scale, rms.weight)]  # nn.RMSNorm's weight has Keras's scale shape (the normalized sizes)
+
+
 @converter(K.Embedding)
 def embedding(klayer, tmod, layer) -> list[Pair]:
     (emb,) = find(tmod, "Embedding")
@@ -130,6 +136,13 @@ def embedding(klayer, tmod, layer) -> list[Pair]:
 def group_norm(klayer, tmod, layer) -> list[Pair]:
     (gn,) = find(tmod, "GroupNorm")
     return [same(klayer.gamma, gn.weight), same(klayer.beta, gn.bias)] if layer.scale else []
+
+
+@converter(K.EinsumDense)
+def einsum_dense(klayer, tmod, layer) -> list[Pair]:
+    """runtime_einsum.KerasEinsumDense holds the kernel and bias in Keras's shapes: the same values."""
+    (module,) = find(tmod, "KerasEinsumDense")
+    return [same(klayer.kernel, module.kernel)] + _bias(klayer, module)
 
 
 @converter(K.PReLU)
@@ -210,13 +223,13 @@ def recurrent(klayer, tmod, layer) -> list[Pair]:
     return recurrent_pairs(klayer.cell, rnn, layer, _suffixes(rnn)[0])
 
 
-@converter(RC.ConvLSTM2D)
+@converter(RC.ConvLSTM1D, RC.ConvLSTM2D, RC.ConvLSTM3D)
 def conv_lstm(klayer, tmod, layer) -> list[Pair]:
-    """Kernels (kh, kw, in, 4f) -> Conv2d (4f, in, kh, kw); the gate blocks i, f, c, o are in the same order."""
-    (module,) = find(tmod, "ConvLSTM2D")
-    cell = klayer.cell
-    return [permuted(cell.kernel, module.input_conv.weight, kernel_perm(2)),
-            permuted(cell.recurrent_kernel, module.recurrent_conv.weight, kernel_perm(2))] + _bias(cell, module.input_conv)
+    """Kernels (*k, in, 4f) -> ConvNd (4f, in, *k); the gate blocks i, f, c, o are in the same order."""
+    (module,) = find(tmod, "ConvLSTM")
+    cell, perm = klayer.cell, kernel_perm(layer.RANK)
+    return [permuted(cell.kernel, module.input_conv.weight, perm),
+            permuted(cell.recurrent_kernel, module.recurrent_conv.weight, perm)] + _bias(cell, module.input_conv)
 
 
 @converter(RC.Bidirectional)

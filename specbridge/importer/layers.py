@@ -170,12 +170,23 @@ def _value(key: str, value: Any, class_name: str, out: Mapped, name: str, place:
     return value
 
 
+# Registered custom functions (their "package>name") that compute a spec activation (spec.base.FUNCTION_ACTIVATIONS).
+# KerasHub registers gelu_approximate under keras_hub and, for files saved by KerasNLP, keras_nlp; Keras 3 saves it as
+# {"module": "builtins", "class_name": "function", "config": "keras_hub>gelu_approximate"}, Keras 2 as the string.
+REGISTERED_ACTIVATIONS = {"keras_hub>gelu_approximate": "gelu_approximate",
+                          "keras_nlp>gelu_approximate": "gelu_approximate"}
+
+
 def _activation(value: Any, out: Mapped, name: str, class_name: str, place: str) -> Any:
     """Keras serializes a built-in activation as its name; a dict is a custom or parametrized function."""
+    if isinstance(value, str) and value in REGISTERED_ACTIVATIONS:
+        return REGISTERED_ACTIVATIONS[value]
     if isinstance(value, dict):
         inner = value.get("config")
         if value.get("module") == "keras.activations" and isinstance(inner, str):
             return inner
+        if value.get("class_name") == "function" and inner in REGISTERED_ACTIVATIONS:
+            return REGISTERED_ACTIVATIONS[inner]
         out.errors.append(codes.LAYER_NOT_IMPORTABLE(
             f"layer {name!r} ({class_name}, {place}): its activation is the custom function "
             f"{value.get('class_name')!r} from {value.get('module')!r}", layer=name,

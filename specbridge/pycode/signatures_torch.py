@@ -27,6 +27,7 @@ TORCH_POSITIONAL: dict[str, tuple[str, ...]] = {
     "BatchNorm2d": ("num_features", "eps", "momentum", "affine", "track_running_stats"),
     "BatchNorm3d": ("num_features", "eps", "momentum", "affine", "track_running_stats"),
     "LayerNorm": ("normalized_shape", "eps", "elementwise_affine", "bias"),
+    "RMSNorm": ("normalized_shape", "eps", "elementwise_affine"),
     "GroupNorm": ("num_groups", "num_channels", "eps", "affine"),
     "InstanceNorm2d": ("num_features", "eps", "momentum", "affine", "track_running_stats"),
     "MaxPool1d": ("kernel_size", "stride", "padding", "dilation", "return_indices", "ceil_mode"),
@@ -62,6 +63,10 @@ TORCH_POSITIONAL: dict[str, tuple[str, ...]] = {
     "Softsign": (),
     "Softmax": ("dim",),
     "LogSoftmax": ("dim",),
+    "LogSigmoid": (),
+    "Tanhshrink": (),
+    "Softshrink": ("lambd",),
+    "Hardshrink": ("lambd",),
     "PReLU": ("num_parameters", "init"),
     "Embedding": ("num_embeddings", "embedding_dim", "padding_idx", "max_norm", "norm_type", "scale_grad_by_freq", "sparse", "_weight", "_freeze"),
     "LSTM": ("input_size", "hidden_size", "num_layers", "bias", "batch_first", "dropout", "bidirectional", "proj_size"),
@@ -96,6 +101,7 @@ TORCH_DEFAULTS: dict[str, dict[str, object]] = {
     "BatchNorm2d": {"eps": 1e-05, "momentum": 0.1, "affine": True, "track_running_stats": True, "bias": True},
     "BatchNorm3d": {"eps": 1e-05, "momentum": 0.1, "affine": True, "track_running_stats": True, "bias": True},
     "LayerNorm": {"eps": 1e-05, "elementwise_affine": True, "bias": True},
+    "RMSNorm": {"eps": None, "elementwise_affine": True},
     "GroupNorm": {"eps": 1e-05, "affine": True, "bias": True},
     "InstanceNorm2d": {"eps": 1e-05, "momentum": 0.1, "affine": False, "track_running_stats": False, "bias": True},
     "MaxPool1d": {"stride": None, "padding": 0, "dilation": 1, "return_indices": False, "ceil_mode": False},
@@ -131,6 +137,10 @@ TORCH_DEFAULTS: dict[str, dict[str, object]] = {
     "Softsign": {},
     "Softmax": {"dim": None},
     "LogSoftmax": {"dim": None},
+    "LogSigmoid": {},
+    "Tanhshrink": {},
+    "Softshrink": {"lambd": 0.5},
+    "Hardshrink": {"lambd": 0.5},
     "PReLU": {"num_parameters": 1, "init": 0.25},
     "Embedding": {"padding_idx": None, "max_norm": None, "norm_type": 2.0, "scale_grad_by_freq": False, "sparse": False, "_weight": None, "_freeze": False},
     "LSTM": {"num_layers": 1, "bias": True, "batch_first": False, "dropout": 0.0, "bidirectional": False, "proj_size": 0},
@@ -149,7 +159,7 @@ TORCH_DEFAULTS: dict[str, dict[str, object]] = {
 
 # The classes whose constructor also takes `device` and `dtype` (factory keywords, default None).
 # BEGIN GENERATED TORCH_FACTORY_KWARGS
-TORCH_FACTORY_KWARGS: frozenset[str] = frozenset({"BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "Embedding", "GRU", "GroupNorm", "InstanceNorm2d", "LSTM", "LayerNorm", "Linear", "PReLU", "RNN"})
+TORCH_FACTORY_KWARGS: frozenset[str] = frozenset({"BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "Embedding", "GRU", "GroupNorm", "InstanceNorm2d", "LSTM", "LayerNorm", "Linear", "PReLU", "RMSNorm", "RNN"})
 # END GENERATED TORCH_FACTORY_KWARGS
 
 # The positional parameters of the functional calls, in order. C++ builtins (F.gelu, F.avg_pool1d/2d,

@@ -314,7 +314,7 @@ def _reads(layer: TorchLayer, x: Sym) -> Any:
     if tr.trailing is not None:
         tail = tuple(t.shape[-len(tr.trailing):]) if len(tr.trailing) <= len(t.shape) else None
         if tail is not None and None not in tail and tail != tuple(tr.trailing):
-            return ShapeError(codes.CHANNEL_MISMATCH, f"nn.LayerNorm normalized_shape={list(tr.trailing)} but the "
+            return ShapeError(codes.CHANNEL_MISMATCH, f"nn.{layer.class_name} normalized_shape={list(tr.trailing)} but the "
                               f"input ends in {list(tail)}: {_full(x)}", hint=f"normalized_shape={list(tail)}",
                               argument="normalized_shape")
     return None

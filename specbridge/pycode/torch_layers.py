@@ -21,9 +21,18 @@ POOL_PREFIX = {"Max": "MaxPooling", "Avg": "AveragePooling"}
 ACTIVATIONS = {  # nn class -> Keras activation name (element-wise, shape-preserving)
     "ReLU": "relu", "ReLU6": "relu6", "ELU": None, "SELU": "selu", "GELU": "gelu", "SiLU": "silu", "Mish": "mish",
     "Sigmoid": "sigmoid", "Tanh": "tanh", "Hardswish": "hard_swish", "Hardsigmoid": "hard_sigmoid",
-    "Softplus": "softplus", "Softsign": "softsign", "Identity": None, "CELU": "celu", "Hardtanh": None,
+    "Softplus": "softplus", "Softsign": "softsign", "Identity": None, "CELU": "celu", "Hardtanh": "hard_tanh",
     "Dropout": None, "Dropout1d": None, "Dropout2d": None, "Dropout3d": None, "AlphaDropout": None,
+    "LogSigmoid": "log_sigmoid", "Tanhshrink": "tanh_shrink", "Softshrink": "soft_shrink", "Hardshrink": "hard_shrink",
 }
+# Arguments of those classes the Keras activation fixes: the class maps to it only with these values (Keras's
+# shrink threshold is 0.5, PyTorch's default lambd; hard_tanh clips to [-1, 1]); other values keep the shape only.
+FIXED_ARGUMENTS = {
+    "Hardtanh": {"min_val": -1.0, "max_val": 1.0, "min_value": None, "max_value": None}, "Softshrink": {"lambd": 0.5}, "Hardshrink": {"lambd": 0.5},
+    "CELU": {"alpha": 1.0}, "Softplus": {"beta": 1.0, "threshold": 20.0}, "GELU": {"approximate": "none"},
+}
+# nn.GELU(approximate="tanh") is Keras's gelu(x, approximate=True): the spec's gelu_approximate.
+GELU_FORMS = {"none": "gelu", "tanh": "gelu_approximate"}
 
 
 @dataclass
@@ -193,6 +202,22 @@ def layer_norm(cls: str, p: dict) -> Translation:
     return Translation([Step(layer)], trailing=trailing)
 
 
+# torch.finfo(torch.float32).eps: nn.RMSNorm's eps=None is the input dtype's machine epsilon, float32's in the
+# float32 models code builds by default.
+FLOAT32_EPS = 1.1920928955078125e-07
+
+
+def rms_norm(cls: str, p: dict) -> Translation:
+    """nn.RMSNorm is Keras's RMSNormalization over the same trailing axes (x * rsqrt(mean(x**2) + eps) * weight)."""
+    trailing = _tuple(p["normalized_shape"], 1)
+    eps = p.get("eps")
+    layer = {"type": "RMSNormalization", "axis": list(range(-len(trailing), 0)),
+             "epsilon": FLOAT32_EPS if eps is None else eps}
+    # Keras's RMSNormalization always has its scale: a ones scale would compute the same, with parameters PyTorch lacks.
+    reason = None if p.get("elementwise_affine", True) else "elementwise_affine=False (Keras's RMSNormalization always has a scale)"
+    return Translation([Step(layer, not_expressible=reason)], trailing=trailing)
+
+
 def group_norm(cls: str, p: dict) -> Translation:
     layer = {"type": "GroupNormalization", "groups": p["num_groups"], "axis": 1, "epsilon": p.get("eps", 1e-5)}
     return Translation([Step(layer)], 1, p["num_channels"], "num_channels", None)
@@ -241,7 +266,14 @@ def activation(cls: str, p: dict) -> Translation:
         return Translation([Step(layer, not_expressible=reason)])
     if cls.startswith("Dropout") or cls == "AlphaDropout":
         return Translation([Step({"type": "Dropout", "rate": p.get("p", 0.5)})])
-    if name is None:  # Identity, Hardtanh: shape-preserving
+    if cls == "GELU" and p.get("approximate") in GELU_FORMS:
+        name = GELU_FORMS[p["approximate"]]
+    elif any(p.get(k, v) != v for k, v in FIXED_ARGUMENTS.get(cls, {}).items()):
+        given = ", ".join(f"{k}={p[k]!r}" for k, v in FIXED_ARGUMENTS[cls].items() if p.get(k, v) != v)
+        return Translation([Step(shape=lambda t: t, not_expressible=f"{cls}({given})")])
+    if cls == "Identity":
+        return Translation([Step({"type": "Identity"})])
+    if name is None:  # Identity: shape-preserving
         return Translation([Step(shape=lambda t: t, not_expressible=None if cls == "Identity" else cls)])
     return Translation([Step({"type": "Activation", "activation": name})])
 
@@ -321,7 +353,7 @@ TRANSLATORS: dict[str, Callable[[str, dict], Translation]] = {
     **{f"Conv{n}d": conv for n in (1, 2, 3)}, **{f"ConvTranspose{n}d": conv for n in (1, 2, 3)},
     **{f"{k}Pool{n}d": pool for k in ("Max", "Avg") for n in (1, 2, 3)},
     **{f"Adaptive{k}Pool{n}d": adaptive_pool for k in ("Max", "Avg") for n in (1, 2, 3)},
-    "Linear": linear, **{f"BatchNorm{n}d": batch_norm for n in (1, 2, 3)}, "LayerNorm": layer_norm,
+    "Linear": linear, **{f"BatchNorm{n}d": batch_norm for n in (1, 2, 3)}, "LayerNorm": layer_norm, "RMSNorm": rms_norm,
     "GroupNorm": group_norm, "LSTM": recurrent, "GRU": recurrent, "RNN": recurrent, "Embedding": embedding,
     **{name: activation for name in ACTIVATIONS}, "LeakyReLU": activation, "Softmax": activation,
     "LogSoftmax": activation, "Flatten": flatten, "Upsample": upsample, "UpsamplingNearest2d": upsample,

@@ -73,6 +73,10 @@ def parameters_of(cls: str, p: dict) -> Optional[list[tuple[str, int]]]:
         if not p.get("elementwise_affine", True):
             return []
         return [("weight", size)] + ([("bias", size)] if p.get("bias", True) else [])
+    if cls == "RMSNorm":
+        shape = p["normalized_shape"]
+        size = _size(tuple(shape)) if isinstance(shape, (tuple, list)) else shape
+        return [("weight", size)] if p.get("elementwise_affine", True) else []
     if cls in GATES:
         return _recurrent(cls, p)
     if cls == "Embedding":

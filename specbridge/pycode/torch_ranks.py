@@ -96,7 +96,7 @@ def ranks_of(cls: str, p: dict) -> Ranks:
         return Ranks(None, 1, sample=(1,))
     if cls.startswith("BatchNorm"):
         return Ranks((2, 3)) if n == 1 else Ranks((n + 2,))
-    if cls == "LayerNorm":
+    if cls in ("LayerNorm", "RMSNorm"):
         shape = p.get("normalized_shape")
         k = len(shape) if isinstance(shape, (tuple, list)) else 1
         return Ranks(None, k, sample=(k,))

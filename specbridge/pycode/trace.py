@@ -188,9 +188,10 @@ class Tracer:
                node_inputs: Optional[list] = None) -> tuple[Tensor, tuple[Tensor, ...]]:
         from ..shapes.infer import Context
 
-        ctx = self._contexts.get(graph.data_format)
+        key = (graph.data_format, graph.framework)
+        ctx = self._contexts.get(key)
         if ctx is None:
-            ctx = self._contexts[graph.data_format] = Context(graph.data_format)
+            ctx = self._contexts[key] = Context(graph.data_format, tensorflow=graph.framework == "keras")
         try:
             result = ctx.infer(model, tensors)
         except ShapeError as exc:

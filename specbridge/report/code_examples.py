@@ -132,6 +132,15 @@ EXAMPLES: dict[str, Example] = {
     "SB304": _edit(VEC + "  - {type: Dense, units: 10, activation: softmax}\n  - {type: Dense, units: 2}\n",
                    "units: 10, activation: softmax}", "units: 10, activation: relu}",
                    "apply softmax in the last layer only"),
+    "SB305": _edit("inputs: [{name: tokens, shape: [12, 16]}]\nlayers:\n"
+                   "  - {type: MultiHeadAttention, num_heads: 2, key_dim: 8, attention_axes: [2], inputs: [tokens, tokens]}\n",
+                   ", attention_axes: [2]", "",
+                   "leave attention_axes out: on a rank-3 query without dropout Keras attends over axis 1 anyway"),
+    "SB306": _edit("inputs: [{name: q, shape: [3, 5]}]\nlayers:\n"
+                   "  - {type: MultiHeadAttention, num_heads: 3, key_dim: 1, inputs: [q, q]}\n",
+                   "key_dim: 1", "key_dim: 2",
+                   "a head size above 1 (or use_bias: false): Keras on TensorFlow adds the (3, 1) bias along the "
+                   "3 positions instead of the 3 heads"),
     "SB400": _edit("input: {shape: [null, 3]}\nlayers:\n"
                    "  - {type: Conv1D, filters: 4, kernel_size: 4, strides: 2, padding: same}\n",
                    "[null, 3]", "[100, 3]",

@@ -8,7 +8,7 @@ inference produced; they never raise and never report errors (warnings do not fa
 - SB302 suspicious-data-format: an input laid out for the other data_format ((3, 32, 32) under channels_last).
 - SB303 asymmetric-same-padding: strided 'same' padding that TF splits unevenly (PyTorch pads evenly).
 - SB304 softmax-not-last: a softmax whose output feeds another layer.
-- SB305 attention-axes-ignored: attention_axes that Keras's dot-product path ignores (a rank-3 query).
+- SB305, SB306: what Keras itself computes otherwise than it says (lint_keras.py).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from ..spec.base import Layer
 from ..spec.loader import Document
 from .axes import SPATIAL_NAMES, split_channels
 from .graph import Inference
+from .lint_keras import attention_axes_ignored, keras_bias_axis
 from .records import LayerRecord, Shape, format_shape
 from .rules import as_tuple, ceil_div, effective_kernel, same_padding, torch_pad_order
 
@@ -334,33 +335,9 @@ def softmax_not_last(view: View) -> list[Diagnostic]:
     return out
 
 
-def attention_axes_ignored(view: View) -> list[Diagnostic]:
-    """MultiHeadAttention on a rank-3 query with no dropout and no scores: Keras calls ops.dot_product_attention,
-    which attends over axis 1 whatever attention_axes says; adding dropout later would change what it computes."""
-    out = []
-    for site in view.sites:
-        layer = site.layer
-        if site.record is None or layer.FAMILY != "attention" or getattr(layer, "attention_axes", None) is None:
-            continue
-        rank = len(site.record.input_shapes[0]) + 1
-        if not layer.dot_product_path(rank) or layer.declared_axes(rank) == (1,):
-            continue
-        given = layer.attention_axes
-        given = [given] if isinstance(given, int) else list(given)
-        out.append(codes.ATTENTION_AXES_IGNORED(
-            f"{layer.kind} {site.name!r}: Keras ignores attention_axes {given} on a rank-3 query when dropout is 0 "
-            "and the scores are not returned: it calls ops.dot_product_attention, which attends over axis 1 (the "
-            f"default); with dropout or return_attention_scores it would attend over {given}",
-            hint="leave attention_axes out (the same computation); to attend over another axis, move it to axis 1 "
-                 "(Permute) first",
-            layer=site.name, location=view.locate(site.path, "attention_axes"),
-        ))
-    return out
-
-
 RULES: tuple[Callable[[View], list[Diagnostic]], ...] = (
     pooling_no_downsample, dense_dominates, suspicious_layout, asymmetric_same, softmax_not_last,
-    attention_axes_ignored,
+    attention_axes_ignored, keras_bias_axis,
 )
 
 

@@ -9,7 +9,18 @@ the canonical name, used everywhere downstream (`layer.kind`).
 import typing
 from typing import Annotated, Any, ClassVar, Literal, Optional, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, NonNegativeInt, PositiveInt, confloat
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    NonNegativeInt,
+    PositiveInt,
+    ValidationInfo,
+    confloat,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from .call import Call
 
@@ -30,12 +41,18 @@ Padding = Union[PaddingMode, NonNegativeInt, list[NonNegativeInt]]
 DataFormat = Annotated[Literal["channels_last", "channels_first"], BeforeValidator(_lower)]
 
 # Activation names Keras 3 resolves with keras.activations.get(name).
-ACTIVATIONS = (
+KERAS_ACTIVATIONS = (
     "linear", "relu", "relu6", "sigmoid", "hard_sigmoid", "softmax", "log_softmax", "tanh", "elu",
     "selu", "softplus", "softsign", "swish", "silu", "hard_silu", "hard_swish", "gelu",
     "exponential", "leaky_relu", "mish", "celu", "glu", "tanh_shrink", "hard_tanh", "sparse_plus",
-    "soft_shrink", "hard_shrink", "squareplus", "sparsemax",
+    "soft_shrink", "hard_shrink", "squareplus", "sparsemax", "log_sigmoid", "sparse_sigmoid",
 )
+# Activations Keras has as a function call but no name for: spec name -> the Keras call. `gelu` is Keras's exact
+# (erf) form; the tanh approximation is what KerasHub's models (GPT-2, ALBERT, ...) use, through the function
+# keras_hub.utils.keras_utils.gelu_approximate, which their saved configs name "keras_hub>gelu_approximate".
+FUNCTION_ACTIVATIONS = {"gelu_approximate": "keras.activations.gelu(x, approximate=True)"}
+# Every name a spec's `activation` takes.
+ACTIVATIONS = KERAS_ACTIVATIONS + tuple(FUNCTION_ACTIVATIONS)
 # Names keras.activations.get resolves to a function that cannot run with the tensor alone: the built model fails
 # when it is called ("threshold() missing 2 required positional arguments"), so a spec may not name them.
 NEEDS_ARGUMENTS = {"threshold": "use a ReLU layer with `threshold` (and `max_value`) instead"}
@@ -121,6 +138,18 @@ class Layer(BaseModel):
     KERAS_REFUSES: ClassVar[tuple[str, ...]] = ()
     # Fields that are not Keras constructor arguments.
     SPEC_ONLY: ClassVar[tuple[str, ...]] = ("type", "name", "inputs", "expect", "shares")
+
+    @field_validator("trainable", "shares")
+    @classmethod
+    def _keras_refuses(cls, value, info: ValidationInfo):
+        """SB011 for a field of KERAS_REFUSES (runs only when the spec writes it: defaults are not validated)."""
+        if info.field_name in cls.KERAS_REFUSES:
+            raise PydanticCustomError("extra_forbidden", "{kind} takes no `{field}`: {why}",
+                                      {"kind": cls.type_names()[0], "field": info.field_name, "why": cls.REFUSED_BECAUSE})
+        return value
+
+    # Why KERAS_REFUSES holds, in the SB011 message.
+    REFUSED_BECAUSE: ClassVar[str] = "Keras's constructor refuses it (\"unexpected keyword argument\")"
 
     @classmethod
     def type_names(cls) -> tuple[str, ...]:

@@ -24,7 +24,17 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator
 
-from .base import ACTIVATIONS, NEEDS_ARGUMENTS, ActivationName, Expect, Layer, _activation_name, _lower
+from .base import (
+    ACTIVATIONS,
+    FUNCTION_ACTIVATIONS,
+    KERAS_ACTIVATIONS,
+    NEEDS_ARGUMENTS,
+    ActivationName,
+    Expect,
+    Layer,
+    _activation_name,
+    _lower,
+)
 from .catalog import FAMILY_ORDER, all_classes, family_classes
 from .model import INTEGER_DTYPES, DType, InputSpec, NamedInput
 from .schema import json_schema
@@ -165,10 +175,12 @@ def dtypes_block() -> str:
 
 
 def activations_block() -> str:
-    names = ", ".join(f"`{a}`" for a in ACTIVATIONS)
+    names = ", ".join(f"`{a}`" for a in KERAS_ACTIVATIONS)
     case = " Any case: `ReLU` reads as `relu`." if ACTIVATIONS in lowercased_choices(ActivationName) else ""
+    functions = "; ".join(f"`{name}`: `{call}`" for name, call in FUNCTION_ACTIVATIONS.items())
     refused = "; ".join(f"`{name}`: {why}" for name, why in NEEDS_ARGUMENTS.items())
-    return f"{names}.{case}\n\nRefused although Keras resolves the name (the function needs arguments): {refused}.\n"
+    return (f"{names}.{case}\n\nNames for a Keras function call that Keras has no name for: {functions}.\n\n"
+            f"Refused although Keras resolves the name (the function needs arguments): {refused}.\n")
 
 
 def aliases_block() -> str:

@@ -14,6 +14,7 @@ from typing import Any, Optional
 from keras_helpers import count_weights
 
 from specbridge.shapes.graph import build_graph
+from specbridge.spec.base import FUNCTION_ACTIVATIONS
 from specbridge.spec.call import output_reference
 from specbridge.spec.catalog import layer_class
 from specbridge.spec.index_key import parse_key
@@ -41,9 +42,19 @@ def tuples(value):
     return value
 
 
+def activations(keras, args: dict) -> dict:
+    """An activation that is a function call rather than a Keras name (FUNCTION_ACTIVATIONS: gelu_approximate) as
+    that function, as the emitted Keras code defines it."""
+    out = dict(args)
+    for key in ("activation", "recurrent_activation"):
+        if out.get(key) in FUNCTION_ACTIVATIONS:
+            out[key] = eval(f"lambda x: {FUNCTION_ACTIVATIONS[out[key]]}", {"keras": keras})  # noqa: S307 - our table
+    return out
+
+
 def make_layer(keras, spec_layer, name: Optional[str], data_format: str):
     """One Keras layer for one spec layer (a wrapper builds the layer it wraps first, as Keras code does)."""
-    args = {k: tuples(v) for k, v in spec_layer.keras_arguments().items()}
+    args = activations(keras, {k: tuples(v) for k, v in spec_layer.keras_arguments().items()})
     fields = type(spec_layer).model_fields
     if "data_format" in fields and args.get("data_format") is None:
         args["data_format"] = data_format
@@ -66,7 +77,7 @@ def make_layer(keras, spec_layer, name: Optional[str], data_format: str):
 
 def make_raw_layer(keras, raw: dict[str, Any], name: Optional[str], data_format: str):
     """The same from a layer's raw mapping, for a layer the spec schema refused (Keras may still take it)."""
-    args = {k: tuples(v) for k, v in raw.items() if k not in _NOT_KERAS}
+    args = activations(keras, {k: tuples(v) for k, v in raw.items() if k not in _NOT_KERAS})
     if isinstance(args.get("layer"), dict):
         args["layer"] = make_raw_layer(keras, raw["layer"], None, data_format)
     cls = getattr(keras.layers, raw["type"])

@@ -218,30 +218,13 @@ KNOWN: tuple[Known, ...] = (
           '[3, 3, 3, 3], "dtype": "bool"}], "layers": [{"type": "MultiHeadAttention", "name": "att", "num_heads": 1, '
           '"key_dim": 2, "use_causal_mask": true, "attention_axes": [1, 2], "inputs": ["q", "q"], '
           '"attention_mask": "m"}]}'),
-    Known("mha-crosscheck-head-size-1", "open",
-          "the cross-check of a MultiHeadAttention with key_dim 1 or value_dim 1 (query (3, 5) with 3 heads and "
-          "key_dim 1; query (1, 2, 1, 3), value (2, 5, 1, 2) with value_dim 1): the PyTorch and ONNX models agree "
-          "with each other and differ from Keras by up to about 1.7 (Keras agrees with a NumPy einsum reference built "
-          "from its own weights), so the emitted models or the weight mapping go wrong with a head size of 1 in "
-          "some shapes; key_dim 2, or other lengths, agree",
-          lambda o, d: d.what == "crosscheck" and _mha_head_size_1(o),
-          '{"specbridge": 1, "name": "r", "inputs": [{"name": "q", "shape": [3, 5]}], "layers": [{"type": '
-          '"MultiHeadAttention", "name": "att", "num_heads": 3, "key_dim": 1, "inputs": ["q", "q"]}]}'),
-    Known("crosscheck-op-reading-scores", "open",
-          "the cross-check of a spec whose op node reads cross-attention scores (`ops.sum` on `att.scores`): "
-          "run_crosscheck fails looking the op up as a Keras layer (\"No such layer: read_scores\")",
-          lambda o, d: d.what == "crosscheck" and "No such layer" in d.detail,
-          '{"specbridge": 1, "name": "r", "inputs": [{"name": "q", "shape": [null, 3]}, {"name": "v", "shape": [2, 2]}], '
-          '"layers": [{"type": "MultiHeadAttention", "name": "att", "num_heads": 2, "key_dim": 3, "value_dim": 4, '
-          '"return_attention_scores": true, "inputs": ["q", "v"]}, {"type": "Add", "name": "residual", "inputs": '
-          '["q", "att"]}, {"type": "ops.sum", "axis": 1, "name": "read_scores", "inputs": ["att.scores"]}], '
-          '"outputs": ["residual", "read_scores"]}'),
-    Known("ops-bool-subtract-torch", "open",
-          "ops.subtract with a bool number (x2: false) on a float tensor: Keras computes x - 0, specbridge accepts "
-          "it, and the emitted PyTorch module fails (torch refuses `-` with a bool operand)",
-          lambda o, d: d.what == "torch" and "with a bool tensor is not supported" in d.detail,
-          '{"specbridge": 1, "name": "r", "input": {"shape": [4]}, "layers": [{"type": "ops.subtract", "name": "op", '
-          '"x2": false}]}'),
+    Known("keras-bias-add-axis", "upstream",
+          "Keras 3.15's TensorFlow backend: keras.ops.add takes a tf.nn.bias_add shortcut for a bias that squeezes to "
+          "one size matching axis 1 of the tensor, and adds it along axis 1: a MultiHeadAttention with key_dim or "
+          "value_dim 1 and as many positions as heads gets its (heads, 1) projection bias on the positions. Keras "
+          "alone differs from its definition (a NumPy reference from its own weights), PyTorch and ONNX; SB306 "
+          "warns (tests/shapes/test_keras_bias_axis.py)",
+          lambda o, d: d.what == "crosscheck" and _mha_head_size_1(o)),
     Known("mha-heads-axis-torch", "open",
           "MultiHeadAttention with attention_axes on the heads axis of its projections (axis rank-1, or -1: Keras "
           "runs it and specbridge follows it): the emitted PyTorch module fails (\"permute: number of dimensions "
@@ -250,21 +233,29 @@ KNOWN: tuple[Known, ...] = (
                         and "does not match the length of the desired ordering" in d.detail),
           '{"specbridge": 1, "name": "r", "inputs": [{"name": "q", "shape": [3, 4]}], "layers": [{"type": '
           '"MultiHeadAttention", "name": "att", "num_heads": 2, "key_dim": 2, "attention_axes": 2, '
-          '"inputs": ["q", "q"]}]}'),
-    Known("einsum-implicit-output", "open",
-          "ops.einsum subscripts without '->' ('bkl,blji', NumPy's implicit output: the letters seen once, in "
-          "alphabetical order): Keras builds and runs it; specbridge's rule reads explicit equations only (SB210)",
+          '"return_attention_scores": true, "inputs": ["q", "q"]}], "outputs": ["att", "att.scores"]}'),
+    Known("einsum-dense-declared-shape", "deliberate",
+          "EinsumDense whose declared (symbolic) shape is not what it computes: more output_shape entries than "
+          "output letters after the batch ('ab,b->a' with output_shape 5 declares (None, 5), computes (None,)); an "
+          "input of another rank on an equation Keras's TensorFlow backend computes as a matmul ('ab,b->a' on "
+          "(4, 4)); an equation that moves the batch letter or sums over it: Keras builds and runs them; specbridge "
+          "reports SB210 / SB200",
+          lambda o, d: (d.what == "verdict" and d.layer_type == "EinsumDense" and "Keras builds and runs it" in d.detail
+                        and any(words in d.detail for words in (
+                            "declares a wrong shape with more", "letters for an operand of rank",
+                            "names 1 axes, but the operand", "move the batch axis")))),
+    Known("einsum-dense-reversed-ellipsis", "deliberate",
+          "EinsumDense with a leading '...' over 2 or more axes ('...b,bc->...c' on (3, null, 3)): Keras's declared "
+          "shape lists the '...' axes in reverse order, (null, 3, 4); the layer computes (3, null, 4), which "
+          "specbridge gives (and so do the layers after it)",
+          lambda o, d: (d.what == "shape" and any(raw["type"] == "EinsumDense" and str(raw.get("equation", ""))
+                                                  .startswith("...") for raw in o.spec["layers"]))),
+    Known("einsum-implicit-order", "deliberate",
+          "ops.einsum subscripts without '->' whose letters seen once are not in alphabetical order ('bkj'): Keras's "
+          "symbolic shape sorts them (NumPy's implicit output), its TensorFlow backend computes them in order of "
+          "appearance, so the model declares one shape and returns another; specbridge reports SB210",
           lambda o, d: (d.what == "verdict" and d.layer_type == "ops.einsum" and "specbridge refuses (SB210 " in d.detail
-                        and "reads explicit equations" in d.detail),
-          '{"specbridge": 1, "name": "r", "inputs": [{"name": "x", "shape": [3, 4]}, {"name": "y", "shape": [4, 5]}], '
-          '"layers": [{"type": "ops.einsum", "name": "op", "inputs": ["x", "y"], "subscripts": "bij,bjk"}]}'),
-    Known("ops-expand-dims-repeated-axis-crash", "open",
-          "ops.expand_dims with a repeated axis (axis: [2, 2]): specbridge's rule crashes (StopIteration inside a "
-          "generator: RuntimeError); Keras's symbolic expand_dims raises StopIteration too, so Keras refuses it at "
-          "build, and specbridge should report SB210",
-          lambda o, d: d.what == "crash" and "StopIteration" in d.detail and d.layer_type == "ops.expand_dims",
-          '{"specbridge": 1, "name": "r", "input": {"shape": [4]}, "layers": [{"type": "ops.expand_dims", '
-          '"name": "op", "axis": [2, 2]}]}'),
+                        and "order of appearance" in d.detail)),
     Known("null-dim-reshape-folds-batch", "deliberate",
           "ops.reshape with -1 first on an input with a null dim: -1 takes whatever the data leaves, so the batch "
           "stays the batch only when the unknown sizes fit the new shape; with the campaign's sizes Keras folds "
@@ -272,13 +263,6 @@ KNOWN: tuple[Known, ...] = (
           "valid (the shape it gives is the batch-keeping one)",
           lambda o, d: (d.what == "shape" and _null_input(o) and "does not keep the batch axis first" in d.detail
                         and any(raw["type"] == "ops.reshape" for raw in o.spec["layers"]))),
-    Known("op-trainable-accepted", "open",
-          "`trainable` on an op node: Op.KERAS_REFUSES declares it refused (SB011), but no validator refuses it, "
-          "so specbridge accepts it; the keras.ops function raises TypeError (unexpected keyword argument)",
-          lambda o, d: (d.what == "verdict" and o.specbridge_ok and d.layer_type.startswith("ops.")
-                        and "unexpected keyword argument 'trainable'" in d.detail),
-          '{"specbridge": 1, "name": "r", "input": {"shape": [4]}, "layers": [{"type": "ops.exp", "name": "op", '
-          '"trainable": false}]}'),
     Known("keras-merge-broadcast-batch-size", "upstream",
           "an elementwise merge (Add, Multiply, ...) of (batch, n) and (batch, 1): Keras 3.15's reshaping path "
           "(base_merge.py, _reshape_required) returns result[i, j] = a[i, j] + b[j] when the batch size equals n, "

@@ -10,7 +10,7 @@ from typing import Optional
 
 from hypothesis import strategies as st
 
-from specbridge.spec.layers.recurrent import ConvLSTM2D
+from specbridge.spec.layers.recurrent import ConvLSTM
 
 from .attention_graphs import attention_graphs
 from .op_graphs import op_graphs
@@ -25,8 +25,8 @@ def needed_rank(cls, inner: Optional[dict] = None) -> Optional[int]:
         inner_cls = _class(inner["type"])
         wanted = needed_rank(inner_cls, inner.get("layer"))
         return (wanted or 3) + 1
-    if cls is ConvLSTM2D:
-        return 5
+    if issubclass(cls, ConvLSTM):
+        return cls.RANK + 3  # (batch, time, *spatial, channels)
     if cls.FAMILY == "recurrent":
         return 3
     if cls.__name__ == "RepeatVector":
@@ -43,8 +43,8 @@ def out_rank(layer: dict, rank: int) -> int:
         return out_rank(layer["layer"], rank - 1) + 1
     if kind == "Bidirectional":
         return out_rank(layer["layer"], rank)
-    if cls is ConvLSTM2D:
-        return 5 if layer.get("return_sequences") else 4
+    if issubclass(cls, ConvLSTM):
+        return cls.RANK + (3 if layer.get("return_sequences") else 2)
     if cls.FAMILY == "recurrent":
         return 3 if layer.get("return_sequences") else 2
     if kind.startswith("Global"):

@@ -107,7 +107,29 @@ def special(cls, name: str, shape: Optional[list]) -> Optional[st.SearchStrategy
             st.integers(0, 2), st.lists(st.one_of(st.integers(0, 2), pair), min_size=cls.RANK, max_size=cls.RANK))
     if name == "padding" and issubclass(cls, ConvTranspose):  # the Keras builder has no explicit-padding form
         return st.sampled_from(["valid", "same", "causal"])
+    if name == "axes" and cls.__name__ == "Dot":  # one axis for both inputs, or one each (batch axis 0 included)
+        axis = st.integers(-rank - 1, rank)
+        return st.one_of(axis, st.lists(axis, min_size=2, max_size=2))
+    if cls.__name__ == "EinsumDense" and name in EINSUM_DENSE:
+        return EINSUM_DENSE[name](rank + 1)
     return None
+
+
+# EinsumDense's equation, output_shape and bias_axes are drawn apart: an equation of Keras's forms for the input's
+# rank (batch included) or another rank's, output_shape entries (null, a size, or too few / many), bias letters in
+# the output or not; some draws fit together, the others are refusals to compare with Keras's.
+EINSUM_EQUATIONS = {
+    2: ["ab,bc->ac", "ab,bcd->acd", "ab,b->a", "ab,bc->ca"],
+    3: ["abc,cd->abd", "abc,cde->abde", "abc,bd->acd", "abc,dc->abd", "ab...,bc->ac...", "abc,bc->a"],
+    4: ["abcd,cde->abe", "abcd,de->abce", "abc...,bcd->ad..."],
+}
+EINSUM_DENSE = {
+    "equation": lambda rank: st.sampled_from(EINSUM_EQUATIONS.get(rank, []) * 3 + ["...b,bc->...c", "...bc,cd->...bd"]
+                                             + EINSUM_EQUATIONS[2] + ["ab,bc", "a...,bc->ac..."]),
+    "output_shape": lambda rank: st.one_of(st.integers(1, 6), st.lists(st.one_of(st.none(), st.integers(1, 6)),
+                                                                      max_size=3)),
+    "bias_axes": lambda rank: st.sampled_from([None, None, "c", "d", "e", "cd", "de", "b", "x"]),
+}
 
 
 def reshape_targets(shape: Optional[list]) -> st.SearchStrategy:

@@ -84,7 +84,9 @@ def test_strategy_covers_every_layer_type_and_argument():
     missing = [(cls.type_names()[0], name) for cls in all_classes() for name in cls.model_fields
                if name not in ("type", "name", "expect", "inputs", "shares") and (cls.type_names()[0], name) not in seen
                and (cls.type_names()[0], name) not in refused]
-    assert len(missing) <= 40, missing  # of ~500 (type, argument) pairs: the rare optional combinations
+    pairs = sum(name not in ("type", "name", "expect", "inputs", "shares") for cls in all_classes()
+                for name in cls.model_fields)
+    assert len(missing) <= pairs // 12, (pairs, missing)  # ~8% of the (type, argument) pairs: rare combinations
     _assert_the_new_families_reach_their_edges(attention, ops)
     # A wrapper around a pooling layer (which one depends on the draws, hence on the number of layer types).
     assert any("Pooling" in raw.get("layer", {}).get("type", "") for s in drawn for raw in s["layers"])

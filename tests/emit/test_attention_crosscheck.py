@@ -85,6 +85,20 @@ layers:
   - {type: AdditiveAttention, name: bahdanau, return_attention_scores: true, inputs: [q, v, k]}
 outputs: [luong, luong.scores, bahdanau, bahdanau.scores]
 """,
+    # ops reading cross-attention scores (batch, heads, 3 queries, 2 keys): Keras's symbolic scores say
+    # (heads, 3, 3), so the capture finds the ops by the tensors they read, not by Keras's symbolic shape
+    "ops_read_cross_scores": """
+inputs:
+  - {name: q, shape: [3, 3]}
+  - {name: v, shape: [2, 2]}
+layers:
+  - {type: MultiHeadAttention, name: att, num_heads: 2, key_dim: 3, value_dim: 4, return_attention_scores: true,
+     inputs: [q, v]}
+  - {type: Add, name: residual, inputs: [q, att]}
+  - {type: ops.sum, name: per_key, axis: 1, inputs: [att.scores]}
+  - {type: ops.max, name: peak, axis: -1, inputs: [att.scores]}
+outputs: [residual, per_key, peak]
+""",
 }
 
 

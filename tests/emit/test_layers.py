@@ -74,6 +74,19 @@ CASES: dict[str, tuple[str, list]] = {
     # core
     "dense": ("{type: Dense, units: 5, activation: tanh}", [7]),
     "dense_rank3": ("{type: Dense, units: 5, activation: softmax}", [4, 7]),
+    "einsum_dense": ("{type: EinsumDense, equation: 'ab,bc->ac', output_shape: 5, bias_axes: c, activation: tanh}",
+                     [7]),
+    "einsum_dense_heads": ("{type: EinsumDense, equation: 'abc,cde->abde', output_shape: [null, 2, 3], bias_axes: de}\n"
+                           "{type: EinsumDense, equation: 'abcd,cde->abe', output_shape: [null, 4], bias_axes: e}", [5, 4]),
+    "einsum_dense_ellipsis_left": (
+        "{type: EinsumDense, equation: '...b,bc->...c', output_shape: 3, bias_axes: c, activation: relu}", [2, 4, 5]),
+    "einsum_dense_ellipsis_right": ("{type: EinsumDense, equation: 'ab...,bc->ac...', output_shape: 6, bias_axes: c}",
+                                    [4, 3, 2]),
+    "einsum_dense_partial_bias_no_bias": ("{type: EinsumDense, equation: 'abc,cde->abde', output_shape: [5, 2, 3], "
+                                          "bias_axes: d}\n{type: EinsumDense, equation: 'abcd,dc->ab', output_shape: "
+                                          "[5]}", [5, 4]),
+    "einsum_dense_transposed_kernel_unknown_length": (
+        "{type: EinsumDense, equation: 'abc,dc->abd', output_shape: [null, 6], bias_axes: d}", [None, 4]),
     "dense_after_conv": ("{type: Conv2D, filters: 3, kernel_size: 3}\n{type: Dense, units: 4}", [6, 6, 2]),
     "flatten_dense": ("{type: Conv2D, filters: 3, kernel_size: 3}\n{type: Flatten}\n{type: Dense, units: 4}", [6, 5, 2]),
     "flatten_channels_first_arg": ("{type: Flatten, data_format: channels_first}\n{type: Dense, units: 4}", [3, 4, 2]),
@@ -114,6 +127,17 @@ CASES: dict[str, tuple[str, list]] = {
     "group_norm_after_conv_no_affine": (
         "{type: Conv2D, filters: 6, kernel_size: 3}\n{type: GroupNormalization, groups: 3, center: false, scale: false}",
         [6, 7, 2]),
+    "unit_norm": ("{type: UnitNormalization}", [5, 4]),
+    "unit_norm_axes_after_conv": ("{type: Conv2D, filters: 3, kernel_size: 1}\n{type: UnitNormalization, axis: [1, 2]}",
+                                  [4, 5, 2]),  # PyTorch's channels-first tensor: the norm over its dims 2 and 3
+    "unit_norm_channels_after_conv": ("{type: Conv2D, filters: 3, kernel_size: 1}\n{type: UnitNormalization}", [4, 5, 2]),
+    "unit_norm_unknown_steps": ("{type: UnitNormalization, axis: [-2, -1]}", [None, 4]),
+    "rms_norm": ("{type: RMSNormalization}", [5, 4]),
+    "rms_norm_two_axes_after_conv": (
+        "{type: Conv2D, filters: 3, kernel_size: 1}\n{type: RMSNormalization, axis: [-2, -1], epsilon: 0.001}", [4, 5, 2]),
+    "rms_norm_unknown_steps": ("{type: RMSNormalization, axis: 2}", [None, 4]),
+    "identity_after_conv": ("{type: Conv2D, filters: 3, kernel_size: 1}\n{type: Identity}\n{type: Dense, units: 2}",
+                            [4, 5, 2]),
     # reshaping
     "zero_padding1d": ("{type: ZeroPadding1D, padding: [1, 2]}", [5, 3]),
     "zero_padding2d": ("{type: ZeroPadding2D, padding: [[1, 2], [0, 3]]}\n{type: Conv2D, filters: 2, kernel_size: 2}", [4, 4, 3]),
@@ -163,6 +187,29 @@ CASES: dict[str, tuple[str, list]] = {
     "conv_lstm2d_unknown_steps_stack": (
         "{type: ConvLSTM2D, filters: 4, kernel_size: 3, padding: same, return_sequences: true}\n"
         "{type: BatchNormalization}\n{type: ConvLSTM2D, filters: 2, kernel_size: 1}", [None, 6, 5, 1]),
+    "conv_lstm2d_channels_first": (
+        "{type: ConvLSTM2D, filters: 3, kernel_size: 3, strides: 2, padding: same, data_format: channels_first}", [3, 2, 7, 6]),
+    "conv_lstm1d": ("{type: ConvLSTM1D, filters: 3, kernel_size: 3}", [4, 9, 2]),
+    "conv_lstm1d_same_s2_sequences_backwards": (
+        "{type: ConvLSTM1D, filters: 3, kernel_size: 4, strides: 2, padding: same, return_sequences: true, "
+        "go_backwards: true}", [4, 9, 2]),
+    "conv_lstm1d_dilated_unknown_steps": (
+        "{type: ConvLSTM1D, filters: 2, kernel_size: 3, dilation_rate: 2, padding: same, use_bias: false, "
+        "recurrent_activation: hard_sigmoid}", [None, 10, 3]),
+    # the output length equals filters: where TF's channels_first Conv1D adds its bias wrongly (REFERENCE.md)
+    "conv_lstm1d_channels_first_softmax": (
+        "{type: ConvLSTM1D, filters: 3, kernel_size: 3, data_format: channels_first, activation: softmax, "
+        "return_sequences: true}", [4, 2, 5]),
+    "conv_lstm3d": ("{type: ConvLSTM3D, filters: 2, kernel_size: [2, 3, 2]}", [3, 4, 5, 4, 2]),
+    "conv_lstm3d_same_s2_sequences_relu": (
+        "{type: ConvLSTM3D, filters: 2, kernel_size: 3, strides: [2, 1, 2], padding: same, activation: relu, "
+        "return_sequences: true}", [3, 5, 4, 5, 2]),
+    "conv_lstm3d_channels_first_backwards": (
+        "{type: ConvLSTM3D, filters: 2, kernel_size: 2, padding: same, data_format: channels_first, "
+        "go_backwards: true, return_sequences: true}", [3, 2, 4, 3, 5]),
+    "conv_lstm3d_reshaped_into_conv_lstm1d": (
+        "{type: ConvLSTM3D, filters: 2, kernel_size: 1, return_sequences: true}\n"
+        "{type: Reshape, target_shape: [3, 6, 4]}\n{type: ConvLSTM1D, filters: 2, kernel_size: 3}", [3, 2, 3, 2, 1]),
     # wrappers
     "time_distributed_dense": ("{type: TimeDistributed, layer: {type: Dense, units: 3}}", [5, 4]),
     "time_distributed_conv": (
@@ -201,6 +248,34 @@ CASES: dict[str, tuple[str, list]] = {
         [2, 4, 5, 3]),
     "augmentation_uint8_then_conv": ("{type: RandomZoom, height_factor: 0.1}\n{type: Conv2D, filters: 2, kernel_size: 1}",
                                      [5, 6, 3]),
+    # Resizing (tf.image.resize) and CenterCrop: the modes PyTorch and onnxruntime compute alike (emit/preprocessing.py)
+    "resizing_bilinear_up": ("{type: Resizing, height: 11, width: 13}", [9, 7, 3]),
+    "resizing_bilinear_antialias_down": ("{type: Resizing, height: 4, width: 3, antialias: true}", [9, 7, 3]),
+    "resizing_nearest_channels_first": (
+        "{type: Resizing, height: 4, width: 10, interpolation: nearest, data_format: channels_first}", [3, 9, 7]),
+    "resizing_bicubic_antialias_pad": (
+        "{type: Resizing, height: 3, width: 8, pad_to_aspect_ratio: true, fill_value: 0.5, interpolation: bicubic, "
+        "antialias: true}", [9, 7, 3]),
+    "resizing_crop_then_dense": (
+        "{type: Resizing, height: 6, width: 3, crop_to_aspect_ratio: true}\n{type: Dense, units: 2}", [9, 7, 3]),
+    "resizing_unknown_size": ("{type: Resizing, height: 5, width: 6}", [None, None, 2]),
+    "resizing_nearest_uint8_then_rescaling": (
+        "{type: Resizing, height: 5, width: 4, interpolation: nearest}\n{type: Rescaling, scale: 0.5}", [9, 7, 3]),
+    "center_crop": ("{type: CenterCrop, height: 5, width: 4}", [9, 8, 3]),
+    "center_crop_smaller_then_dense": ("{type: CenterCrop, height: 7, width: 10}\n{type: Dense, units: 2}", [9, 8, 3]),
+    "center_crop_channels_first_uint8": ("{type: CenterCrop, height: 3, width: 12, data_format: channels_first}",
+                                         [2, 9, 8]),
+    "center_crop_unknown_size": ("{type: CenterCrop, height: 5, width: 4}", [None, None, 3]),
+    # Dot: batch_dot of two branches (input_layer is the spec's input)
+    "dot_axes_pair": ("{type: Dense, units: 4, name: a}\n{type: Dense, units: 4, name: b, inputs: [input_layer]}\n"
+                      "{type: Dot, axes: [2, 2], inputs: [a, b]}", [5, 3]),
+    "dot_normalize_axis1": ("{type: Dense, units: 4, name: a}\n{type: Dot, axes: 1, normalize: true, inputs: [a, input_layer]}",
+                            [5, 3]),
+    "dot_rank2_to_batch_1": ("{type: Dense, units: 4, name: a}\n{type: Dense, units: 4, name: b, inputs: [input_layer]}\n"
+                             "{type: Dot, axes: -1, inputs: [a, b]}", [6]),
+    "dot_rank4_with_rank2": ("{type: Reshape, target_shape: [2, 3, 4], name: r}\n{type: Dense, units: 2, name: d, inputs: [input_layer]}\n"
+                             "{type: Flatten, name: f, inputs: [d]}\n{type: Dense, units: 3, name: v, inputs: [f]}\n"
+                             "{type: Dot, axes: [2, 1], inputs: [r, v]}", [24]),
 }
 
 for _mode in ("concat", "sum", "mul", "ave"):
@@ -288,6 +363,13 @@ TORCH_REFUSES: dict[str, tuple[str, list, str]] = {
                                  "its crop depends on the size"),
     # Keras 3.15 builds it for 3x4 but returns the image uncropped at inference: no translation can match.
     "random_crop_smaller": ("{type: RandomCrop, height: 3, width: 4}", [5, 6, 3], "keras-team/keras#21868"),
+    # tf.image.resize kernels with no exact PyTorch (or ONNX) counterpart: neither emitter translates them.
+    **{f"resizing_{_mode}": (f"{{type: Resizing, height: 4, width: 5, interpolation: {_mode}}}", [9, 7, 3],
+                             "no exact PyTorch or ONNX equivalent") for _mode in ("bicubic", "area", "lanczos3")},
+    "resizing_lanczos5_antialias": ("{type: Resizing, height: 4, width: 5, interpolation: lanczos5, antialias: true}",
+                                    [9, 7, 3], "no exact PyTorch or ONNX equivalent"),
+    # Keras rounds the float32 resize of an integer image: an x.5 rounds by float32's last bit (off by 1 measured).
+    "resizing_bilinear_uint8": ("{type: Resizing, height: 5, width: 4}", [9, 7, 3], "rounds TensorFlow's float32 result"),
 }
 
 # Cases (of CASES or TORCH_REFUSES) the ONNX emitter refuses (SB400), with the reason's words. Bidirectional with
@@ -301,6 +383,10 @@ ONNX_REFUSES: dict[str, str] = {
     "embedding_mask_zero": "ONNX has no masks to match",
     "conv2d_transpose_unknown": "a transposed convolution over an axis of unknown size",
     "random_crop_smaller": "returns the image uncropped at inference (keras-team/keras#21868)",
+    **{f"resizing_{_mode}": "no exact PyTorch or ONNX equivalent" for _mode in ("bicubic", "area", "lanczos3")},
+    "resizing_lanczos5_antialias": "no exact PyTorch or ONNX equivalent",
+    "resizing_bilinear_uint8": "rounds TensorFlow's float32 result",
+    "center_crop_unknown_size": "CenterCrop of an image of unknown height or width",
 }
 
 
@@ -357,9 +443,15 @@ def test_layer_pytorch_cannot_express_matches_onnx(case):
                                   "time_distributed_conv", "depthwise2d", "conv2d_transpose_same_k4",
                                   "layer_norm_after_conv", "embedding", "group_norm", "prelu_shared_after_conv",
                                   "conv_lstm2d_sequences_same", "conv_lstm2d_same_s2_asymmetric_backwards",
+                                  "conv_lstm1d_same_s2_sequences_backwards", "conv_lstm3d_same_s2_sequences_relu",
+                                  "conv_lstm3d_channels_first_backwards",
                                   "normalization", "normalization_axes", "normalization_axis_none_invert",
                                   "mha_self_causal", "mha_value_dim_after_dense", "gqa_self_causal", "attention_concat",
-                                  "additive_attention_causal"])
+                                  "additive_attention_causal", "rms_norm_two_axes_after_conv",
+                                  "unit_norm_axes_after_conv", "dot_normalize_axis1", "dot_axes_pair",
+                                  "resizing_crop_then_dense", "center_crop_smaller_then_dense",
+                                  "einsum_dense_heads", "einsum_dense_ellipsis_left", "einsum_dense_ellipsis_right",
+                                  "einsum_dense_partial_bias_no_bias"])
 def test_torch_to_keras(case):
     """Weights drawn for PyTorch: copied into Keras, and into ONNX from the PyTorch model."""
     report = crosscheck(case_text(case), TORCH_TO_KERAS)

@@ -61,6 +61,11 @@ CASES: dict[str, Case] = {
         op("divide", "reciprocal", ["plus"], x1=1.0), op("power", "squared", ["x"], x2=2),
         op("power", "two_to", ["x"], x1=2.0),
         op("maximum", "relu", ["x"], x2=0.0), op("minimum", "capped", ["x"], x1=0.5), op("add", "int_number", ["x"], x2=1)]),
+    # bool numbers: Keras computes x - 0; torch has no `-` with a bool operand, so they are written as 0 / 1
+    "arithmetic_bool_numbers": Case({"x": [5], "i": ([5], I32)}, [
+        op("subtract", "minus_false", ["x"], x2=False), op("subtract", "true_minus", ["x"], x1=True),
+        op("subtract", "int_minus_true", ["i"], x2=True), op("add", "plus_true", ["x"], x2=True),
+        op("multiply", "times_false", ["x"], x2=False), op("equal", "is_true", ["x"], x2=True)]),
     "arithmetic_rank5": Case({"x": [2, 3, 4, 5], "y": [2, 1, 4, 1]}, [
         op("multiply", "m", ["x", "y"]), op("subtract", "s", ["m"], x2=0.25), op("maximum", "mx", ["s", "y"])]),
     "comparisons_float": Case({"x": [6], "y": [6]}, [

@@ -62,6 +62,19 @@ def run_written(to: str, files: list, inputs: list[np.ndarray], torch=None, onnx
     return np.moveaxis(out, 1, -1) if last == "channels_first" else out
 
 
+OUT = {"pytorch": "model.py", "onnx": "model.onnx", "keras": "model.py"}
+
+
+def assert_converted_files_compute_the_original(model, path, to: str, tmp_path, torch, onnxruntime) -> None:
+    """`specbridge.convert` verifies the conversion, and the written files alone predict what the original does."""
+    import specbridge
+
+    converted = specbridge.convert(path, to=to, out=tmp_path / OUT[to], samples=2)
+    assert converted.report.ok, converted.report.to_dict()
+    inputs = inputs_for(model)
+    assert_close(run_written(to, converted.files, inputs, torch, onnxruntime), predict(model, inputs))
+
+
 def keras_leaves(model) -> dict:
     """Every layer of a Keras 3 or tf_keras model by name, nested models walked into, InputLayers left out."""
     framework = sys.modules[type(model).__module__.split(".")[0]]

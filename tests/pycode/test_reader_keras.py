@@ -243,6 +243,20 @@ GOOD = {
         o = keras.layers.Dense(3)(keras.layers.Dense(6)(i))
         m = keras.Model(inputs=i, outputs=o)
     """,
+    "conv_lstm_1d_and_3d_positional": """
+        import keras
+        from keras import layers
+        signals = keras.Sequential([
+            keras.Input((None, 9, 2)),
+            layers.ConvLSTM1D(3, 3, 2, 'same', return_sequences=True),
+            layers.ConvLSTM1D(2, (2,), 1, 'valid', 'channels_last', 1, 'relu', 'hard_sigmoid', False),
+        ])
+        volumes = keras.Sequential([
+            keras.Input((3, 2, 5, 4, 6)),
+            layers.ConvLSTM3D(2, 3, (1, 2, 2), 'same', 'channels_first', return_sequences=True, go_backwards=True),
+            layers.ConvLSTM3D(1, (2, 1, 2), data_format='channels_first', dilation_rate=(1, 2, 1)),
+        ])
+    """,
 }
 
 

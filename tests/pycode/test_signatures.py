@@ -97,7 +97,8 @@ def test_the_generated_tables_are_current(keras, torch):
 SAMPLE = {"filters": 2, "kernel_size": 3, "units": 2, "rate": 0.5, "pool_size": 2, "activation": "relu",
           "target_shape": (2,), "dims": (1,), "n": 2, "scale": 1.0, "factor": 0.1, "height_factor": 0.1,
           "width_factor": 0.1, "height": 2, "width": 2, "input_dim": 10, "output_dim": 2, "num_heads": 2,
-          "key_dim": 2, "head_dim": 2, "num_query_heads": 2, "num_key_value_heads": 1}
+          "key_dim": 2, "head_dim": 2, "num_query_heads": 2, "num_key_value_heads": 1, "axes": 1,
+          "equation": "ab,bc->ac", "output_shape": 2}
 # Values to try keywords with, before a parameter's default: a real value (RandomFlip takes factor=None only).
 VALUES = {"input_shape": (4,), "input_dim": 4, "input_length": 5, "alpha": 0.2, "rms_scaling": False,
           "implementation": 2, "dtype": "float32", "name": "probe", "trainable": False, "autocast": False,
@@ -258,6 +259,7 @@ def _torch_sample(torch) -> dict:
         "count_include_pad": False, "divisor_override": 3, "output_size": 5, "p": 0.25, "inplace": True,
         "negative_slope": 0.2, "alpha": 0.5, "approximate": "tanh", "min_val": -2.0, "max_val": 2.0,
         "min_value": None, "max_value": None, "beta": 2.0, "threshold": 10.0, "num_parameters": 3, "init": 0.1,
+        "lambd": 0.25,
         "num_embeddings": 10, "embedding_dim": 4, "padding_idx": 0, "max_norm": 1.0, "norm_type": 1.0,
         "scale_grad_by_freq": True, "sparse": True, "_weight": None, "_freeze": False, "input_size": 4,
         "hidden_size": 8, "num_layers": 2, "nonlinearity": "relu", "batch_first": True, "dropout": 0.25,

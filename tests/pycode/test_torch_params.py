@@ -40,6 +40,8 @@ LAYERS = {  # class -> constructor keyword arguments (each class the reader tran
     "BatchNorm2d": [dict(num_features=8)], "BatchNorm3d": [dict(num_features=3)],
     "LayerNorm": [dict(normalized_shape=6), dict(normalized_shape=[4, 6]), dict(normalized_shape=6, bias=False),
                   dict(normalized_shape=6, elementwise_affine=False)],
+    "RMSNorm": [dict(normalized_shape=6), dict(normalized_shape=[4, 6], eps=1e-5),
+                dict(normalized_shape=6, elementwise_affine=False)],
     "GroupNorm": [dict(num_groups=2, num_channels=6), dict(num_groups=3, num_channels=6, affine=False)],
     "LSTM": [dict(input_size=5, hidden_size=7), dict(input_size=5, hidden_size=7, num_layers=2, bidirectional=True),
              dict(input_size=5, hidden_size=7, num_layers=2, proj_size=3, bias=False)],

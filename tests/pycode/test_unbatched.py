@@ -41,7 +41,7 @@ LAYERS = [
     "AdaptiveAvgPool2d((None, 2))", *(f"AdaptiveMaxPool{n}d(2)" for n in (1, 2)), "AdaptiveMaxPool2d(1)",
     "Linear(3, 2)", "Linear(3, 2, bias=False)",
     *(f"BatchNorm{n}d(3)" for n in (1, 2, 3)), "BatchNorm2d(3, affine=False)",
-    "LayerNorm(3)", "LayerNorm([5, 3])", "GroupNorm(1, 3)",
+    "LayerNorm(3)", "LayerNorm([5, 3])", "RMSNorm(3)", "RMSNorm([5, 3], eps=1e-5)", "GroupNorm(1, 3)",
     "LSTM(3, 4)", "LSTM(3, 4, batch_first=True)", "LSTM(3, 4, num_layers=2, bidirectional=True)", "GRU(3, 4)",
     "RNN(3, 4, batch_first=True)", "Embedding(10, 3)",
     *(f"{name}()" for name in ACTIVATIONS), "LeakyReLU(0.2)", "Softmax(dim=1)", "Softmax(dim=-1)", "Softmax()",

@@ -50,6 +50,17 @@ def test_refused_like_the_keras_constructor(keras, layer, shape, code):
     assert error_codes(check_layer(layer, [shape])) == [code]
 
 
+@pytest.mark.parametrize("op", ["exp", "sum", "transpose", "softmax", "add"])
+def test_an_op_takes_no_trainable_as_its_keras_function(keras, op):
+    """Op.KERAS_REFUSES: an op has no weights to freeze; the keras.ops function raises on `trainable`."""
+    function = getattr(keras.ops, op)
+    operands = [keras.ops.ones((2, 4))] * (2 if op == "add" else 1)
+    with pytest.raises(TypeError, match="trainable"):
+        function(*operands, trainable=False)
+    layer = {"type": f"ops.{op}", "trainable": False, **({"x2": 1.0} if op == "add" else {})}
+    assert error_codes(check_layer(layer, [(4,)])) == ["SB011"]
+
+
 def test_max_pooling_keeps_its_default_pool_size(keras):
     assert_matches_keras(keras, {"type": "MaxPooling1D"}, [(6, 4)])
 

@@ -254,6 +254,15 @@ EINSUMS = [("bij,bjk->bik", (3, 4), (4, 5)), ("bij->bji", (3, 4)), ("bij->bi", (
            ("bi,bj,bk->bijk", (2,), (3,), (4,)), ("bij,bjk->bik", (None, 4), (4, None)), ("bii->bi", (3, 3)),
            ("bij,bij->bij", (3, 4), (3, 4)), ("b i j , b j k -> b i k", (3, 4), (4, 5)), ("bij->b", (3, 4)),
            ("bij,bjk->bik", (3, 1), (4, 5)), ("bijk->bkji", (2, 3, 4))]
+# Implicit outputs (no '->') and '...' (shapes/einsum.py): Keras builds and runs these; with several operands an
+# implicit output leaves the batch letter out (each operand has one), a batch-mixing case refused in BATCH_AXIS.
+EINSUMS += [("bij", (3, 4)), ("bii", (3, 3)), ("bijK", (2, 3, 4)), ("...ij", (3, 4)), ("...", (3, 4)),
+            ("b...", (2, 3)), ("...ij,...jk->...ik", (3, 4), (4, 5)), ("...ij,...jk->...ik", (2, 3, 4), (1, 4, 5)),
+            ("a...c,a...c->a...", (3, 4), (3, 4)), ("...c,...c->...", (3, 4), (3, 4)), ("b...,b...->b...", (3,), (3,)),
+            ("b...j,bj->b...", (2, 3, 4), (4,)), ("...ij,...jk", (3, 4), (4, 5)), ("a...,a...->a", (3, 4), (3, 4)),
+            ("bKj,bjk->bKk", (3, 4), (4, 5)), ("bKj", (3, 4)), ("...ij,...jk->...ik", (3, 4), (2, 4, 5)),
+            ("b...i,b...i->b...i", (None, 4), (1, 4)), ("bi...,bj...->bij...", (2,), (3,)), ("bi.j", (3, 4)),
+            ("b...i...", (3, 4)), ("bij->bij->bi", (3, 4)), ("bij->bii", (3, 4)), ("bij->bix", (3, 4))]
 CASES += [op("einsum", *shapes, subscripts=eq) for eq, *shapes in EINSUMS]
 CASES += [op("einsum", (3, 4), (4, 5), dtype=pair, subscripts="bij,bjk->bik")
           for pair in [("int32", "int32"), ("int8", "int8"), ("int16", "int16"), ("uint8", "uint8"), ("bool", "bool"),
@@ -432,6 +441,8 @@ REFUSED = [
     Refused(op("softmax", (3, 4), axis=3), "SB210", "build", ("axis 3", "rank 3")),
     Refused(op("log_softmax", (3, 4), axis=-4), "SB210", "build", ("axis -4", "rank 3")),
     Refused(op("expand_dims", (3, 4), axis=4), "SB210", "build", ("axis 4", "rank 4")),
+    Refused(op("expand_dims", (3, 4), axis=[2, 2]), "SB210", "build", ("[2, 2]", "more than once")),
+    Refused(op("expand_dims", (3, 4), axis=[1, -4]), "SB210", "build", ("[1, -4]", "more than once")),
     Refused(op("squeeze", (3, 1), axis=3), "SB210", "build", ("axis 3", "rank 3")),
     Refused(op("concatenate", (3, 4), (3, 4), axis=3), "SB210", "build", ("axis 3", "rank 3")),
     Refused(op("stack", (3, 4), (3, 4), axis=4), "SB210", "build", ("axis 4", "rank 4")),
@@ -484,6 +495,7 @@ BATCH_AXIS = [
     (op("get_item", (3, 4), key="::2, 0"), "ok"), (op("get_item", (3, 4), key="::-1, :"), "ok"),
     (op("einsum", (3, 4), subscripts="bij->jib"), "ok"), (op("einsum", (3, 4), (4, 5), subscripts="bij,bjk->ik"), "ok"),
     (op("einsum", (4,), (4,), subscripts="bi,ci->bc"), "ok"),
+    (op("einsum", (3, 4), (4, 5), subscripts="bij,bjk"), "ok"), (op("einsum", (3,), (3,), subscripts="bi,ci"), "ok"),
     (op("add", (1, 4), (4,)), "ok"), (op("add", (4,), (1, 4)), "ok"), (op("less", (1, 4), (4,)), "ok"),
     (op("matmul", (1, 3, 4), (4, 5)), "ok"),
 ]
@@ -496,3 +508,21 @@ def test_batch_axis_refused_on_purpose(keras, case, stage):
     result = check_text(spec_of(case), lint=False)
     assert [(d.code, d.layer) for d in result.errors] == [("SB210", "op")], describe(result.errors)
     assert "batch axis" in result.errors[0].message
+
+
+# ------------------------------------------- einsum's implicit output where Keras's shape and result disagree
+# Deliberate: NumPy (and Keras's symbolic einsum) sort the letters seen once; Keras's TensorFlow backend renames the
+# letters in order of appearance first, so TensorFlow computes them in that order. Where the two differ, Keras's
+# model declares one shape and returns another: specbridge refuses (SB210) and names both orders.
+
+IMPLICIT_ORDER = [op("einsum", (3, 4), subscripts="bji"), op("einsum", (2, 3, 4), subscripts="bkji"),
+                  op("einsum", (3, 4), subscripts="...ji"), op("einsum", (3, 4, 5), subscripts="a...ji")]
+
+
+@pytest.mark.parametrize("case", IMPLICIT_ORDER, ids=case_id)
+def test_einsum_implicit_order_disagreement_refused_on_purpose(keras, case):
+    keras_side = keras_outcome(keras, case)
+    assert keras_side.stage == "ok" and keras_side.disagreement(), keras_side
+    result = check_text(spec_of(case), lint=False)
+    assert [(d.code, d.layer) for d in result.errors] == [("SB210", "op")], describe(result.errors)
+    assert "alphabetical" in result.errors[0].message and "order of appearance" in result.errors[0].message

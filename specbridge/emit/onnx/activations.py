@@ -89,6 +89,32 @@ def _squareplus(g: GraphBuilder, x: str) -> str:
     return g.node("Div", [g.node("Add", [x, root]), g.scalar("two", 2.0)])
 
 
+def _sparse_sigmoid(g: GraphBuilder, x: str) -> str:
+    """0 for x <= -1, 1 for x >= 1, (x + 1) / 2 between: Keras's 0.5 * (x + 1), clipped."""
+    half = g.node("Mul", [g.node("Add", [x, g.scalar("one", 1.0)]), g.scalar("half", 0.5)])
+    return g.node("Clip", [half, g.scalar("min", 0.0), g.scalar("max", 1.0)])
+
+
+def _log_sigmoid(g: GraphBuilder, x: str) -> str:
+    """min(x, 0) - log(1 + exp(-|x|)): TensorFlow's -softplus(-x) to rounding, without a Softplus op (onnxruntime
+    has no float64 kernel for it). exp(-|x|) <= 1 never overflows; where 1 + exp(-|x|) rounds to 1, TensorFlow's
+    value differs from min(x, 0) by less than exp(-|x|) < the dtype's epsilon."""
+    magnitude = g.node("Exp", [g.node("Neg", [g.node("Abs", [x])])])
+    return g.node("Sub", [g.node("Min", [x, g.scalar("zero", 0.0)]),
+                          g.node("Log", [g.node("Add", [g.scalar("one", 1.0), magnitude])])])
+
+
+def _gelu_approximate(g: GraphBuilder, x: str) -> str:
+    """tf.nn.gelu(x, approximate=True): 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + c * x**3))), c = 0.044715 rounded to
+    float32 as TensorFlow casts it. Not ONNX's Gelu(approximate="tanh"): its expansion rounds both constants to
+    float32 (~7e-9 off in float64)."""
+    cube = g.node("Mul", [x, g.node("Mul", [x, x])])
+    inner = g.node("Add", [x, g.node("Mul", [g.scalar("cubic", float(np.float32(0.044715))), cube])])
+    tanh = g.node("Tanh", [g.node("Mul", [g.scalar("sqrt_2_over_pi", 0.7978845608028654), inner])])
+    half_x = g.node("Mul", [g.scalar("half", 0.5), x])
+    return g.node("Mul", [half_x, g.node("Add", [g.scalar("one", 1.0), tanh])])
+
+
 def _hard_shrink(g: GraphBuilder, x: str) -> str:
     """x where |x| > 0.5, else 0. Not ONNX's Shrink: onnxruntime computes its float64 kernel in float32."""
     outside = g.node("Greater", [g.node("Abs", [x]), g.scalar("threshold", SHRINK)])
@@ -103,11 +129,49 @@ def _soft_shrink(g: GraphBuilder, x: str) -> str:
     return g.node("Where", [g.node("Greater", [x, threshold]), g.node("Sub", [x, threshold]), below])
 
 
+# TensorFlow's softplus returns x above -(log(eps) + 2), exp(x) below log(eps) + 2 (Eigen, in float64).
+SOFTPLUS_FLOAT64_THRESHOLD = float(np.log(np.finfo(np.float64).eps) + 2)
+
+
+def _softplus_float64(g: GraphBuilder, x: str) -> str:
+    """TensorFlow's softplus kernel: log(1 + exp(x)) (its log1p to ~1e-16) between its two thresholds."""
+    exp = g.node("Exp", [x])
+    middle = g.node("Log", [g.node("Add", [exp, g.scalar("one", 1.0)])])
+    lower = g.node("Where", [g.node("Less", [x, g.scalar("low", SOFTPLUS_FLOAT64_THRESHOLD)]), exp, middle])
+    return g.node("Where", [g.node("Greater", [x, g.scalar("high", -SOFTPLUS_FLOAT64_THRESHOLD)]), x, lower])
+
+
+def _elu_float64(g: GraphBuilder, x: str) -> str:
+    """TensorFlow's elu kernel: expm1(x) below 0 (exp(x) - 1: to ~1e-16), else x."""
+    below = g.node("Sub", [g.node("Exp", [x]), g.scalar("one", 1.0)])
+    return g.node("Where", [g.node("Less", [x, g.scalar("zero", 0.0)]), below, x])
+
+
+def _leaky_relu_float64(g: GraphBuilder, x: str) -> str:
+    """TensorFlow's leaky_relu kernel: x above 0, else alpha * x, its alpha attribute a float32 (0.2 rounded)."""
+    scaled = g.node("Mul", [x, g.scalar("alpha", float(np.float32(0.2)))])
+    return g.node("Where", [g.node("Greater", [x, g.scalar("zero", 0.0)]), x, scaled])
+
+
+def _softsign_float64(g: GraphBuilder, x: str) -> str:
+    return g.node("Div", [x, g.node("Add", [g.node("Abs", [x]), g.scalar("one", 1.0)])])
+
+
+def _mish_float64(g: GraphBuilder, x: str) -> str:
+    return g.node("Mul", [x, g.node("Tanh", [_softplus_float64(g, x)])])
+
+
+# Float64 models compute these from ops onnxruntime has float64 kernels for: its CPU provider has none for Elu,
+# LeakyRelu, Softplus and Softsign (Mish expands to Softplus). Float32 models keep the single op.
+FLOAT64_BUILT = {"softplus": _softplus_float64, "elu": _elu_float64, "leaky_relu": _leaky_relu_float64,
+                 "softsign": _softsign_float64, "mish": _mish_float64}
+
 BUILT = {
     "relu6": _clip(0.0, 6.0), "hard_tanh": _clip(-1.0, 1.0), "swish": _swish, "silu": _swish,
     "tanh_shrink": _tanh_shrink, "sparse_plus": _sparse_plus, "squareplus": _squareplus,
     "hard_shrink": _hard_shrink, "soft_shrink": _soft_shrink, "hard_sigmoid": _hard_sigmoid,
     "hard_silu": _hard_silu, "hard_swish": _hard_silu, "celu": _celu, "selu": _selu,
+    "sparse_sigmoid": _sparse_sigmoid, "log_sigmoid": _log_sigmoid, "gelu_approximate": _gelu_approximate,
 }
 # Over the last Keras axis.
 AXIS = {"softmax": "Softmax", "log_softmax": "LogSoftmax"}
@@ -118,6 +182,8 @@ def activation(name: Optional[str], x: str, ctx: Ctx) -> str:
     g = ctx.g
     if name is None or name == "linear":
         return x
+    if g.dtype == np.float64 and name in FLOAT64_BUILT:
+        return FLOAT64_BUILT[name](g, x)
     if name in SIMPLE:
         op, attrs = SIMPLE[name]
         return g.node(op, [x], **attrs)

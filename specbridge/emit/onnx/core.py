@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...shapes.infer.einsum_dense import einsum_dense_build
 from ...spec.layers import core as K
 from .activations import activation, with_activation
 from .stage import Ctx, emitter
@@ -24,9 +25,27 @@ def emit_dense(layer, ctx: Ctx) -> str:
     return with_activation(layer, y, ctx)
 
 
+@emitter(K.EinsumDense)
+def emit_einsum_dense(layer, ctx: Ctx) -> str:
+    """Einsum on Keras's equation (the '...' as written: ONNX's Einsum broadcasts it as NumPy), the kernel and bias
+    initializers in Keras's shapes; the bias broadcasts from the right, as in Keras."""
+    g = ctx.g
+    plan = einsum_dense_build(layer, ctx.in_shape)
+    kernel = g.weight("kernel", ctx.weight("kernel", plan.kernel))
+    y = g.node("Einsum", [ctx.x, kernel], equation=plan.equation)
+    if plan.bias is not None:
+        y = g.node("Add", [y, g.weight("bias", ctx.weight("bias", plan.bias))])
+    return with_activation(layer, y, ctx)
+
+
 @emitter(K.Dropout, K.SpatialDropout1D, K.SpatialDropout2D, K.SpatialDropout3D)
 def emit_dropout(layer, ctx: Ctx) -> str:
     return ctx.x  # the identity at inference
+
+
+@emitter(K.Identity)
+def emit_identity(layer, ctx: Ctx) -> str:
+    return ctx.x
 
 
 @emitter(K.ActivationLayer)

@@ -58,3 +58,30 @@ def emit_average(layer, ctx: Ctx) -> str:
 def emit_concatenate(layer, ctx: Ctx) -> str:
     """Concat counts axes as Keras does (batch included, negative from the end); Keras does not broadcast here."""
     return ctx.x if len(ctx.inputs) == 1 else ctx.g.node("Concat", list(ctx.inputs), axis=layer.axis)
+
+
+def l2_normalized(ctx: Ctx, x: str, axis: int) -> str:
+    """Keras's l2 normalization along `axis`: x * min(1 / sqrt(sum of squares), 1 / 1e-7)."""
+    g = ctx.g
+    square_sum = g.node("ReduceSumSquare", [x, g.ints("axes", [axis])], keepdims=1)
+    inverse = g.node("Reciprocal", [g.node("Sqrt", [square_sum])])
+    return g.node("Mul", [x, g.node("Min", [inverse, g.scalar("inverse_epsilon", 1e7)])])
+
+
+@emitter(M.Dot)
+def emit_dot(layer, ctx: Ctx) -> str:
+    """One Einsum contracting Keras's two axes (batch shared): the first input's other axes, then the second's,
+    in order, as batch_dot leaves them; a rank-1 result gets Keras's size-1 axis."""
+    first, second = (len(shape) + 1 for shape in ctx.in_shapes)
+    a, b = (axis % rank for axis, rank in zip(layer.axis_pair(first, second), (first, second), strict=True))
+    x, y = ctx.inputs
+    if layer.normalize:
+        x, y = l2_normalized(ctx, x, a), l2_normalized(ctx, y, b)
+    letters = iter("cdefghijklmnopqrstuvwxy")  # b is the batch axis, z the contracted one
+    x_axes = ["b"] + [next(letters) for _ in range(first - 1)]
+    y_axes = ["b"] + [next(letters) for _ in range(second - 1)]
+    x_axes[a] = y_axes[b] = "z"
+    out = [c for c in x_axes if c != "z"] + [c for c in y_axes[1:] if c != "z"]
+    equation = f"{''.join(x_axes)},{''.join(y_axes)}->{''.join(out)}"
+    result = ctx.g.node("Einsum", [x, y], equation=equation)
+    return result if len(out) > 1 else ctx.g.node("Unsqueeze", [result, ctx.g.ints("axes", [1])])

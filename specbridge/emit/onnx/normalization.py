@@ -1,4 +1,5 @@
-"""ONNX emitters of spec/layers/normalization.py: BatchNormalization, LayerNormalization, GroupNormalization.
+"""ONNX emitters of spec/layers/normalization.py: BatchNormalization, LayerNormalization, GroupNormalization,
+UnitNormalization and RMSNormalization.
 
 Each uses ONNX's own op: BatchNormalization (inference form, moving statistics as inputs) and GroupNormalization
 (opset 21: per-channel scale and bias) normalize axis 1, so Keras's axis is moved there and back; LayerNormalization
@@ -164,3 +165,32 @@ def _grouped(ctx: Ctx, layer, x: str, channels: int, groups: int) -> str:
     split = g.node("Reshape", [x, g.ints("grouped_shape", [0, groups, channels // groups, -1])])
     y = _normalized(ctx, layer, split, [2, 3], (channels,), (1, groups, channels // groups, 1))
     return g.node("Reshape", [y, g.node("Shape", [x])])
+
+
+# ------------------------------------------------------------------ UnitNormalization and RMSNormalization
+
+
+@emitter(N.UnitNormalization)
+def emit_unit_norm(layer, ctx: Ctx) -> str:
+    """Keras's ops.normalize(order=2, epsilon=1e-12): x * min(1 / sqrt(sum(x**2)), 1 / epsilon) over its axes. A
+    zero sample gives 1 / sqrt(0) = inf, capped, so zeros come out as in Keras (ONNX's LpNormalization has no cap
+    and one axis only)."""
+    g = ctx.g
+    axes = sorted(keras_axis(ctx, a) for a in as_tuple(layer.axis, 1))
+    squares = g.node("ReduceSum", [g.node("Mul", [ctx.x, ctx.x]), g.ints("axes", axes)], keepdims=1)
+    inverse_norm = g.node("Min", [g.node("Reciprocal", [g.node("Sqrt", [squares])]), g.scalar("max_inverse", 1e12)])
+    return g.node("Mul", [ctx.x, inverse_norm])
+
+
+@emitter(N.RMSNormalization)
+def emit_rms_norm(layer, ctx: Ctx) -> str:
+    """Keras's ops.rms_normalization spelt out: x * (1 / sqrt(mean(x**2) + epsilon)) * scale, epsilon an initializer
+    in the model's dtype (ONNX's RMSNormalization, opset 23, takes it as a float32 attribute). The shape rule has
+    made sure the axes are the trailing ones, so scale (Keras's shape) broadcasts onto them as in Keras."""
+    g = ctx.g
+    axes = sorted(keras_axis(ctx, a) for a in as_tuple(layer.axis, 1))
+    sizes = tuple(ctx.known(ctx.in_shape[a - 1], f"the normalized axis {a}") for a in axes)
+    mean_square = g.node("ReduceMean", [g.node("Mul", [ctx.x, ctx.x]), g.ints("axes", axes)], keepdims=1)
+    shifted = g.node("Add", [mean_square, g.scalar("epsilon", layer.epsilon)])
+    normalized = g.node("Mul", [ctx.x, g.node("Reciprocal", [g.node("Sqrt", [shifted])])])
+    return g.node("Mul", [normalized, g.weight("scale", ctx.weight("scale", sizes))])

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...shapes.einsum import parse as parse_equation
 from ...spec.layers import ops as O
 from .ops_types import INT32, axes_of, cast, kernel, result_type, tensors, typed
 from .stage import Ctx, emitter
@@ -47,7 +48,7 @@ def emit_einsum(layer: O.Einsum, ctx: Ctx) -> str:
     result = INT32 if dtypes == {"int8"} else result_type(g, xs)
     compute = result_type(g, xs, floating=True)
     values = [cast(g, x.value, x.dtype, compute) for x in xs]
-    y = kernel(ctx, "Einsum", values, compute, equation=layer.subscripts.replace(" ", ""))
+    y = kernel(ctx, "Einsum", values, compute, equation=parse_equation(layer.subscripts).explicit())
     return typed(g, cast(g, y, compute, result), result)
 
 

@@ -13,8 +13,16 @@ import numpy as np
 
 from ...shapes.axes import split_channels
 from ...shapes.infer import FLOAT_DTYPES
+from ...shapes.resize import aspect_crop, center_crop_fits, float32
 from ...spec.layers import preprocessing as PP
-from ..preprocessing import inference_crop_reason, normalization_arrays
+from ..preprocessing import (
+    aspect_window,
+    inference_crop_reason,
+    normalization_arrays,
+    resize_refusal,
+    unknown_window_reason,
+)
+from .graph import channels_first_perm, channels_last_perm
 from .stage import Ctx, emitter
 
 EPSILON = 1e-7  # keras.backend.epsilon(): Normalization divides by max(sqrt(variance), epsilon)
@@ -72,3 +80,104 @@ def emit_random_crop(layer, ctx: Ctx) -> str:
     if tuple(spatial) != (layer.height, layer.width):
         raise ctx.fail(inference_crop_reason(layer, spatial))
     return float_input(ctx)
+
+
+# ---------------------------------------------------------------- Resizing and CenterCrop
+# Both work on NCHW images (onnxruntime's cubic and antialiased modes need the resized axes last) and resize in
+# float32, as TensorFlow does: onnxruntime has no float64 Resize kernel, and a float64 image is rounded to float32
+# by tf.image.resize anyway. Nearest copies values instead (a Gather, exact in any dtype).
+
+RESIZE_ATTRIBUTES = {
+    ("bilinear", False): {"mode": "linear"},
+    ("bilinear", True): {"mode": "linear", "antialias": 1, "exclude_outside": 1},
+    ("bicubic", True): {"mode": "cubic", "cubic_coeff_a": -0.5, "antialias": 1, "exclude_outside": 1},
+}
+
+
+def proto_dtype(dtype) -> int:
+    from . import proto as helper
+
+    return helper.np_dtype_to_tensor_dtype(np.dtype(dtype))
+
+
+def nearest_indices(size: int, target: int) -> list[int]:
+    """tf's half-pixel nearest neighbour: min(floor((i + 0.5) * (size / target)), size - 1), in float32."""
+    scale = float32(float32(size) / float32(target))
+    return [min(int(float32(float32(i + 0.5) * scale) // 1), size - 1) for i in range(target)]
+
+
+def resized(ctx: Ctx, x: str, spatial, target, interpolation: str, antialias: bool) -> str:
+    """x (NCHW, the model's float dtype or float32) resized to `target` as tf.image.resize does."""
+    g = ctx.g
+    if interpolation == "nearest":
+        if None in spatial:
+            raise ctx.fail("nearest resize of an image of unknown height or width: the ONNX model gathers rows and "
+                           "columns by index, computed from the sizes; give the input's height and width")
+        for axis, size, out in zip((2, 3), spatial, target, strict=True):
+            x = g.node("Gather", [x, g.ints("indices", nearest_indices(size, out))], axis=axis)
+        return x
+    attributes = {"coordinate_transformation_mode": "half_pixel", **RESIZE_ATTRIBUTES[(interpolation, antialias)]}
+    x32 = x if g.dtype == np.float32 else g.node("Cast", [x], to=proto_dtype(np.float32))
+    # Four sizes, the batch and channel sizes read from the tensor: onnxruntime 1.31's transpose optimizer pushes
+    # the surrounding Transposes through a Resize and gathers its sizes by a rank-4 permutation, which fails on
+    # the two sizes of the `axes` form.
+    leading = g.node("Shape", [x32], start=0, end=2)
+    sizes = g.node("Concat", [leading, g.ints("sizes", target)], axis=0)
+    y = g.node("Resize", [x32, "", "", sizes], **attributes)
+    return y if g.dtype == np.float32 else g.node("Cast", [y], to=proto_dtype(g.dtype))
+
+
+def nchw(ctx: Ctx, x: str, channels_last: bool) -> str:
+    return ctx.g.transpose(x, channels_first_perm(4)) if channels_last else x
+
+
+def keras_layout(ctx: Ctx, x: str, channels_last: bool) -> str:
+    return ctx.g.transpose(x, channels_last_perm(4)) if channels_last else x
+
+
+def window_slice(ctx: Ctx, x: str, top: int, left: int, height: int, width: int) -> str:
+    g = ctx.g
+    return g.node("Slice", [x, g.ints("starts", [top, left]), g.ints("ends", [top + height, left + width]),
+                            g.ints("axes", [2, 3])])
+
+
+@emitter(PP.Resizing)
+def emit_resizing(layer, ctx: Ctx) -> str:
+    """Crop or pad to the aspect ratio, then resize (an integer image only by nearest: copied values, cast to the
+    float dtype every ONNX layer output is declared in)."""
+    reason = resize_refusal(layer, ctx.plan.input_dtype(ctx.name))
+    if reason:
+        raise ctx.fail(reason)
+    g, channels_last = ctx.g, ctx.channels_last(layer)
+    spatial, _ = split_channels(ctx.in_shape, channels_last)
+    what, window = aspect_window(layer, spatial)
+    if what == "unknown":
+        raise ctx.fail(unknown_window_reason(layer))
+    x = nchw(ctx, float_input(ctx), channels_last)
+    if what == "crop":
+        x, spatial = window_slice(ctx, x, window.top, window.left, window.height, window.width), window[:2]
+    elif what == "pad":
+        pads = g.ints("pads", [0, 0, window.top, window.left, 0, 0, window.top, window.left])
+        x, spatial = g.node("Pad", [x, pads, g.scalar("fill_value", layer.fill_value)]), window[:2]
+    y = resized(ctx, x, spatial, (layer.height, layer.width), layer.interpolation, layer.antialias)
+    return keras_layout(ctx, y, channels_last)
+
+
+@emitter(PP.CenterCrop)
+def emit_center_crop(layer, ctx: Ctx) -> str:
+    """The central window, or smart_resize's aspect-ratio crop and bilinear resize: chosen by the known sizes."""
+    channels_last = ctx.channels_last(layer)
+    spatial, _ = split_channels(ctx.in_shape, channels_last)
+    if None in spatial:
+        raise ctx.fail("CenterCrop of an image of unknown height or width: whether Keras slices or resizes depends on "
+                       "the size, which the ONNX model fixes from the spec's shapes; give the input's height and width")
+    height, width = spatial
+    target = (layer.height, layer.width)
+    x = nchw(ctx, float_input(ctx), channels_last)
+    if center_crop_fits(height, width, *target):
+        y = window_slice(ctx, x, (height - target[0]) // 2, (width - target[1]) // 2, *target)
+    else:
+        window = aspect_crop(height, width, *target, in_float32=False)
+        x = window_slice(ctx, x, window.top, window.left, window.height, window.width)
+        y = resized(ctx, x, window[:2], target, "bilinear", False)
+    return keras_layout(ctx, y, channels_last)

@@ -1,5 +1,5 @@
 """ONNX emitters of spec/layers/recurrent.py: SimpleRNN, LSTM, GRU and Bidirectional as ONNX's RNN / LSTM / GRU
-ops; ConvLSTM2D as a Scan over time whose body holds the two convolutions and the gate math.
+ops; ConvLSTM1D/2D/3D as a Scan over time whose body holds the two convolutions and the gate math.
 
 The RNN ops run time-major (layout 0): onnxruntime's CPU kernels refuse layout 1 (REFERENCE.md section 5), so the
 Keras-layout input is transposed in and the result out. Weights are Keras's cell variables, transposed to ONNX's
@@ -18,7 +18,7 @@ from ..weights import kernel_perm
 from . import conv
 from .activations import AXIS, activation
 from .conv import padding_attrs
-from .graph import GraphBuilder, channels_last_perm, to_channels_first
+from .graph import GraphBuilder, channels_first_perm, channels_last_perm, to_channels_first
 from .stage import Ctx, emitter
 
 OPS = {RC.SimpleRNN: ("RNN", 1), RC.LSTM: ("LSTM", 4), RC.GRU: ("GRU", 3)}  # op, gate blocks
@@ -146,21 +146,22 @@ def emit_bidirectional(layer, ctx: Ctx) -> str:
     return g.node("Squeeze", [merged, g.ints("axes", [-2])])
 
 
-# ---------------------------------------------------------------- ConvLSTM2D
+# ---------------------------------------------------------------- ConvLSTM1D/2D/3D
 
 
-def _gate_activation(name: str, x: str, step: Ctx, channels_last: bool) -> str:
-    """A Keras activation on a channels-first gate: one over the last axis sees Keras's last axis (the channels,
-    channels_last) only through a transpose; element-wise ones need none."""
+def _gate_activation(name: str, x: str, step: Ctx, channels_last: bool, rank: int) -> str:
+    """A Keras activation on a channels-first gate (N, filters, *spatial): one over the last axis sees Keras's last
+    axis (the channels, channels_last) only through a transpose; element-wise ones need none."""
     if channels_last and (name in AXIS or name == "glu"):
         g = step.g
-        return g.transpose(activation(name, g.transpose(x, [0, 2, 3, 1]), step), [0, 3, 1, 2])
+        moved = g.transpose(x, channels_last_perm(rank + 2))
+        return g.transpose(activation(name, moved, step), channels_first_perm(rank + 2))
     return activation(name, x, step)
 
 
-def _state_zeros(layer, ctx: Ctx) -> str:
-    """Zeros (N, filters, rows', cols') for h and c: the batch read from the input, the rest known (the spec
-    refuses a ConvLSTM2D over frames of unknown size, as Keras does)."""
+def _state_zeros(layer: RC.ConvLSTM, ctx: Ctx) -> str:
+    """Zeros (N, filters, *spatial') for h and c: the batch read from the input, the rest known (the spec
+    refuses a ConvLSTM over frames of unknown size, as Keras does)."""
     from . import proto as numpy_helper
 
     g = ctx.g
@@ -172,59 +173,66 @@ def _state_zeros(layer, ctx: Ctx) -> str:
     return g.node("ConstantOfShape", [shape], value=numpy_helper.from_array(np.zeros(1, g.dtype)))
 
 
-def _step_graph(layer, ctx: Ctx, kernel, strides, dilation, spatial, channels: int):
+def _input_conv(layer: RC.ConvLSTM, ctx: Ctx, body: GraphBuilder, frame: str, spatial, channels: int) -> str:
+    """Every gate's input convolution at once, bias included: Conv over one channels-first frame."""
+    rank, f = layer.RANK, layer.filters
+    kernel, strides, dilation = (as_tuple(v, rank) for v in (layer.kernel_size, layer.strides, layer.dilation_rate))
+    w_in = ctx.weight("cell.kernel", (*kernel, channels, 4 * f)).transpose(kernel_perm(rank))
+    inputs = [to_channels_first(body, frame, rank + 2, ctx.channels_last(layer)), body.weight("kernel", w_in)]
+    if layer.use_bias:
+        inputs.append(body.weight("bias", ctx.weight("cell.bias", (4 * f,))))
+    return body.node("Conv", inputs, kernel_shape=list(kernel), strides=list(strides), dilations=list(dilation),
+                     **padding_attrs(layer, ctx, spatial, kernel, strides, dilation))
+
+
+def _step_graph(layer: RC.ConvLSTM, ctx: Ctx, spatial, channels: int):
     """Scan's body: (h, c, frame) -> (h, c[, h as the scan output]), channels first inside."""
     from . import proto as helper
 
-    g, f, last = ctx.g, layer.filters, ctx.channels_last(layer)
+    g, f, last, rank = ctx.g, layer.filters, ctx.channels_last(layer), layer.RANK
     body = GraphBuilder(g.dtype.name)
     body._taken = g._taken  # one namespace: a body value may not shadow an outer one
     body.prefix = f"{g.prefix}/step"
     step = dataclasses.replace(ctx, g=body)
     h_prev, c_prev, frame = body.fresh("h_prev"), body.fresh("c_prev"), body.fresh("frame")
-    w_in = ctx.weight("cell.kernel", (*kernel, channels, 4 * f)).transpose(kernel_perm(2))
-    w_rec = ctx.weight("cell.recurrent_kernel", (*kernel, f, 4 * f)).transpose(kernel_perm(2))
-    inputs = [to_channels_first(body, frame, 4, last), body.weight("kernel", w_in)]
-    if layer.use_bias:
-        inputs.append(body.weight("bias", ctx.weight("cell.bias", (4 * f,))))
-    z_in = body.node("Conv", inputs, kernel_shape=list(kernel), strides=list(strides), dilations=list(dilation),
-                     **padding_attrs(layer, ctx, spatial, kernel, strides, dilation))
+    kernel = as_tuple(layer.kernel_size, rank)
+    z_in = _input_conv(layer, ctx, body, frame, spatial, channels)
+    w_rec = ctx.weight("cell.recurrent_kernel", (*kernel, f, 4 * f)).transpose(kernel_perm(rank))
     # Keras's recurrent conv: 'same' at stride 1, no dilation (ConvLSTMCell.recurrent_conv).
     z_rec = body.node("Conv", [h_prev, body.weight("recurrent_kernel", w_rec)], kernel_shape=list(kernel),
                       auto_pad=conv.SAME)
     i, fg, cand, o = body.node("Split", [body.node("Add", [z_in, z_rec])], outputs=4, axis=1, num_outputs=4)
 
     def gate(name: str, x: str) -> str:
-        return _gate_activation(name, x, step, last)
+        return _gate_activation(name, x, step, last, rank)
 
     ra, act = layer.recurrent_activation, layer.activation
     c = body.node("Add", [body.node("Mul", [gate(ra, fg), c_prev]), body.node("Mul", [gate(ra, i), gate(act, cand)])])
     h = body.node("Mul", [gate(ra, o), gate(act, c)])
     outs = [h, c] + ([body.node("Identity", [h])] if layer.return_sequences else [])
     elem = helper.np_dtype_to_tensor_dtype(g.dtype)
-    state_info = [helper.make_tensor_value_info(n, elem, [None, f, None, None]) for n in (h_prev, c_prev)]
+    state_info = [helper.make_tensor_value_info(n, elem, [None, f, *[None] * rank]) for n in (h_prev, c_prev)]
     frame_info = helper.make_tensor_value_info(frame, elem, [None, *ctx.in_shape[1:]])
     return helper.make_graph(body.nodes, body.fresh("body"), [*state_info, frame_info],
                              [helper.make_tensor_value_info(n, elem, None) for n in outs], body.initializers)
 
 
-@emitter(RC.ConvLSTM2D)
-def emit_conv_lstm(layer, ctx: Ctx) -> str:
+@emitter(RC.ConvLSTM1D, RC.ConvLSTM2D, RC.ConvLSTM3D)
+def emit_conv_lstm(layer: RC.ConvLSTM, ctx: Ctx) -> str:
     """A Scan over the time-major input (go_backwards: the frames reversed first, so the scan output is in reading
     order, as Keras returns it). Axis 0 and the forward direction only, though Scan has attributes for both:
     onnx's reference evaluator implements no other, and it is the one runtime here with float64 Conv."""
-    g = ctx.g
+    g, rank = ctx.g, layer.RANK
     spatial, channels = ctx.split(layer, ctx.in_shape[1:])
     channels = ctx.known(channels, "the channel axis")
-    kernel, strides, dilation = (as_tuple(v, 2) for v in (layer.kernel_size, layer.strides, layer.dilation_rate))
-    body = _step_graph(layer, ctx, kernel, strides, dilation, spatial, channels)
+    body = _step_graph(layer, ctx, spatial, channels)
     zeros = _state_zeros(layer, ctx)
-    frames = g.transpose(ctx.x, [1, 0, 2, 3, 4])
+    frames = g.transpose(ctx.x, [1, 0, *range(2, rank + 3)])
     if layer.go_backwards:
         frames = reverse_time(g, frames, axis=0)
     sequences = layer.return_sequences
     outputs = g.node("Scan", [zeros, zeros, frames], outputs=3 if sequences else 2, body=body, num_scan_inputs=1)
     last = ctx.channels_last(layer)
-    if sequences:  # (T, N, filters, rows, cols)
-        return g.transpose(outputs[2], [1, 0, 3, 4, 2] if last else [1, 0, 2, 3, 4])
-    return g.transpose(outputs[0], channels_last_perm(4)) if last else outputs[0]
+    if sequences:  # (T, N, filters, *spatial) -> (N, T, *spatial, filters), or (N, T, filters, *spatial)
+        return g.transpose(outputs[2], [1, 0, *range(3, rank + 3), 2] if last else [1, 0, *range(2, rank + 3)])
+    return g.transpose(outputs[0], channels_last_perm(rank + 2)) if last else outputs[0]

@@ -20,15 +20,17 @@ def keras_constant(value: float) -> str:
 
 SIMPLE_ACTIVATIONS = {
     "relu": "nn.ReLU()", "relu6": "nn.ReLU6()", "sigmoid": "nn.Sigmoid()", "hard_sigmoid": "nn.Hardsigmoid()",
-    "tanh": "nn.Tanh()", "elu": "nn.ELU()", "selu": "nn.SELU()", "softplus": "nn.Softplus()",
+    "tanh": "nn.Tanh()", "elu": "nn.ELU()", "selu": "nn.SELU()", "log_sigmoid": "nn.LogSigmoid()",
     "softsign": "nn.Softsign()", "swish": "nn.SiLU()", "silu": "nn.SiLU()", "hard_silu": "nn.Hardswish()",
     "hard_swish": "nn.Hardswish()", "leaky_relu": f"nn.LeakyReLU({keras_constant(0.2)})",
     "mish": "nn.Mish()", "celu": "nn.CELU()", "tanh_shrink": "nn.Tanhshrink()", "hard_tanh": "nn.Hardtanh()",
     "soft_shrink": "nn.Softshrink(0.5)", "hard_shrink": "nn.Hardshrink(0.5)",
 }
-# Activations with a runtime.py class of the same role.
+# Activations with a helper class (runtime.py, runtime_activations.py): PyTorch has no module for them, or its
+# module differs from TensorFlow's arithmetic beyond rounding (thresholds, constants rounded to float32).
 HELPER_ACTIVATIONS = {"exponential": "Exponential", "sparse_plus": "SparsePlus", "squareplus": "Squareplus",
-                      "gelu": "KerasGELU"}
+                      "gelu": "KerasGELU", "gelu_approximate": "KerasGELUApproximate", "softplus": "KerasSoftplus",
+                      "sparse_sigmoid": "SparseSigmoid"}
 # Activations over the last Keras axis, which depends on the layout.
 AXIS_ACTIVATIONS = {"softmax": "nn.Softmax", "log_softmax": "nn.LogSoftmax", "glu": "nn.GLU"}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ...shapes.infer.einsum_dense import einsum_dense_build
 from ...spec.layers import core as K
 from ..source import call, literal
 from .activations import activation_stage, keras_constant, with_activation
@@ -14,6 +15,21 @@ def emit_dense(layer, ctx: Ctx) -> Built:
     kwargs = {} if layer.use_bias else {"bias": False}
     linear = call("nn.Linear", str(ctx.in_shape[-1]), str(layer.units), **kwargs)
     return Built(with_activation([linear], layer, ctx.out_shape, KERAS, ctx), KERAS, KERAS)
+
+
+@emitter(K.EinsumDense)
+def emit_einsum_dense(layer, ctx: Ctx) -> Built:
+    """runtime_einsum.py's KerasEinsumDense: Keras's own equation on the Keras-layout input, the kernel and bias in
+    Keras's shapes (from the shape rule's plan), so the weights map 1:1."""
+    plan = einsum_dense_build(layer, ctx.in_shape)
+    args = [literal(plan.equation), literal(plan.kernel)] + ([literal(plan.bias)] if plan.bias is not None else [])
+    module = f"{ctx.helper('KerasEinsumDense')}({', '.join(args)})"
+    return Built(with_activation([module], layer, ctx.out_shape, KERAS, ctx), KERAS, KERAS)
+
+
+@emitter(K.Identity)
+def emit_identity(layer, ctx: Ctx) -> Built:
+    return Built(["nn.Identity()"])
 
 
 @emitter(K.Dropout)

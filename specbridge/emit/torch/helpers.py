@@ -18,6 +18,8 @@ RUNTIME_PREPROCESSING = Path(__file__).with_name("runtime_preprocessing.py")
 RUNTIME_NORMALIZATION = Path(__file__).with_name("runtime_normalization.py")
 RUNTIME_ATTENTION = Path(__file__).with_name("runtime_attention.py")
 RUNTIME_ACTIVATIONS = Path(__file__).with_name("runtime_activations.py")
+RUNTIME_MERGING = Path(__file__).with_name("runtime_merging.py")
+RUNTIME_EINSUM = Path(__file__).with_name("runtime_einsum.py")
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,8 @@ class Helper:
 def helpers() -> dict[str, Helper]:
     """Every helper class of the runtime modules, in file order."""
     classes = []  # (class node, the lines of its file)
-    for path in (RUNTIME, RUNTIME_PREPROCESSING, RUNTIME_NORMALIZATION, RUNTIME_ATTENTION, RUNTIME_ACTIVATIONS):
+    for path in (RUNTIME, RUNTIME_PREPROCESSING, RUNTIME_NORMALIZATION, RUNTIME_ATTENTION, RUNTIME_ACTIVATIONS,
+                 RUNTIME_MERGING, RUNTIME_EINSUM):
         text = path.read_text(encoding="utf-8")
         lines = text.splitlines(keepends=True)
         classes += [(node, lines) for node in ast.parse(text).body if isinstance(node, ast.ClassDef)]

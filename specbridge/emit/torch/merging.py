@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ...spec.layers import merging as M
+from ..source import call, literal
 from .layout import KERAS, torch_dim
 from .stage import Built, Ctx, emitter
 
@@ -24,3 +25,11 @@ def emit_merge(layer, ctx: Ctx) -> Built:
 def emit_concatenate(layer, ctx: Ctx) -> Built:
     dim = torch_dim(layer.axis, ctx.in_shape, ctx.in_layout)
     return Built([f"{ctx.helper('Concatenate')}(dim={dim})"], ctx.in_layout, ctx.in_layout)
+
+
+@emitter(M.Dot)
+def emit_dot(layer, ctx: Ctx) -> Built:
+    """runtime_merging.KerasDot on the inputs in Keras's layout, where the axes are Keras's."""
+    first, second = (len(shape) + 1 for shape in ctx.in_shapes)
+    axes = tuple(a % rank for a, rank in zip(layer.axis_pair(first, second), (first, second), strict=True))
+    return Built([call(ctx.helper("KerasDot"), literal(axes), literal(layer.normalize))], KERAS, KERAS)

@@ -1,11 +1,12 @@
-"""Emitters of spec/layers/normalization.py: BatchNormalization, LayerNormalization and GroupNormalization."""
+"""Emitters of spec/layers/normalization.py: BatchNormalization, LayerNormalization, GroupNormalization,
+UnitNormalization and RMSNormalization."""
 
 from __future__ import annotations
 
 from ...shapes.rules import as_tuple
 from ...spec.layers import normalization as N
 from ..source import call, compact, literal
-from .layout import CHANNELS_FIRST, KERAS
+from .layout import CHANNELS_FIRST, KERAS, torch_dim
 from .stage import Built, Ctx, emitter
 
 
@@ -77,3 +78,21 @@ def emit_group_norm(layer, ctx: Ctx) -> Built:
     if not layer.center:
         kwargs["affine"] = False
     return Built([call("nn.GroupNorm", str(groups), str(channels), **kwargs)], layout, layout)
+
+
+@emitter(N.UnitNormalization)
+def emit_unit_norm(layer, ctx: Ctx) -> Built:
+    """runtime_normalization.py's UnitNormalize over Keras's axes as PyTorch dims of whatever layout the input has
+    (a norm needs no weights laid out, so no transpose)."""
+    dims = sorted(torch_dim(a, ctx.in_shape, ctx.in_layout) for a in as_tuple(layer.axis, 1))
+    return Built([f"{ctx.helper('UnitNormalize')}({literal(tuple(dims))})"])
+
+
+@emitter(N.RMSNormalization)
+def emit_rms_norm(layer, ctx: Ctx) -> Built:
+    """nn.RMSNorm: x * rsqrt(mean(x**2) + eps) * weight over the trailing axes, Keras's formula in the input's dtype;
+    the shape rule has made sure Keras's axes are the trailing ones (in the Keras layout), in order."""
+    shape = ctx.in_shape
+    count = len(as_tuple(layer.axis, 1))
+    normalized = tuple(shape[len(shape) - count:])
+    return Built([call("nn.RMSNorm", literal(compact(normalized)), eps=layer.epsilon)], KERAS, KERAS)

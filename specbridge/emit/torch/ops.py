@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ...shapes.einsum import parse as parse_equation
 from ...shapes.records import Shape
 from ...spec.index_key import key_text
 from ...spec.layers import ops as O
@@ -67,12 +68,15 @@ def emit_op(layer: O.Op, ctx: Ctx) -> Inline:
     return WRITERS[type(layer)](layer, Operands(list(tensors), list(shapes), keras_result(layer, list(tensors))), ctx)
 
 
-def arguments(layer: O.Op, variables: list[str]) -> list[str]:
-    """The op's arguments in its call order: the tensors' variables, a literal where the spec gives a number."""
+def arguments(layer: O.Op, variables: list[str], bools_as_ints: bool = False) -> list[str]:
+    """The op's arguments in its call order: the tensors' variables, a literal where the spec gives a number (a
+    bool as 0 or 1 with `bools_as_ints`: torch has no `x - False`, Keras computes x - 0)."""
     constants, rest, out = layer.constants(), list(variables), []
     for name in layer.CALL.tensors:
         if name in constants:
-            out.append(atom(literal(constants[name])))  # (-2.0) ** x, not -(2.0 ** x)
+            value = constants[name]
+            value = int(value) if bools_as_ints and isinstance(value, bool) else value
+            out.append(atom(literal(value)))  # (-2.0) ** x, not -(2.0 ** x)
         elif layer.CALL.variadic:
             out.extend(rest)
         elif rest:
@@ -105,7 +109,8 @@ def binary(layer: O.Binary, op: Operands, ctx: Ctx) -> Inline:
     have = "bool" if layer.COMPARISON else op.want if isinstance(layer, O.Divide) else torch_promote(dtypes, numbers)
 
     def write(variables: list[str]) -> str:
-        a, b = arguments(layer, [f"{v}.to(torch.{op.want})" for v in variables] if widen else variables)
+        a, b = arguments(layer, [f"{v}.to(torch.{op.want})" for v in variables] if widen else variables,
+                         bools_as_ints=not layer.COMPARISON)
         if type(layer) in EXTREMES:
             function, bound = EXTREMES[type(layer)]
             if numbers:  # x with a number: clamp (torch.maximum takes tensors only); the same promotion
@@ -191,7 +196,8 @@ def matmul(layer: O.Matmul, op: Operands, ctx: Ctx) -> Inline:
 
 @writes(O.Einsum)
 def einsum(layer: O.Einsum, op: Operands, ctx: Ctx) -> Inline:
-    equation = literal(layer.subscripts.replace(" ", ""))
+    # The output written out (shapes/einsum.py): Keras's TensorFlow backend reads an implicit one its own way.
+    equation = literal(parse_equation(layer.subscripts).explicit())
     return Inline(lambda v: f"torch.einsum({equation}, {', '.join(same_dtype(op, v, ctx, 'ops.einsum'))})")
 
 

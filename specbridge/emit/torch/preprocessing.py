@@ -9,7 +9,13 @@ from __future__ import annotations
 from ...shapes.axes import split_channels
 from ...shapes.infer import FLOAT_DTYPES
 from ...spec.layers import preprocessing as PP
-from ..preprocessing import inference_crop_reason, normalization_arrays
+from ..preprocessing import (
+    aspect_window,
+    inference_crop_reason,
+    normalization_arrays,
+    resize_refusal,
+    unknown_window_reason,
+)
 from ..source import call, literal
 from .layout import KERAS
 from .stage import Built, Ctx, emitter
@@ -42,6 +48,32 @@ def emit_random_crop(layer, ctx: Ctx) -> Built:
     if tuple(spatial) != (layer.height, layer.width):
         raise ctx.fail(inference_crop_reason(layer, spatial))
     return Built([identity(layer, ctx)])
+
+
+@emitter(PP.Resizing)
+def emit_resizing(layer, ctx: Ctx) -> Built:
+    """runtime_preprocessing.KerasResizing on channels-first images; the aspect-ratio window from the known sizes."""
+    reason = resize_refusal(layer, ctx.plan.input_dtype(ctx.name))
+    if reason:
+        raise ctx.fail(reason)
+    spatial, _ = split_channels(ctx.in_shape, ctx.channels_last(layer))
+    what, window = aspect_window(layer, spatial)
+    if what == "unknown":
+        raise ctx.fail(unknown_window_reason(layer))
+    args = [literal((layer.height, layer.width)), literal(layer.interpolation), literal(layer.antialias)]
+    extra = {}
+    if what == "crop":
+        extra["crop"] = (window.top, window.left, window.height, window.width)
+    elif what == "pad":
+        extra.update(pad=(window.top, window.left), fill_value=layer.fill_value)
+    layout = ctx.spatial_layout(layer)
+    return Built([call(ctx.helper("KerasResizing"), *args, **extra)], layout, layout)
+
+
+@emitter(PP.CenterCrop)
+def emit_center_crop(layer, ctx: Ctx) -> Built:
+    layout = ctx.spatial_layout(layer)
+    return Built([call(ctx.helper("KerasCenterCrop"), literal(layer.height), literal(layer.width))], layout, layout)
 
 
 def identity(layer, ctx: Ctx) -> str:

@@ -1,5 +1,5 @@
 """Emitters of spec/layers/recurrent.py: SimpleRNN, LSTM, GRU and Bidirectional, as batch-first torch RNNs;
-ConvLSTM2D as runtime.py's ConvLSTM2D (two Conv2d, looped over time)."""
+ConvLSTM1D/2D/3D as runtime.py's ConvLSTM (two Conv1d/2d/3d, looped over time)."""
 
 from __future__ import annotations
 
@@ -72,25 +72,26 @@ def emit_bidirectional(layer, ctx: Ctx) -> Built:
     return Built([f"{ctx.helper('Bidirectional')}({', '.join(args)})"], KERAS, KERAS)
 
 
-@emitter(RC.ConvLSTM2D)
-def emit_conv_lstm(layer, ctx: Ctx) -> Built:
+@emitter(RC.ConvLSTM1D, RC.ConvLSTM2D, RC.ConvLSTM3D)
+def emit_conv_lstm(layer: RC.ConvLSTM, ctx: Ctx) -> Built:
     """The input conv pads as Keras's (TF 'same', maybe asymmetric); the recurrent conv is 'same' at stride 1."""
+    rank, conv = layer.RANK, f"nn.Conv{layer.RANK}d"
     spatial, channels = ctx.split(layer, ctx.in_shape[1:])
-    kernel, strides, dilation = (as_tuple(v, 2) for v in (layer.kernel_size, layer.strides, layer.dilation_rate))
+    kernel, strides, dilation = (as_tuple(v, rank) for v in (layer.kernel_size, layer.strides, layer.dilation_rate))
     pre, pad_kw = conv_padding(layer, ctx, spatial, kernel, strides, dilation)
     f, size = layer.filters, literal(compact(kernel))
     input_kw = conv_kwargs(strides, dilation, **pad_kw, **({} if layer.use_bias else {"bias": False}))
     pads = [same_padding(None, k, 1) for k in kernel]
     same = compact(b for b, _ in pads) if all(b == a for b, a in pads) else "same"
-    args = [call("nn.Conv2d", str(channels), str(4 * f), size, **input_kw),
-            call("nn.Conv2d", str(f), str(4 * f), size, padding=same, bias=False),
+    args = [call(conv, str(channels), str(4 * f), size, **input_kw),
+            call(conv, str(f), str(4 * f), size, padding=same, bias=False),
             f"channels_last={literal(ctx.channels_last(layer))}", f"return_sequences={literal(layer.return_sequences)}"]
     if layer.go_backwards:
         args.append("go_backwards=True")
     args += [f"pad={stage}" for stage in pre]
-    state = ctx.out_shape[1:] if layer.return_sequences else ctx.out_shape  # one step's (rows, cols, f)
+    state = ctx.out_shape[1:] if layer.return_sequences else ctx.out_shape  # one step's (*spatial, f)
     for arg in ("activation", "recurrent_activation"):
         name = getattr(layer, arg)
         if name != type(layer).model_fields[arg].default:
             args.append(f"{arg}={activation_stage(name, state, ctx.spatial_layout(layer), ctx) or 'nn.Identity()'}")
-    return Built([f"{ctx.helper('ConvLSTM2D')}({', '.join(args)})"], KERAS, KERAS)
+    return Built([f"{ctx.helper('ConvLSTM')}({', '.join(args)})"], KERAS, KERAS)

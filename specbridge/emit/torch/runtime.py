@@ -354,11 +354,11 @@ class KerasPReLU(nn.Module):
         return torch.relu(x) + -self.alpha * torch.relu(-x)
 
 
-class ConvLSTM2D(nn.Module):
-    """Keras ConvLSTM2D on (batch, time, rows, cols, channels), or (batch, time, channels, rows, cols) when
-    channels_last is False. Each step: gates i, f, c, o = input_conv(x_t) + recurrent_conv(h), the latter with
-    'same' padding and stride 1; returns the last h or every h (go_backwards reads the frames in reverse and,
-    as in Keras 3, returns the sequence in that reversed order)."""
+class ConvLSTM(nn.Module):
+    """Keras ConvLSTM1D/2D/3D on (batch, time, *spatial, channels), or (batch, time, channels, *spatial) when
+    channels_last is False; the rank is the convs'. Each step: gates i, f, c, o = input_conv(x_t) +
+    recurrent_conv(h), the latter with 'same' padding and stride 1; returns the last h or every h (go_backwards
+    reads the frames in reverse and, as in Keras 3, returns the sequence in that reversed order)."""
 
     def __init__(self, input_conv, recurrent_conv, channels_last, return_sequences, go_backwards=False,
                  pad=None, activation=None, recurrent_activation=None):
@@ -373,13 +373,14 @@ class ConvLSTM2D(nn.Module):
         self.go_backwards = go_backwards
 
     def forward(self, x):
+        rank = self.recurrent_conv.weight.dim() - 2
         if self.channels_last:
             x = x.movedim(-1, 2)
         if self.go_backwards:
             x = x.flip(1)
         batch, steps = x.shape[:2]
         inputs = self.input_conv(self.pad(x.flatten(0, 1))).unflatten(0, (batch, steps))  # every frame at once
-        h = inputs.new_zeros(batch, self.recurrent_conv.in_channels, *inputs.shape[-2:])
+        h = inputs.new_zeros(batch, self.recurrent_conv.in_channels, *inputs.shape[-rank:])
         c = torch.zeros_like(h)
         outputs = []
         for frame in inputs.unbind(1):
@@ -388,4 +389,4 @@ class ConvLSTM2D(nn.Module):
             h = self.recurrent_activation(o) * self.activation(c)
             outputs.append(h)
         out = torch.stack(outputs, dim=1) if self.return_sequences else h
-        return out.movedim(-3, -1) if self.channels_last else out
+        return out.movedim(-rank - 1, -1) if self.channels_last else out

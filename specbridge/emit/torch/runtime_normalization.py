@@ -27,3 +27,17 @@ class BatchNormPartialAffine(nn.Module):
         if self.bias is not None:
             y = y + self.bias.reshape(shape)
         return y
+
+
+class UnitNormalize(nn.Module):
+    """Keras's UnitNormalization, ops.normalize(order=2, epsilon=1e-12) over `dims`: x * min(rsqrt(sum(x**2)),
+    1 / epsilon), Keras's own formula (F.normalize divides by max(norm, epsilon) instead: the same function,
+    rounded differently)."""
+
+    def __init__(self, dims):
+        super().__init__()
+        self.dims = tuple(dims)
+
+    def forward(self, x):
+        inverse_norm = torch.rsqrt(torch.sum(x * x, dim=self.dims, keepdim=True))
+        return x * torch.clamp(inverse_norm, max=1e12)

@@ -26,8 +26,11 @@ rule = RULES.register  # @rule(Conv1D, Conv2D) registers the decorated function 
 class Context:
     """What an inference function may know beyond its layer and inputs."""
 
-    def __init__(self, data_format: str = "channels_last"):
+    def __init__(self, data_format: str = "channels_last", tensorflow: bool = True):
         self.data_format = data_format
+        # The model runs on TensorFlow's kernels (a spec, Keras code): a verdict that depends on the CPU's kernels
+        # is an error there. PyTorch code read by the .py reader runs on PyTorch's.
+        self.tensorflow = tensorflow
 
     def channels_last(self, layer: Layer) -> bool:
         return layer.data_format_in(self.data_format) == "channels_last"
@@ -43,7 +46,7 @@ class Context:
         result = fn(layer, inputs, self)
         if getattr(layer, "activation", None) == "glu" and layer.FAMILY != "recurrent":  # an RNN's is its cell's
             result = glu_output(layer, result)
-        if layer.applies_softmax():
+        if layer.applies_softmax() and self.tensorflow:
             check_softmax_rank(layer, len(result.shape) + 1, result.shape, "computes a softmax",
                                hint="merge the axes the softmax does not run over with Reshape, so the tensor has at "
                                     "most 5 axes (batch included): the values are the same")

@@ -241,7 +241,7 @@ def infer_multi_head_attention(layer: L.MultiHeadAttention, inputs: list[Tensor]
     out = (layer.output_shape,) if isinstance(layer.output_shape, int) else tuple(layer.output_shape or ())
     out = out or (query.shape[-1],)
     scores = _scores_shape(query.shape, key.shape, axes, heads, key_dim)
-    if len(axes) == 1:
+    if len(axes) == 1 and ctx.tensorflow:
         check_softmax_rank(layer, len(scores) + 1, scores, "normalizes its scores with a softmax",
                            hint="merge the axes it does not attend over into one (Permute, then Reshape), so the "
                                 "input has 4 axes and the scores 5: the result is the same", argument="attention_axes")
@@ -361,9 +361,10 @@ def infer_dot_attention(layer, inputs: list[Tensor], ctx: Context) -> Inferred:
         formula = "scale + concat_score_weight"
     shape = tuple(query.shape[:-1]) + (value.shape[-1],)
     scores = tuple(query.shape[:-1]) + tuple(key.shape[-2:-1])
-    check_softmax_rank(layer, len(scores) + 1, scores, "normalizes its scores with a softmax",
-                       hint="merge the leading axes of query, value and key into one with Reshape, so the inputs have "
-                            "at most 5 axes: the result is the same")
+    if ctx.tensorflow:
+        check_softmax_rank(layer, len(scores) + 1, scores, "normalizes its scores with a softmax",
+                           hint="merge the leading axes of query, value and key into one with Reshape, so the inputs "
+                                "have at most 5 axes: the result is the same")
     steps = (
         Step("scores", "scores {s:batch}: each query position against each key position", {"s": scores}, scores),
         Step("shape", "output: the query's positions with the value's width {width}: {s:batch}",

@@ -109,6 +109,13 @@ def infer_softmax(layer: L.Softmax, inputs: list[Tensor], ctx: Context) -> Infer
     return Inferred(tensor.shape, steps=(step,))
 
 
+@rule(L.Identity)
+def infer_identity(layer: L.Identity, inputs: list[Tensor], ctx: Context) -> Inferred:
+    (tensor,) = inputs
+    step = Step("shape", "returns its input unchanged: the same shape and dtype", {}, tensor.shape)
+    return Inferred(tensor.shape, steps=(step,))
+
+
 @rule(L.SpatialDropout1D, L.SpatialDropout2D, L.SpatialDropout3D)
 def infer_spatial_dropout(layer, inputs: list[Tensor], ctx: Context) -> Inferred:
     (tensor,) = inputs
@@ -191,3 +198,6 @@ def infer_prelu(layer: L.PReLU, inputs: list[Tensor], ctx: Context) -> Inferred:
         ),
     )
     return Inferred(tensor.shape, params, steps=steps)
+
+
+from . import einsum_dense  # noqa: E402, F401  (registers EinsumDense's rule with this family)

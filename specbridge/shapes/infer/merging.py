@@ -6,6 +6,10 @@ Keras 3's rules (keras/src/layers/merging/base_merge.py, concatenate.py), measur
   An unknown size against anything gives an unknown size ((None, 4) with (3, 4) gives (None, 4)).
 - Concatenate needs equal ranks and equal known sizes on every axis but the concatenation axis; the
   output is the first input's shape with the concatenation axis summed (unknown if any is unknown).
+- Dot (dot.py) contracts one axis of each of its two inputs: the output is the first input's shape without its
+  axis, then the second's without its batch axis and its axis, (batch, 1) when nothing is left. Keras's build
+  compares the two sizes with `!=`, so an unknown size against a known one is refused too; an axis out of range
+  fails building (IndexError), and the batch axis fails when the model runs ("Cannot perform batch_dot over axis 0").
 """
 
 from __future__ import annotations
@@ -145,3 +149,69 @@ def infer_concatenate(layer: L.Concatenate, inputs: list[Tensor], ctx: Context) 
         Step("shape", "{inputs:shapes} -> {result:batch}; no weights: params = 0", {"inputs": shapes}, shape),
     )
     return Inferred(shape, steps=steps)
+
+
+def dot_axes(layer: L.Dot, first: Tensor, second: Tensor, shapes: str) -> tuple[int, int]:
+    """The contracted axis of each input, batch counted and made positive; SB210 when Keras's build or call fails."""
+    if first.rank < 2 or second.rank < 2:
+        raise ShapeError(
+            codes.NDIM_MISMATCH,
+            f"Dot needs two inputs of rank >= 2 (batch counted); received {shapes}",
+            hint="each input needs an axis besides the batch axis to contract: give it a feature axis",
+        )
+    pair = layer.axis_pair(first.rank, second.rank)
+    positive = []
+    for n, (axis, tensor) in enumerate(zip(pair, (first, second), strict=True)):
+        rank = tensor.rank
+        if not -rank <= axis < rank:
+            raise ShapeError(
+                codes.INVALID_ARGUMENT,
+                f"Dot axes={layer.axes}: axis {axis} of input {n} {format_shape(tensor.shape)} is out of range for its "
+                f"rank {rank} (valid: -{rank}..{rank - 1}); Keras fails building it (IndexError). Received {shapes}",
+                hint=f"axes count the batch axis: input {n}'s last axis is {rank - 1} (or -1)", argument="axes",
+            )
+        positive.append(axis % rank)
+    if 0 in positive:
+        raise ShapeError(
+            codes.INVALID_ARGUMENT,
+            f"Dot axes={layer.axes} resolves to axes {tuple(positive)}: axis 0 is the batch axis, which Keras refuses "
+            f"(\"Cannot perform batch_dot over axis 0\"). Received {shapes}",
+            hint="axes count the batch axis: contract a feature axis (1 or more, or -1 for the last)", argument="axes",
+        )
+    return positive[0], positive[1]
+
+
+@rule(L.Dot)
+def infer_dot(layer: L.Dot, inputs: list[Tensor], ctx: Context) -> Inferred:
+    first, second = inputs
+    shapes = shapes_list(inputs)
+    a1, a2 = dot_axes(layer, first, second, shapes)
+    size1, size2 = first.shape[a1 - 1], second.shape[a2 - 1]
+    if size1 != size2:
+        unknown = " (Keras compares them with !=, so an unknown size does not match a known one)" if None in (
+            size1, size2) else ""
+        raise ShapeError(
+            codes.MERGE_MISMATCH,
+            f"Dot axes={layer.axes}: the contracted axes differ in size: axis {a1} of input 0 has {size1}, axis {a2} "
+            f"of input 1 has {size2}{unknown}. Received {shapes}",
+            hint="contract axes of equal size: pick other axes, or project one input (Dense) to the other's size",
+            argument="axes",
+        )
+    kept1 = first.shape[:a1 - 1] + first.shape[a1:]
+    kept2 = second.shape[:a2 - 1] + second.shape[a2:]
+    shape = (kept1 + kept2) or (1,)
+    values = {"axes": (a1, a2), "inputs": (first.shape, second.shape), "size": size1, "kept1": kept1,
+              "kept2": kept2}
+    steps = [
+        Step("contract", "Dot sums the products along axis {axes[0]} of input 0 and axis {axes[1]} of input 1 (size "
+                         "{size} each)", values, size1),
+        Step("shape", "input 0 without axis {axes[0]}: {kept1:shape}, then input 1 without batch and axis {axes[1]}: "
+                      "{kept2:shape} -> {result:batch}" + ("; nothing is left, so Keras gives (batch, 1)" if not (
+                          kept1 + kept2) else ""), values, shape),
+    ]
+    if layer.normalize:
+        steps.insert(0, Step("normalize", "normalize: each input is first divided by its L2 norm along its axis "
+                                          "(x * min(1/sqrt(sum(x^2)), 1e7)), so the result is a cosine similarity",
+                             values))
+    steps.append(Step("params", "no weights: params = 0", {}, 0))
+    return Inferred(shape, steps=tuple(steps))

@@ -37,13 +37,13 @@ def resolve_axis(layer, axis: int, tensor: Tensor) -> int:
     return index - 1
 
 
-def known_size(layer, tensor: Tensor, index: int, axis) -> int:
+def known_size(layer, tensor: Tensor, index: int, axis, weights: str = "gamma and beta") -> int:
     size = tensor.shape[index]
     if size is None:
         raise ShapeError(
             codes.UNKNOWN_DIMENSION,
             f"{layer.kind} normalizes axis {axis} of {format_shape(tensor.shape)}, whose size is unknown: "
-            "Keras needs it to size gamma and beta (\"Shapes used to initialize variables must be fully-defined\")",
+            f"Keras needs it to size {weights} (\"Shapes used to initialize variables must be fully-defined\")",
             hint="give that axis a size in the input shape, or normalize another axis",
             argument="axis",
         )
@@ -92,25 +92,36 @@ def learned_weights(layer) -> tuple[str, ...]:
     return tuple(name for name, on in (("gamma", layer.scale), ("beta", layer.center)) if on)
 
 
+def listed_axes(layer) -> list[int]:
+    """`axis` as a list, which must name at least one axis."""
+    axes = [layer.axis] if isinstance(layer.axis, int) else list(layer.axis)
+    if not axes:
+        # Keras accepts axis=[] (a scalar weight), but normalizing over no axis maps every value to its own
+        # sign (UnitNormalization, RMSNormalization) or to beta (LayerNormalization): never what a spec means.
+        raise ShapeError(
+            codes.INVALID_ARGUMENT, f"{layer.kind} axis=[] normalizes over no axis",
+            hint="list the axes to normalize, e.g. axis: -1", argument="axis",
+        )
+    return axes
+
+
+def distinct_axes(layer, indices: list[int], tensor: Tensor) -> list[int]:
+    """The resolved axes, refused when one axis is named twice: Keras builds it (a weight with the axis twice,
+    e.g. (4, 4)), but TensorFlow's reductions refuse repeated axes when data runs."""
+    if len(set(indices)) != len(indices):
+        raise ShapeError(
+            codes.INVALID_ARGUMENT,
+            f"{layer.kind} axis={layer.axis} names the same axis twice on {format_shape(tensor.shape)}",
+            hint="list each axis once", argument="axis",
+        )
+    return indices
+
+
 @rule(L.LayerNormalization)
 def infer_layer_norm(layer: L.LayerNormalization, inputs: list[Tensor], ctx: Context) -> Inferred:
     (tensor,) = inputs
-    axes = [layer.axis] if isinstance(layer.axis, int) else list(layer.axis)
-    if not axes:
-        # Keras accepts axis=[] symbolically (scalar gamma and beta), but normalizing over no axis
-        # returns beta for every input: never what a spec means.
-        raise ShapeError(
-            codes.INVALID_ARGUMENT, "LayerNormalization axis=[] normalizes over no axis",
-            hint="list the axes to normalize, e.g. axis: -1", argument="axis",
-        )
-    indices = [resolve_axis(layer, a, tensor) for a in axes]
-    if len(set(indices)) != len(indices):
-        # Keras would build gamma with the repeated axis twice (e.g. (4, 4)), which fails at run time.
-        raise ShapeError(
-            codes.INVALID_ARGUMENT,
-            f"LayerNormalization axis={axes} names the same axis twice on {format_shape(tensor.shape)}",
-            hint="list each axis once", argument="axis",
-        )
+    axes = listed_axes(layer)
+    indices = distinct_axes(layer, [resolve_axis(layer, a, tensor) for a in axes], tensor)
     # Keras sorts the axes and gives gamma/beta the shape of the normalized axes.
     order = sorted(range(len(axes)), key=lambda i: indices[i])
     learned = learned_weights(layer)
@@ -169,3 +180,77 @@ def infer_group_norm(layer: L.GroupNormalization, inputs: list[Tensor], ctx: Con
 def largest_divisor(n: int, limit: int) -> int:
     """The largest divisor of n that is at most limit (a groups value that fits n channels)."""
     return max(d for d in range(1, min(n, limit) + 1) if n % d == 0)
+
+
+def sample_axis(layer, axis: int, tensor: Tensor) -> int:
+    """resolve_axis for a layer without weights, where the batch axis has a size-free reason to be refused."""
+    if -tensor.rank <= axis < tensor.rank and axis % tensor.rank == 0:
+        # Keras runs it, but the norm is then taken across the samples of a batch.
+        raise ShapeError(
+            codes.INVALID_ARGUMENT,
+            f"{layer.kind} axis={axis} is the batch axis of {format_shape(tensor.shape)}: the norm would be taken "
+            "across the samples of a batch, so each sample's result would depend on how the data is batched",
+            hint="axes count the batch axis: the features are axis -1 (or 1 for channels_first data)",
+            argument="axis",
+        )
+    return resolve_axis(layer, axis, tensor)
+
+
+@rule(L.UnitNormalization)
+def infer_unit_norm(layer: L.UnitNormalization, inputs: list[Tensor], ctx: Context) -> Inferred:
+    (tensor,) = inputs
+    axes = listed_axes(layer)
+    distinct_axes(layer, [sample_axis(layer, a, tensor) for a in axes], tensor)
+    axis = "axis {axis}" if isinstance(layer.axis, int) else "axis [{axis:, }]"
+    steps = (
+        # Keras's ops.normalize(order=2, epsilon=1e-12): rsqrt of the sum of squares, capped at 1 / epsilon.
+        Step("axes", "each sample is divided by its L2 norm over " + axis + ": x * min(1 / sqrt(sum(x**2)), 1e12); "
+             "the shape is unchanged", {"axis": layer.axis}, tensor.shape),
+        Step("params", "params = nothing (UnitNormalization has no weights)", {}, 0),
+    )
+    return Inferred(tensor.shape, steps=steps)
+
+
+@rule(L.RMSNormalization)
+def infer_rms_norm(layer: L.RMSNormalization, inputs: list[Tensor], ctx: Context) -> Inferred:
+    (tensor,) = inputs
+    axes = listed_axes(layer)
+    distinct_axes(layer, [resolve_axis(layer, a, tensor) for a in axes], tensor)
+    # Keras's build sorts the axes as written (so -1 comes before 1) and sizes scale by them in that order.
+    written = sorted(axes)
+    sizes = tuple(known_size(layer, tensor, resolve_axis(layer, a, tensor), a, weights="scale") for a in written)
+    scale_lines_up(layer, tensor, written, sizes)
+    params = product(sizes)
+    axis = "axis {axis}" if isinstance(layer.axis, int) else "axis [{axis:, }]"
+    steps = (
+        Step("axes", "each sample is divided by its root mean square over " + axis + " ({sizes:x} values): "
+             "x * rsqrt(mean(x**2) + {epsilon}) * scale", {"axis": layer.axis, "sizes": sizes,
+                                                          "epsilon": layer.epsilon}, params, formula="prod(sizes)"),
+        Step("params", "params = scale of shape {sizes} = {result:,}", {"sizes": sizes}, params, formula="prod(sizes)"),
+    )
+    return Inferred(tensor.shape, params, steps=steps)
+
+
+def scale_lines_up(layer, tensor: Tensor, written: list[int], sizes: tuple) -> None:
+    """Keras multiplies `scale` (shape `sizes`) into the input by broadcasting, that is into the LAST axes; only
+    when the sorted axes are those last axes, in that order, does it scale the axes it normalized. Otherwise
+    TensorFlow fails to broadcast when data runs, or (equal sizes) scales other axes than it normalized, and
+    Keras's torch backend (F.rms_norm over the last axes) computes yet another function: refused."""
+    rank = tensor.rank
+    positions = [a % rank for a in written]
+    last = list(range(rank - len(written), rank))
+    if positions == last:
+        return
+    if sorted(positions) == last:  # the last axes, written with both signs ([1, -1] sorts as [-1, 1])
+        hint = f"write the axes with one sign, e.g. axis: {[p - rank for p in last]}"
+    else:
+        hint = "normalize the last axes (axis: -1, or [-2, -1]); a Permute can bring the axis to normalize last first"
+    trailing = tuple(tensor.shape[p - 1] for p in last)
+    raise ShapeError(
+        codes.INVALID_ARGUMENT,
+        f"{layer.kind} axis={layer.axis} on {format_shape(tensor.shape)}: Keras sizes scale by the axes sorted as "
+        f"written, {written}, as {sizes}, and multiplies it into the last {len(last)} axes, of sizes {trailing}, "
+        "which are not the normalized axes in that order: TensorFlow fails to broadcast it when data runs, or "
+        "scales other axes than it normalized, and Keras's torch backend normalizes the last axes instead",
+        hint=hint, argument="axis",
+    )

@@ -11,6 +11,7 @@ import math
 
 from ...diagnostics import codes
 from ...spec.layers import ops as O
+from .. import einsum
 from ..errors import ShapeError
 from ..records import Inferred, Step, Tensor, format_shape
 from . import Context, rule
@@ -53,35 +54,53 @@ def infer_matmul(layer: O.Matmul, inputs: list[Tensor], ctx: Context) -> Inferre
 @rule(O.Einsum)
 def infer_einsum(layer: O.Einsum, inputs: list[Tensor], ctx: Context) -> Inferred:
     tensors = layer.bind(inputs)[0]
-    text = layer.subscripts
-    sides, _, target = text.partition("->")
-    terms = sides.split(",")
-    if " " in text:
-        raise ShapeError(codes.INVALID_ARGUMENT, f"{layer.kind}: subscripts {text!r} contain spaces, which Keras's "
-                         "einsum refuses (\"Number of dimensions in the subscript does not match\")",
-                         hint="write the equation without spaces: " + repr(text.replace(" ", "")), argument="subscripts")
-    if "..." in text or "->" not in text:
-        raise ShapeError(codes.INVALID_ARGUMENT, f"{layer.kind}: subscripts {layer.subscripts!r}: specbridge reads "
-                         "explicit equations with '->' and no '...'", hint="write every axis and the output: "
-                         "'bqd,bkd->bqk'", argument="subscripts")
-    if len(terms) != len(tensors):
-        raise ShapeError(codes.INPUT_COUNT, f"{layer.kind}: subscripts {layer.subscripts!r} name {len(terms)} "
-                         f"operands, `inputs` gives {len(tensors)}", hint="one comma-separated term per tensor")
-    sizes: dict[str, object] = {}
-    for term, t in zip(terms, tensors, strict=True):
-        shape = full(t.shape)
-        if len(term) != len(shape):
-            raise ShapeError(codes.NDIM_MISMATCH, f"{layer.kind}: term {term!r} has {len(term)} letters for an operand "
-                             f"of rank {len(shape)} (batch included) {format_shape(t.shape)}",
-                             hint="one letter per axis, the batch axis first", argument="subscripts")
-        for letter, size in zip(term, shape, strict=True):
-            sizes[letter] = _einsum_size(layer, letter, sizes.get(letter, size), size)
-    if any(term[0] != terms[0][0] for term in terms) or not target or target[0] != terms[0][0]:
+    try:
+        equation = einsum.parse(layer.subscripts)
+    except einsum.EquationError as problem:
+        raise ShapeError(codes.INVALID_ARGUMENT, f"{layer.kind}: {problem.message}", hint=problem.hint,
+                         argument="subscripts") from None
+    if len(equation.inputs) != len(tensors):
+        raise ShapeError(codes.INPUT_COUNT, f"{layer.kind}: subscripts {layer.subscripts!r} name "
+                         f"{len(equation.inputs)} operands, `inputs` gives {len(tensors)}",
+                         hint="one comma-separated term per tensor")
+    sizes, covered = _einsum_axes(layer, equation, tensors)
+    ellipsis = broadcast_full(layer, covered) if covered else ()
+    if ellipsis and einsum.ELLIPSIS not in equation.output:
+        raise ShapeError(codes.INVALID_ARGUMENT, f"{layer.kind}: subscripts {layer.subscripts!r}: the '...' covers "
+                         f"{len(ellipsis)} axes, and the output {equation.output!r} has no '...' to put them in "
+                         f"(TensorFlow: \"Output contains {len(ellipsis)} broadcasting dimension(s) but no ellipsis\")",
+                         hint="write the output with '...': " + repr(equation.explicit().replace(
+                             "->", "->" + einsum.ELLIPSIS)), argument="subscripts")
+    before, _, after = equation.output.partition(einsum.ELLIPSIS)
+    shape = tuple(sizes[c] for c in before) + (ellipsis if einsum.ELLIPSIS in equation.output else ()) + tuple(
+        sizes[c] for c in after)
+    contracted = [c for c, size in sizes.items() if size == BATCH and c not in equation.output]
+    if contracted or not shape or shape[0] != BATCH or shape.count(BATCH) != 1:
         not_batch(layer, (0,), "it contracts or moves the batch letter", "subscripts")
-    shape = tuple(BATCH if i == 0 else sizes.get(letter) for i, letter in enumerate(target))
     check_operands(layer, [t.dtype for t in tensors], [])
     dtype = widened("einsum", promoted([t.dtype for t in tensors], []))
-    return _result(layer, shape, dtype, "ops.{fn} {eq!r}", {"eq": text})
+    template = "ops.{fn} {eq!r}" + (" (no '->': the output is {out!r}, the letters seen once)" if equation.implicit
+                                     else "")
+    return _result(layer, tuple(BATCH if d == BATCH else d for d in shape), dtype, template,
+                   {"eq": layer.subscripts, "out": equation.output})
+
+
+def _einsum_axes(layer, equation: einsum.Equation, tensors: list[Tensor]) -> tuple[dict, list[tuple]]:
+    """Each letter's size over every operand, and the axes each operand's '...' covers."""
+    sizes: dict[str, object] = {}
+    covered = []
+    for term, t in zip(equation.inputs, tensors, strict=True):
+        try:
+            axes = einsum.read_axes(term, full(t.shape))
+        except einsum.EquationError as problem:
+            raise ShapeError(codes.NDIM_MISMATCH, f"{layer.kind}: {problem.message} (batch included) "
+                             f"{format_shape(t.shape)}", hint=problem.hint + ", the batch axis first",
+                             argument="subscripts") from None
+        for letter, size in axes.sizes:
+            sizes[letter] = _einsum_size(layer, letter, sizes.get(letter, size), size)
+        if einsum.ELLIPSIS in term:
+            covered.append(axes.ellipsis)
+    return sizes, covered
 
 
 def _einsum_size(layer, letter: str, seen, size):
@@ -133,6 +152,11 @@ def infer_reshape(layer: O.Reshape, inputs: list[Tensor], ctx: Context) -> Infer
 def _new_axes(layer, given, rank: int) -> tuple[int, ...]:
     axes = (given,) if isinstance(given, int) else tuple(given)
     normalized = tuple(axis_of(layer, a, rank) for a in axes)
+    repeated = sorted({a for a in normalized if normalized.count(a) > 1})
+    if repeated:  # Keras fails when it builds the model (its symbolic expand_dims raises StopIteration)
+        raise ShapeError(codes.INVALID_ARGUMENT, f"{layer.kind}: axis {list(axes)} names the new axis {repeated[0]} "
+                         f"more than once (in the result's {rank} axes)", hint="list each new axis once",
+                         argument="axis")
     not_batch(layer, normalized, "it puts an axis before the batch axis")
     return normalized
 

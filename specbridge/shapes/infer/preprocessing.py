@@ -2,7 +2,8 @@
 
 These layers cast their input to Keras's compute dtype (float32 in a float32 model): an integer image comes out
 float, which is why a uint8 input may feed them. RandomContrast and RandomCrop are the exceptions at inference:
-there they return the input as it is (measured on Keras 3.15), dtype included.
+there they return the input as it is (measured on Keras 3.15), dtype included, and so does Resizing, which rounds
+an integer image's resized values back to its dtype (and has no kernel for a bool image).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from ...spec.layers import preprocessing as P
 from ..axes import join_channels, layout, split_channels
 from ..errors import ShapeError
 from ..records import Inferred, Step, Tensor, format_shape
+from ..resize import aspect_crop, aspect_pad, center_crop_fits
 from ..rules import product, statistics_shapes
 from . import FLOAT_DTYPES, Context, rule
 from .common import require_rank
@@ -183,3 +185,100 @@ def infer_random_crop(layer: P.RandomCrop, inputs: list[Tensor], ctx: Context) -
             "PyTorch and ONNX emitters refuse it", values,
         ))
     return Inferred(out, steps=tuple(steps))
+
+
+# ---------------------------------------------------------------- Resizing and CenterCrop
+
+
+def require_sized_image(layer: P.ImageSizeLayer, tensor: Tensor, ctx: Context):
+    """(spatial sizes, channels, channels_last) of a batch of images; SB200 otherwise (Keras takes a rank-3 tensor
+    for one unbatched image, whose height would be the batch axis)."""
+    channels_last = ctx.channels_last(layer)
+    require_rank(
+        layer, tensor, ndim=4, expected=layout(2, channels_last),
+        hint="give the input as one image (height, width, channels); Keras would read a rank-3 (batch, a, b) tensor "
+             "as one image whose height is the batch axis",
+    )
+    spatial, channels = split_channels(tensor.shape, channels_last)
+    return tuple(spatial), channels, channels_last
+
+
+def window_step(what: str, spatial, window, target) -> Step:
+    values = {"what": what, "spatial": spatial, "target": target, "size": (window.height, window.width),
+              "offset": (window.top, window.left)}
+    if what == "pad":
+        template = ("pad_to_aspect_ratio: {spatial:x} padded to the {target:x} aspect ratio with fill_value: "
+                    "int(W * th / tw), int(H * tw / th) at least H, W; (padded - size) // 2 = {offset:, } on each side "
+                    "-> {size:x}")
+    else:
+        template = ("crop to the {target:x} aspect ratio: int(W * th / tw), int(H * tw / th) at most H, W -> {size:x}, "
+                    "from row, column {offset:, } (int((size - crop) / 2))")
+    return Step("aspect", template, values, (window.height, window.width))
+
+
+@rule(P.Resizing)
+def infer_resizing(layer: P.Resizing, inputs: list[Tensor], ctx: Context) -> Inferred:
+    (tensor,) = inputs
+    if tensor.dtype == "bool":
+        raise ShapeError(
+            codes.FLOAT_INPUT, f"Resizing reads a bool input {format_shape(tensor.shape)}: TensorFlow's resize has no "
+                               "bool kernel (the model builds, and fails when it runs)",
+            hint="cast the mask to an integer or float dtype first (e.g. uint8), or feed a float input",
+        )
+    spatial, channels, channels_last = require_sized_image(layer, tensor, ctx)
+    target = (layer.height, layer.width)
+    out = join_channels(target, channels, channels_last)
+    steps, source = [], spatial
+    known = None not in spatial
+    if known and (layer.crop_to_aspect_ratio or layer.pad_to_aspect_ratio):
+        what = "crop" if layer.crop_to_aspect_ratio else "pad"
+        window = aspect_crop(*spatial, *target, in_float32=True) if what == "crop" else aspect_pad(*spatial, *target)
+        steps.append(window_step(what, spatial, window, target))
+        source = (window.height, window.width)
+    if layer.pad_to_aspect_ratio and tensor.dtype not in FLOAT_DTYPES and (not known or source != spatial):
+        raise ShapeError(
+            codes.INVALID_ARGUMENT,
+            f"Resizing pad_to_aspect_ratio on a {tensor.dtype} image {format_shape(tensor.shape)}: Keras builds the "
+            f"padding as ones of the image's dtype times fill_value={layer.fill_value}, which TensorFlow refuses "
+            "(\"Cannot convert 0.0 to EagerTensor of dtype uint8\") whenever the image needs padding",
+            hint="cast the image to float first (a Rescaling, or a float input), or resize without pad_to_aspect_ratio",
+            argument="pad_to_aspect_ratio",
+        )
+    antialias = " with an antialiasing filter" if layer.antialias and layer.interpolation != "nearest" else ""
+    steps.append(Step("shape", "{interpolation} resize" + antialias + " of {spatial:x} to (height, width) = "
+                      "({height}, {width}), channels unchanged -> {result:batch}",
+                      {"interpolation": layer.interpolation, "spatial": source, "height": layer.height,
+                       "width": layer.width}, out))
+    if tensor.dtype not in FLOAT_DTYPES:
+        steps.append(Step("dtype", "the {dtype} image comes out {dtype}: Keras rounds the resized values and clips "
+                                   "them to the dtype's range", {"dtype": tensor.dtype}, tensor.dtype))
+    return Inferred(out, steps=tuple(steps))
+
+
+@rule(P.CenterCrop)
+def infer_center_crop(layer: P.CenterCrop, inputs: list[Tensor], ctx: Context) -> Inferred:
+    (tensor,) = inputs
+    spatial, channels, channels_last = require_sized_image(layer, tensor, ctx)
+    target = (layer.height, layer.width)
+    out = join_channels(target, channels, channels_last)
+    values = {"spatial": spatial, "target": target}
+    dtype, cast = cast_step(layer, tensor)
+    if None in spatial:
+        step = Step("shape", "the central {target:x} window of each image, channels unchanged -> {result:batch}; an "
+                             "image smaller than {target:x} on either axis is cropped to its aspect ratio and resized "
+                             "(bilinear) instead", values, out)
+        return Inferred(out, dtype=dtype, steps=(step,) + cast)
+    if center_crop_fits(*spatial, *target):
+        offset = ((spatial[0] - target[0]) // 2, (spatial[1] - target[1]) // 2)
+        step = Step("shape", "the central {target:x} window of {spatial:x}, from row, column {offset:, } ((size - "
+                             "target) // 2), channels unchanged -> {result:batch}", {**values, "offset": offset}, out)
+        return Inferred(out, dtype=dtype, steps=(step,) + cast)
+    window = aspect_crop(*spatial, *target, in_float32=False)
+    steps = (
+        Step("smaller", "{spatial:x} is smaller than {target:x} on an axis: Keras crops it to the target's aspect "
+                        "ratio and resizes it (keras.utils.smart_resize), not a plain crop", values),
+        window_step("crop", spatial, window, target),
+        Step("shape", "bilinear resize of {size:x} to {target:x}, channels unchanged -> {result:batch}",
+             {**values, "size": (window.height, window.width)}, out),
+    )
+    return Inferred(out, dtype=dtype, steps=steps + cast)

@@ -1,14 +1,15 @@
 """Recurrent layers: SimpleRNN, LSTM, GRU, and the Bidirectional wrapper.
 
 Keras 3 declares InputSpec(ndim=3) for all of them: (batch, timesteps, features). The cell's kernel is
-sized by the feature axis, so it must be known; the time axis may be unknown (any length).
+sized by the feature axis, so it must be known; the time axis may be unknown (any length). ConvLSTM1D/2D/3D
+(InputSpec(ndim=rank + 3)) need every axis but time known: Keras builds the state from the frame's size.
 """
 
 from __future__ import annotations
 
 from ...diagnostics import codes
 from ...spec.layers import recurrent as L
-from ..axes import join_channels, split_channels
+from ..axes import join_channels, spatial_names, split_channels
 from ..errors import ShapeError
 from ..records import Inferred, Step, Tensor, format_shape
 from ..rules import as_tuple, product
@@ -233,38 +234,60 @@ def infer_bidirectional(layer: L.Bidirectional, inputs: list[Tensor], ctx: Conte
     return Inferred(shape, params, trainable, one.dtype, steps)
 
 
-@rule(L.ConvLSTM2D)
-def infer_conv_lstm(layer: L.ConvLSTM2D, inputs: list[Tensor], ctx: Context) -> Inferred:
-    (tensor,) = inputs
-    channels_last = ctx.channels_last(layer)
-    frames = "(batch, time, rows, cols, channels)" if channels_last else "(batch, time, channels, rows, cols)"
-    hint = ("the input is one image per sample: ConvLSTM2D reads a sequence of images, add a time axis "
-            "(e.g. input shape (time, rows, cols, channels))" if tensor.rank == 4 else f"Reshape the input to {frames}")
-    require_rank(layer, tensor, ndim=5, expected=frames, hint=hint)
-    timesteps, frame = tensor.shape[0], tensor.shape[1:]
-    spatial, channels = split_channels(frame, channels_last)
+# What each ConvLSTM reads per time step, for messages: (one frame, a sample without the time axis).
+FRAME_WORDS = {1: ("signal", "a signal"), 2: ("image", "an image"), 3: ("volume", "a volume")}
+
+
+def conv_lstm_input(layer: L.ConvLSTM, tensor: Tensor, channels_last: bool) -> tuple[tuple, int]:
+    """(spatial dims, channels) of one frame; Keras's InputSpec(ndim=rank + 3) and its static-size check."""
+    rank, names = layer.RANK, spatial_names(layer.RANK)
+    axes = [*names, "channels"] if channels_last else ["channels", *names]
+    frames = "(" + ", ".join(["batch", "time", *axes]) + ")"
+    word, one = FRAME_WORDS[rank]
+    hint = (f"the input is {one} per sample: {layer.kind} reads a sequence of {word}s, add a time axis "
+            f"(e.g. input shape (time, {', '.join(axes)}))" if tensor.rank == rank + 2
+            else f"Reshape the input to {frames}")
+    require_rank(layer, tensor, ndim=rank + 3, expected=frames, hint=hint)
+    spatial, channels = split_channels(tensor.shape[1:], channels_last)
     if None in spatial or channels is None:
         raise ShapeError(
             codes.UNKNOWN_DIMENSION,
-            f"ConvLSTM2D needs known rows, cols and channels (Keras: \"ConvLSTM layers only support static input "
-            f"shapes for the spatial dimension\"), got {format_shape(tensor.shape)}",
+            f"{layer.kind} needs known {', '.join(names)} and channels (Keras: \"ConvLSTM layers only support "
+            f"static input shapes for the spatial dimension\"), got {format_shape(tensor.shape)}",
             hint="give every axis but time a size in the input shape (the time axis may stay null)",
         )
-    out_spatial, steps = conv_spatial(layer, spatial, tensor)
-    out_frame = join_channels(out_spatial, layer.filters, channels_last)
-    shape = (timesteps, *out_frame) if layer.return_sequences else out_frame
-    kernel, f = as_tuple(layer.kernel_size, 2), layer.filters
-    values = {"kernel": kernel, "in": channels, "f": f, "rows": out_spatial[0], "cols": out_spatial[1], "width": 4 * f}
+    return spatial, channels
+
+
+def conv_lstm_params(layer: L.ConvLSTM, kernel: tuple, channels: int, state: tuple) -> tuple[int, list[Step]]:
+    """Four gates, each with an input kernel, a recurrent kernel and a bias: Keras's ConvLSTMCell.build."""
+    f = layer.filters
+    values = {"kernel": kernel, "in": channels, "f": f, "state": state, "width": 4 * f}
     params = 4 * (product(kernel) * channels * f + product(kernel) * f * f + (f if layer.use_bias else 0))
     bias = (" + {f}", " + f", ", bias ({width},)") if layer.use_bias else ("", "", "")
-    sequence = "the {rows}x{cols}x{f} state after every time step" if layer.return_sequences else "only the last state"
-    steps += [
-        Step("shape", f"return_sequences={str(layer.return_sequences).lower()}: {sequence}", values, shape),
-        Step("note", "the recurrent convolution reads the state ({rows}x{cols}x{f}) with 'same' padding and stride 1, "
+    k = "*".join(["kd", "kh", "kw"][-layer.RANK:] if layer.RANK > 1 else ["k"])
+    steps = [
+        Step("note", "the recurrent convolution reads the state ({state:x}) with 'same' padding and stride 1, "
              "so the state keeps the output's size", values),
         Step("params", "params = 4 gates (i, f, c, o) * ({kernel:*}*{in}*{f} + {kernel:*}*{f}*{f}" + bias[0]
-             + ") = {result:,}", values, params, formula="4 * (kh*kw*in*f + kh*kw*f*f" + bias[1] + ")"),
+             + ") = {result:,}", values, params, formula=f"4 * ({k}*in*f + {k}*f*f" + bias[1] + ")"),
         Step("kernel shape", "weights in Keras: kernel ({kernel:, }, {in}, {width}), recurrent_kernel ({kernel:, }, {f}, "
              "{width})" + bias[2], values),
     ]
-    return Inferred(shape, params, steps=tuple(steps))
+    return params, steps
+
+
+@rule(L.ConvLSTM1D, L.ConvLSTM2D, L.ConvLSTM3D)
+def infer_conv_lstm(layer: L.ConvLSTM, inputs: list[Tensor], ctx: Context) -> Inferred:
+    (tensor,) = inputs
+    channels_last = ctx.channels_last(layer)
+    spatial, channels = conv_lstm_input(layer, tensor, channels_last)
+    out_spatial, steps = conv_spatial(layer, spatial, tensor)
+    out_frame = join_channels(out_spatial, layer.filters, channels_last)
+    shape = (tensor.shape[0], *out_frame) if layer.return_sequences else out_frame
+    state = (*out_spatial, layer.filters)
+    sequence = "the {state:x} state after every time step" if layer.return_sequences else "only the last state"
+    steps.append(Step("shape", f"return_sequences={str(layer.return_sequences).lower()}: {sequence}",
+                      {"state": state}, shape))
+    params, param_steps = conv_lstm_params(layer, as_tuple(layer.kernel_size, layer.RANK), channels, state)
+    return Inferred(shape, params, steps=tuple(steps + param_steps))

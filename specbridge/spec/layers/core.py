@@ -2,8 +2,7 @@
 
 from typing import ClassVar, Literal, Optional, Union
 
-from pydantic import Field, NonNegativeFloat, PositiveInt, field_validator
-from pydantic_core import PydanticCustomError
+from pydantic import Field, NonNegativeFloat, PositiveInt
 
 from ..base import Activation, ActivationName, DataFormat, Layer, Rate
 
@@ -26,6 +25,26 @@ class Dense(CoreLayer):
     in_features: Optional[PositiveInt] = Field(
         None, description="PyTorch-style assertion: the size of the last input axis (nn.Linear's in_features)."
     )
+
+
+class EinsumDense(CoreLayer):
+    """Keras's EinsumDense: einsum(equation, input, kernel) + bias; the kernel's shape comes from the equation, the
+    input's sizes and output_shape (shapes/infer/einsum_dense.py)."""
+
+    type: Literal["EinsumDense"]
+    FLOAT_INPUT: ClassVar[bool] = True
+    WEIGHTS: ClassVar[tuple[str, ...]] = ("kernel", "bias")
+    equation: str = Field(description="'input,kernel->output' with the batch letter first ('ab,bc->ac'), or with "
+                          "'...' leading ('...b,bc->...c') or trailing ('ab...,bc->ac...') the input and the output.")
+    output_shape: Union[PositiveInt, list[Optional[PositiveInt]]] = Field(
+        description="The output's sizes after the batch axis, the '...' axes left out: one per output letter after "
+        "the batch letter; null leaves an axis the input gives unknown, as Keras does.")
+    activation: Activation = None
+    bias_axes: Optional[str] = Field(None, description="The output letters that get a bias ('c'); null: no bias.")
+
+    def partial_output_shape(self) -> tuple:
+        """output_shape as Keras keeps it: a tuple."""
+        return (self.output_shape,) if isinstance(self.output_shape, int) else tuple(self.output_shape)
 
 
 class Embedding(CoreLayer):
@@ -59,13 +78,6 @@ class SpatialDropout(CoreLayer):
     KERAS_REFUSES: ClassVar[tuple[str, ...]] = ("trainable",)
     rate: Rate
     seed: Optional[int] = None
-
-    @field_validator("trainable")
-    @classmethod
-    def _keras_refuses(cls, value):
-        """Refused: Keras's constructor takes no `trainable`."""
-        # Runs only when the spec writes `trainable` (pydantic does not validate defaults).
-        raise PydanticCustomError("extra_forbidden", "Keras's SpatialDropout layers take no `trainable` argument")
 
 
 class SpatialDropout1D(SpatialDropout):
@@ -138,7 +150,13 @@ class Softmax(CoreLayer):
         return True
 
 
+class Identity(CoreLayer):
+    """Returns its input unchanged, any dtype (a placeholder where a model has no operation)."""
+
+    type: Literal["Identity"]
+
+
 LAYERS = (
-    Dense, Embedding, Dropout, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D,
-    ActivationLayer, ReLU, LeakyReLU, ELU, PReLU, Softmax,
+    Dense, EinsumDense, Embedding, Dropout, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D,
+    ActivationLayer, ReLU, LeakyReLU, ELU, PReLU, Softmax, Identity,
 )

@@ -33,6 +33,7 @@ FAMILIES: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
     'core': (
         ('Dense',),
+        ('EinsumDense',),
         ('Embedding',),
         ('Dropout',),
         ('SpatialDropout1D',),
@@ -44,11 +45,14 @@ FAMILIES: dict[str, tuple[tuple[str, ...], ...]] = {
         ('ELU',),
         ('PReLU',),
         ('Softmax',),
+        ('Identity',),
     ),
     'normalization': (
         ('BatchNormalization',),
         ('LayerNormalization',),
         ('GroupNormalization',),
+        ('UnitNormalization',),
+        ('RMSNormalization',),
     ),
     'reshaping': (
         ('ZeroPadding1D',),
@@ -70,7 +74,9 @@ FAMILIES: dict[str, tuple[tuple[str, ...], ...]] = {
         ('LSTM',),
         ('GRU',),
         ('Bidirectional',),
+        ('ConvLSTM1D',),
         ('ConvLSTM2D',),
+        ('ConvLSTM3D',),
     ),
     'attention': (
         ('MultiHeadAttention',),
@@ -86,6 +92,7 @@ FAMILIES: dict[str, tuple[tuple[str, ...], ...]] = {
         ('Average',),
         ('Maximum',),
         ('Minimum',),
+        ('Dot',),
     ),
     'ops': (
         ('ops.add',),
@@ -142,6 +149,8 @@ FAMILIES: dict[str, tuple[tuple[str, ...], ...]] = {
         ('RandomContrast',),
         ('RandomTranslation',),
         ('RandomCrop',),
+        ('Resizing',),
+        ('CenterCrop',),
     ),
     'wrappers': (
         ('TimeDistributed',),

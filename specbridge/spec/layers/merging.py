@@ -1,6 +1,8 @@
 """Layers that merge several inputs."""
 
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, Union
+
+from pydantic import Field
 
 from ..base import Layer
 from ..call import Call
@@ -49,4 +51,22 @@ class Minimum(Merge):
     type: Literal["Minimum"]
 
 
-LAYERS = (Concatenate, Add, Subtract, Multiply, Average, Maximum, Minimum)
+class Dot(Merge):
+    """The dot product of two inputs along one axis of each (Keras's batch_dot): the first input's other axes, then
+    the second's (batch excluded); a rank-1 result gets a size-1 axis, as Keras gives (batch, 1)."""
+
+    OP, CALL = "dot", Call(tensors=("first", "second"), required=2, as_list=True)
+    type: Literal["Dot"]
+    axes: Union[int, tuple[int, int]] = Field(
+        description="The axis (batch counted) of both inputs, or one per input; negative counts from the end.")
+    normalize: bool = Field(False, description="L2-normalize both inputs along their axis first: cosine similarity.")
+
+    def axis_pair(self, rank1: int, rank2: int) -> tuple[int, int]:
+        """The axes as Keras's compute_output_shape takes them: an int made positive modulo each rank; a pair taken
+        as it is (negative entries count from the end)."""
+        if isinstance(self.axes, int):
+            return (self.axes % rank1, self.axes % rank2) if self.axes < 0 else (self.axes, self.axes)
+        return self.axes
+
+
+LAYERS = (Concatenate, Add, Subtract, Multiply, Average, Maximum, Minimum, Dot)

@@ -50,4 +50,21 @@ class GroupNormalization(Normalization):
         return value
 
 
-LAYERS = (BatchNormalization, LayerNormalization, GroupNormalization)
+class UnitNormalization(Normalization):
+    """Divides each sample by its L2 norm over `axis`; no weights."""
+
+    type: Literal["UnitNormalization"]
+    WEIGHTS: ClassVar[tuple[str, ...]] = ()
+    axis: Union[int, list[int]] = Field(-1, description="The axis or axes whose L2 norm becomes 1 (batch counted).")
+
+
+class RMSNormalization(Normalization):
+    """x * rsqrt(mean(x**2 over axis) + epsilon) * scale; `scale` is sized by the normalized axes."""
+
+    type: Literal["RMSNormalization"]
+    WEIGHTS: ClassVar[tuple[str, ...]] = ("scale",)
+    axis: Union[int, list[int]] = -1
+    epsilon: PositiveFloat = 1e-6
+
+
+LAYERS = (BatchNormalization, LayerNormalization, GroupNormalization, UnitNormalization, RMSNormalization)

@@ -27,6 +27,8 @@ class Op(Layer):
     CALL: ClassVar[Call] = Call(tensors=("x",))
     # An op has no weights to freeze and no layer object to call again.
     KERAS_REFUSES: ClassVar[tuple[str, ...]] = ("trainable", "shares")
+    REFUSED_BECAUSE: ClassVar[str] = ("an op has no weights to freeze and no layer object to call again (the "
+                                      "keras.ops function raises TypeError on `trainable`)")
     # An integer input gives a float32 result (Keras casts it, as torch does): exp, mean, softmax, true division.
     FLOAT_RESULT: ClassVar[bool] = False
     # The keras.ops function (the type's name after "ops.") and the class its saved node has, in keras.src.ops.<module>.

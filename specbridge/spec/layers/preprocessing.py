@@ -227,7 +227,51 @@ class RandomCrop(RandomImageLayer):
     width: PositiveInt
 
 
+# ---------------------------------------------------------------- image resizing (at inference too)
+
+
+class ImageSizeLayer(PreprocessingLayer):
+    """A layer that gives every image the size (height, width), at inference as in training."""
+
+    RANK: ClassVar[int] = 2
+    DATA_FORMAT: ClassVar[bool] = True
+    height: PositiveInt
+    width: PositiveInt
+    data_format: Optional[DataFormat] = None
+
+
+class Resizing(ImageSizeLayer):
+    """tf.image.resize to (height, width), after cropping or padding the image to the target's aspect ratio when
+    asked. Keras's constructor takes any interpolation, fill_mode and both aspect-ratio flags, and the call refuses
+    them; a spec refuses them when it is read."""
+
+    type: Literal["Resizing"]
+    interpolation: Literal["bilinear", "nearest", "bicubic", "area", "lanczos3", "lanczos5"] = "bilinear"
+    crop_to_aspect_ratio: bool = False
+    # validate_default: both flags true is refused even when pad_to_aspect_ratio is the last one given.
+    pad_to_aspect_ratio: bool = Field(False, validate_default=True)
+    fill_mode: Literal["constant"] = Field("constant", description="Keras's resize supports 'constant' only.")
+    fill_value: float = Field(0.0, description="The value of the padding of pad_to_aspect_ratio.")
+    antialias: bool = False
+
+    @field_validator("pad_to_aspect_ratio")
+    @classmethod
+    def _one_aspect_ratio(cls, pad, info: ValidationInfo):
+        """Not both: Keras's resize refuses them together, in these words."""
+        if pad and info.data.get("crop_to_aspect_ratio"):
+            raise ValueError("Only one of `pad_to_aspect_ratio` & `crop_to_aspect_ratio` can be `True`.")
+        return pad
+
+
+class CenterCrop(ImageSizeLayer):
+    """The central (height, width) window; an image smaller than that on either axis is instead cropped to the
+    target's aspect ratio and resized to it (bilinear), as keras.utils.smart_resize does."""
+
+    type: Literal["CenterCrop"]
+
+
 LAYERS = (
     Rescaling, Normalization,
     RandomFlip, RandomRotation, RandomZoom, RandomContrast, RandomTranslation, RandomCrop,
+    Resizing, CenterCrop,
 )

@@ -82,15 +82,15 @@ class Bidirectional(Layer):
         return value
 
 
-class ConvLSTM2D(Layer):
-    """An LSTM whose input and recurrent transformations are 2D convolutions, over (time, rows, cols, channels)."""
+class ConvLSTM(Layer):
+    """An LSTM whose input and recurrent transformations are convolutions of `RANK` spatial axes, over
+    (time, *spatial, channels): Keras's ConvLSTM base, whose 1D, 2D and 3D forms differ in RANK alone."""
 
     FAMILY: ClassVar[str] = "recurrent"
     FLOAT_INPUT: ClassVar[bool] = True
-    RANK: ClassVar[int] = 2
+    RANK: ClassVar[int]
     DATA_FORMAT: ClassVar[bool] = True
     WEIGHTS: ClassVar[tuple[str, ...]] = ("kernel", "recurrent_kernel", "bias")
-    type: Literal["ConvLSTM2D"]
     filters: PositiveInt
     kernel_size: IntOrTuple
     strides: IntOrTuple = 1
@@ -110,4 +110,25 @@ class ConvLSTM2D(Layer):
     _per_axis = field_validator("kernel_size", "strides", "dilation_rate")(check_per_axis)
 
 
-LAYERS = (SimpleRNN, LSTM, GRU, Bidirectional, ConvLSTM2D)
+class ConvLSTM1D(ConvLSTM):
+    """ConvLSTM over a sequence of signals: (time, steps, channels)."""
+
+    RANK: ClassVar[int] = 1
+    type: Literal["ConvLSTM1D"]
+
+
+class ConvLSTM2D(ConvLSTM):
+    """ConvLSTM over a sequence of images: (time, rows, cols, channels)."""
+
+    RANK: ClassVar[int] = 2
+    type: Literal["ConvLSTM2D"]
+
+
+class ConvLSTM3D(ConvLSTM):
+    """ConvLSTM over a sequence of volumes: (time, depth, rows, cols, channels)."""
+
+    RANK: ClassVar[int] = 3
+    type: Literal["ConvLSTM3D"]
+
+
+LAYERS = (SimpleRNN, LSTM, GRU, Bidirectional, ConvLSTM1D, ConvLSTM2D, ConvLSTM3D)
