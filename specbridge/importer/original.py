@@ -158,18 +158,40 @@ def original_outputs(model, names: list[str], inputs: list[np.ndarray]) -> dict[
     nested model called twice with two. Captured by a hook on each layer's `call` for the run, so the values are
     the original's own, computed by its own Keras (3 or tf_keras) in its own graph; a probe model over inner
     layers' symbolic outputs cannot be built (they belong to the nested model's graph, not the outer one's)."""
+    import tensorflow as tf
+
     operations = leaf_operations(model)
-    captured: dict[str, list[np.ndarray]] = {name: [] for name in names}
+    captured: dict[str, list] = {name: [] for name in names}
     hooked = [operations[name] for name in names if name in operations]
+    structured = _structured(model, inputs)
     try:
         for op in hooked:
             _hook(op, captured[op.name])
-        model(_structured(model, inputs), training=False)
+        try:
+            model(structured, training=False)
+        except (tf.errors.UnimplementedError, tf.errors.InvalidArgumentError):
+            # TF's standard CPU kernels lack some layouts Keras expresses (channels_first convolutions: "only
+            # supports NHWC"; oneDNN runs them): XLA compiles the same graph with its own kernels, as the cross-check
+            # does. The hooks then record the traced tensors, returned by the compiled function.
+            _run_compiled(model, structured, captured)
     finally:
         for op in hooked:
             if "call" in vars(op):
                 object.__delattr__(op, "call")
-    return captured
+    return {name: [np.asarray(value) for value in values] for name, values in captured.items()}
+
+
+def _run_compiled(model, structured, captured: dict[str, list]) -> None:
+    import tensorflow as tf
+
+    def run(xs):
+        for values in captured.values():
+            values.clear()
+        model(xs, training=False)
+        return {name: list(values) for name, values in captured.items()}
+
+    for name, values in tf.function(run, jit_compile=True)(structured).items():
+        captured[name][:] = values
 
 
 def call_paths(model, prefix: tuple[int, ...] = (), found: Optional[dict] = None) -> dict[str, list[tuple]]:
@@ -219,7 +241,7 @@ def _hook(op, sink: list) -> None:
 
     def recording(*args, **kwargs):
         out = call(*args, **kwargs)
-        sink.append(np.asarray(out))
+        sink.append(out)  # a tensor (eager), or a traced one when the model runs compiled
         return out
 
     object.__setattr__(op, "call", recording)

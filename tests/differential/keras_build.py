@@ -42,13 +42,22 @@ def tuples(value):
     return value
 
 
+_FUNCTIONS: dict = {}
+
+
 def activations(keras, args: dict) -> dict:
     """An activation that is a function call rather than a Keras name (FUNCTION_ACTIVATIONS: gelu_approximate) as
-    that function, as the emitted Keras code defines it."""
+    that function, registered as the emitted Keras code registers it (a wrapper such as Bidirectional copies its
+    layer through its config, which names a registered function; a lambda would need its source)."""
     out = dict(args)
     for key in ("activation", "recurrent_activation"):
-        if out.get(key) in FUNCTION_ACTIVATIONS:
-            out[key] = eval(f"lambda x: {FUNCTION_ACTIVATIONS[out[key]]}", {"keras": keras})  # noqa: S307 - our table
+        name = out.get(key)
+        if name in FUNCTION_ACTIVATIONS:
+            if name not in _FUNCTIONS:
+                namespace = {"keras": keras}
+                exec(f"def {name}(x):\n    return {FUNCTION_ACTIVATIONS[name]}\n", namespace)  # noqa: S102 - our table
+                _FUNCTIONS[name] = keras.saving.register_keras_serializable(package="keras_hub")(namespace[name])
+            out[key] = _FUNCTIONS[name]
     return out
 
 

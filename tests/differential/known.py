@@ -129,6 +129,17 @@ KNOWN: tuple[Known, ...] = (
           "activation glu: Keras's symbolic shape keeps the last axis but the op halves it; specbridge follows "
           "what the model computes (docs/reliability.md, deliberate differences)",
           lambda o, d: d.what == "shape" and '"glu"' in str(o.spec).replace("'", '"')),
+    Known("rms-scale-misapplied", "deliberate",
+          "RMSNormalization whose scale Keras multiplies into the last axes rather than the normalized ones "
+          "(axis=1 on (4, 4, 4), or [1, -1]): Keras runs it where the sizes happen to broadcast, scaling the wrong "
+          "axis; specbridge reports SB210 (docs/reliability.md)",
+          lambda o, d: (d.what == "verdict" and d.layer_type == "RMSNormalization"
+                        and "specbridge refuses (SB210 " in d.detail and "which are not the normalized axes" in d.detail)),
+    Known("unit-normalization-batch-axis", "deliberate",
+          "UnitNormalization over the batch axis (axis 0): Keras runs it, taking the norm across the samples of a "
+          "batch; specbridge reports SB210, as for the other batch-axis refusals",
+          lambda o, d: (d.what == "verdict" and d.layer_type == "UnitNormalization"
+                        and "specbridge refuses (SB210 " in d.detail and "is the batch axis of" in d.detail)),
     Known("softmax-over-six-axes", "deliberate",
           "a softmax over one axis of a tensor of 6+ axes (Softmax, activation softmax, ops.softmax, attention "
           "scores): TensorFlow's standard kernels run it, its oneDNN kernels abort the call; specbridge reports "
@@ -196,16 +207,6 @@ KNOWN: tuple[Known, ...] = (
           '{"specbridge": 1, "name": "r", "inputs": [{"name": "q", "shape": [5, 4], "dtype": "float16"}], '
           '"layers": [{"type": "MultiHeadAttention", "name": "att", "num_heads": 2, "key_dim": 2, '
           '"inputs": ["q", "q"]}]}'),
-    Known("attention-leading-axes", "open",
-          "Attention / AdditiveAttention on rank-4+ inputs whose leading axes (all but the last position axis and "
-          "the features) differ and do not broadcast (query (4, 7, 6), value (5, 5, 6)): Keras's batched matmul "
-          "(or sum) fails when the model runs; specbridge accepts it (its rule checks value against key, and the "
-          "ranks, not query against value on those axes)",
-          lambda o, d: (d.what == "verdict" and o.specbridge_ok and o.keras_stage == "run"
-                        and any(raw["type"] in ("Attention", "AdditiveAttention") for raw in o.spec["layers"])
-                        and ("compatible batch dimensions" in o.keras_error or "Incompatible shapes" in o.keras_error)),
-          '{"specbridge": 1, "name": "r", "inputs": [{"name": "q", "shape": [4, 7, 6]}, {"name": "v", "shape": '
-          '[5, 5, 6]}], "layers": [{"type": "Attention", "name": "att", "inputs": ["q", "v"]}]}'),
     Known("mha-causal-several-axes-with-mask", "open",
           "MultiHeadAttention with use_causal_mask and several attention_axes plus an attention_mask of the scores' "
           "full rank: Keras ANDs its (1, T, S) causal mask (from axis 1) into the given mask, which broadcasts when "

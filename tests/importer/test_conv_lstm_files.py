@@ -4,16 +4,13 @@ a spec cannot represent (return_state, stateful) are refused by name."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
-from converting import (
-    assert_converted_files_compute_the_original,
-    trained,
-)
+from converting import assert_close, assert_converted_files_compute_the_original, inputs_for, run_written, trained
 
 from specbridge.importer import import_keras
 
 pytestmark = [pytest.mark.keras, pytest.mark.torch]
-
 
 
 def signal_model(keras):
@@ -27,9 +24,8 @@ def signal_model(keras):
 
 
 def channels_first_model(keras):
-    """Both ranks channels_first. Imported only: TensorFlow's standard CPU kernels cannot run a channels_first
-    convolution ("only supports the NHWC tensor format") where its oneDNN ones can, so running it is left to the
-    cross-check, which falls back to XLA (tests/emit/test_layers.py)."""
+    """Both ranks channels_first. TensorFlow's standard CPU kernels cannot run a channels_first convolution ("only
+    supports the NHWC tensor format") where its oneDNN ones can: convert and the cross-check fall back to XLA."""
     L = keras.layers
     signals = keras.Input((4, 2, 9), name="signals")
     volumes = keras.Input((3, 2, 5, 4, 6), name="volumes")
@@ -87,3 +83,24 @@ def test_what_a_spec_cannot_represent_is_refused(keras, tmp_path, kind, shape, a
     imported = import_keras(tmp_path / "model.keras")
     assert [d.code for d in imported.errors] == ["SB501"]
     assert f"has {argument}=True, which a spec cannot represent" in imported.errors[0].message
+
+
+@pytest.mark.parametrize("to", ["pytorch", "onnx"])
+def test_a_channels_first_model_converts_on_either_kernels(keras, to, tmp_path, torch, onnxruntime):
+    """With TF_ENABLE_ONEDNN_OPTS=0 the original's own run raises (only NHWC): convert runs it compiled by XLA."""
+    import tensorflow as tf
+
+    import specbridge
+
+    keras.backend.clear_session()
+    model = trained(channels_first_model(keras))
+    path = tmp_path / "channels_first.keras"
+    model.save(path)
+    converted = specbridge.convert(path, to=to, out=tmp_path / ("model.py" if to == "pytorch" else "model.onnx"),
+                                   samples=2)
+    assert converted.report.ok, converted.report.to_dict()  # verified layer by layer against the original
+    assert converted.report.layers and all(layer.ok for layer in converted.report.layers)
+    if to == "onnx":  # the written file alone: its first output against the original's, compiled
+        inputs = inputs_for(model)
+        want = tf.function(lambda xs: model(xs, training=False), jit_compile=True)(inputs)
+        assert_close(run_written(to, converted.files, inputs, torch, onnxruntime), np.asarray(want[0]))

@@ -492,6 +492,9 @@ REFUSED = [
     Refused("width", Case(additive(), (5, 8), (7, 6)), "run", MERGE, ("8", "6")),
     Refused("width", Case(additive(), (5, 8), (7, 8), (7, 6)), "run", MERGE, ("8", "6")),
     Refused("width", Case(att(), (4, 5, 8), (4, 7, 6)), "run", MERGE, ("8", "6")),
+    # the axes before the positions pair query and key in a batched matmul: equal, or 1
+    Refused("leading-axes", Case(att(), (4, 7, 6), (5, 5, 6)), "run", MERGE, ("4 and 5", "axis 1")),
+    Refused("leading-axes", Case(additive(), (2, 3, 7, 6), (3, 3, 5, 6)), "run", MERGE, ("2 and 3", "axis 1")),
     # rank 2: no sequence axis
     Refused("rank2", Case(mha(), (8,), (8,)), "run", NDIM, ("ndim=2",)),
     Refused("rank2", Case(mha(return_attention_scores=True), (8,), (8,)), "run", NDIM, ("ndim=2",)),
@@ -619,6 +622,19 @@ def test_the_dot_product_path_ignores_attention_axes_as_keras_does(keras, case):
     np.testing.assert_allclose(outputs[0], outputs[1], atol=1e-5)
     warned = [d for d in result.diagnostics if d.code == "SB305"]
     assert len(warned) == (given not in (1, -2, [1], [-2])), diagnostics(result)
+
+
+@pytest.mark.parametrize("layer", [att(), additive(), att(return_attention_scores=True)], ids=["att", "add", "scores"])
+def test_a_size_1_leading_axis_of_the_query_broadcasts_up_as_keras_computes(keras, layer):
+    """Keras's symbolic shape keeps the query's (1, 7, 6); the model returns (5, 7, 6): specbridge follows the run."""
+    case = Case(layer, (1, 7, 6), (5, 5, 6))
+    measured = measure(keras, case)
+    assert measured.stage == "ok" and measured.symbolic[0] == (1, 7, 6), measured.error
+    record = specbridge(case).record("att")
+    assert record.output_shape == measured.ran[0] == (5, 7, 6)
+    if case.scores:
+        assert record.extra_outputs[0].shape == measured.ran[1]
+    assert any(s.topic == "note" and "broadcasts" in s.template for s in record.steps)
 
 
 def test_a_mask_that_broadcasts_a_length_one_query_up_changes_the_output(keras):

@@ -359,8 +359,9 @@ def infer_dot_attention(layer, inputs: list[Tensor], ctx: Context) -> Inferred:
     else:
         params = int(layer.use_scale) + int(layer.score_mode == "concat")
         formula = "scale + concat_score_weight"
-    shape = tuple(query.shape[:-1]) + (value.shape[-1],)
-    scores = tuple(query.shape[:-1]) + tuple(key.shape[-2:-1])
+    lead = _leading_axes(layer, query, key)
+    shape = lead + (query.shape[-2], value.shape[-1])
+    scores = lead + (query.shape[-2], key.shape[-2])
     if ctx.tensorflow:
         check_softmax_rank(layer, len(scores) + 1, scores, "normalizes its scores with a softmax",
                            hint="merge the leading axes of query, value and key into one with Reshape, so the inputs "
@@ -371,5 +372,26 @@ def infer_dot_attention(layer, inputs: list[Tensor], ctx: Context) -> Inferred:
              {"width": value.shape[-1], "s": shape}, shape),
         Step("params", "params = {result}", {}, params, formula=formula),
     )
+    if lead != tuple(query.shape[:-2]):
+        steps += (Step("note", "Keras's symbolic shape keeps the query's leading axes {q:batch}, but the model "
+                       "broadcasts them with the key's and returns {s:batch}: specbridge follows what it computes",
+                       {"q": tuple(query.shape), "s": shape}),)
     extra = (scores,) if layer.return_attention_scores else ()
     return Inferred(shape, params, steps=steps, extra_outputs=extra)
+
+
+def _leading_axes(layer, query: Tensor, key: Tensor) -> Shape:
+    """The axes before the positions pair query and key in a batched matmul: equal sizes, or 1, which stretches."""
+    out = []
+    for axis, (q, k) in enumerate(zip(query.shape[:-2], key.shape[:-2], strict=True), start=1):
+        known = {d for d in (q, k) if d not in (None, 1)}
+        if len(known) > 1:
+            raise ShapeError(
+                codes.MERGE_MISMATCH,
+                f"{layer.kind}: axis {axis} comes before the positions, so query and key pair along it (a batched "
+                f"matmul), but their sizes {q} and {k} neither match nor broadcast; query shape "
+                f"{format_shape(query.shape)}, key shape {format_shape(key.shape)}; Keras fails when the model runs",
+                hint="give both the same size on that axis, or 1 in one of them (it stretches)",
+            )
+        out.append(known.pop() if known else None if None in (q, k) else 1)
+    return tuple(out)
