@@ -9,19 +9,14 @@ from typing import Any
 from ..spec.base import FUNCTION_ACTIVATIONS
 from .source import Code
 
-# Spec name -> the module-level definition the emitted source holds. gelu_approximate is KerasHub's
-# keras_hub.utils.keras_utils.gelu_approximate, registered under KerasHub's name: a model saved from the emitted one
-# names it "keras_hub>gelu_approximate" as KerasHub's own models do, so the file loads where KerasHub is installed
-# and specbridge's importer reads it back as gelu_approximate.
+# Spec name -> the module-level definition the emitted source holds, from the call spec.base declares. Registered
+# under KerasHub's name: gelu_approximate is keras_hub.utils.keras_utils.gelu_approximate, so a model saved from the
+# emitted one names it "keras_hub>gelu_approximate" as KerasHub's own models do, the file loads where KerasHub is
+# installed, and specbridge's importer reads it back as gelu_approximate.
 FUNCTION_SOURCES = {
-    "gelu_approximate": '''
-
-@keras.saving.register_keras_serializable(package="keras_hub")
-def gelu_approximate(x):
-    return keras.activations.gelu(x, approximate=True)
-''',
+    name: f'\n\n@keras.saving.register_keras_serializable(package="keras_hub")\ndef {name}(x):\n    return {call}\n'
+    for name, call in FUNCTION_ACTIVATIONS.items()
 }
-assert set(FUNCTION_SOURCES) == set(FUNCTION_ACTIVATIONS), "every function activation needs its Keras definition"
 ACTIVATION_ARGUMENTS = ("activation", "recurrent_activation")
 
 

@@ -46,15 +46,6 @@ def flat(keras_var, torch_tensor, keras_shape: tuple[int, ...]) -> Pair:
     return Pair([keras_var], [torch_tensor], lambda v: [v[0].reshape(-1)], lambda v: [v[0].reshape(keras_shape)])
 
 
-def _heads(layer) -> dict[str, tuple[int, int]]:
-    """(heads, size of each) of each projection."""
-    if isinstance(layer, A.GroupedQueryAttention):
-        q, kv = (layer.num_query_heads, layer.head_dim), (layer.num_key_value_heads, layer.head_dim)
-        return {"query": q, "key": kv, "value": kv}
-    qk = (layer.num_heads, layer.key_dim)
-    return {"query": qk, "key": qk, "value": (layer.num_heads, layer.value_dim or layer.key_dim)}
-
-
 def _output_shape(linear, layer) -> tuple[int, ...]:
     shape = getattr(layer, "output_shape", None)
     if shape is None:
@@ -64,7 +55,7 @@ def _output_shape(linear, layer) -> tuple[int, ...]:
 
 def _linear_pairs(klayer, module, layer) -> list[Pair]:
     """runtime_attention.MultiHeadAttention / GroupedQueryAttention: one nn.Linear per projection."""
-    heads = _heads(layer)
+    heads = layer.projections()
     pairs = []
     for role, (count, size) in heads.items():
         linear = getattr(module, role)

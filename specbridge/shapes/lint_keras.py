@@ -60,18 +60,12 @@ def misplaced_bias(tensor: tuple, bias: tuple) -> Optional[tuple[int, int]]:
 
 
 def _projection_biases(layer, record) -> list[tuple[str, tuple, tuple]]:
-    """(role, projected tensor with batch, bias shape) of an attention layer's biased projections."""
-    if not getattr(layer, "use_bias", False) or not hasattr(layer, "num_heads") and not hasattr(layer, "head_dim"):
+    """(role, projected tensor with batch, bias shape) of a MultiHeadAttention / GroupQueryAttention's biases."""
+    if not hasattr(layer, "projections") or not layer.use_bias:
         return []
-    if hasattr(layer, "num_heads"):
-        sizes = {"query": (layer.num_heads, layer.key_dim), "key": (layer.num_heads, layer.key_dim),
-                 "value": (layer.num_heads, layer.value_dim or layer.key_dim)}
-    else:
-        sizes = {"query": (layer.num_query_heads, layer.head_dim), "key": (layer.num_key_value_heads, layer.head_dim),
-                 "value": (layer.num_key_value_heads, layer.head_dim)}
     shapes = record.input_shapes
     inputs = {"query": shapes[0], "value": shapes[1], "key": shapes[2] if len(shapes) > 2 else shapes[1]}
-    found = [(role, (None, *inputs[role][:-1], *size), size) for role, size in sizes.items()]
+    found = [(role, (None, *inputs[role][:-1], *size), size) for role, size in layer.projections().items()]
     output = tuple(record.output_shape[len(shapes[0]) - 1:])
     found.append(("output", (None, *record.output_shape), output))
     return found

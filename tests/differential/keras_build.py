@@ -13,6 +13,7 @@ from typing import Any, Optional
 
 from keras_helpers import count_weights
 
+from specbridge.emit.keras_activations import FUNCTION_SOURCES
 from specbridge.shapes.graph import build_graph
 from specbridge.spec.base import FUNCTION_ACTIVATIONS
 from specbridge.spec.call import output_reference
@@ -55,8 +56,8 @@ def activations(keras, args: dict) -> dict:
         if name in FUNCTION_ACTIVATIONS:
             if name not in _FUNCTIONS:
                 namespace = {"keras": keras}
-                exec(f"def {name}(x):\n    return {FUNCTION_ACTIVATIONS[name]}\n", namespace)  # noqa: S102 - our table
-                _FUNCTIONS[name] = keras.saving.register_keras_serializable(package="keras_hub")(namespace[name])
+                exec(FUNCTION_SOURCES[name], namespace)  # noqa: S102 - the emitter's own definition
+                _FUNCTIONS[name] = namespace[name]
             out[key] = _FUNCTIONS[name]
     return out
 

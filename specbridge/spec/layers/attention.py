@@ -67,6 +67,11 @@ class MultiHeadAttention(AttentionLayer):
     )
     attention_mask: Optional[str] = MASK
 
+    def projections(self) -> dict[str, tuple[int, int]]:
+        """(heads, size of each head) of the query, key and value projections."""
+        qk = (self.num_heads, self.key_dim)
+        return {"query": qk, "key": qk, "value": (self.num_heads, self.value_dim or self.key_dim)}
+
     def dot_product_path(self, rank: int) -> bool:
         """Keras's fast path: with a rank-3 query, no dropout and no scores returned, Keras calls
         ops.dot_product_attention, which attends over axis 1 whatever attention_axes says (docs/reliability.md)."""
@@ -99,6 +104,11 @@ class GroupedQueryAttention(AttentionLayer):
     dropout: Rate = 0.0
     use_bias: bool = True
     attention_mask: Optional[str] = MASK
+
+    def projections(self) -> dict[str, tuple[int, int]]:
+        """(heads, size of each head) of the query, key and value projections: key and value heads are shared."""
+        kv = (self.num_key_value_heads, self.head_dim)
+        return {"query": (self.num_query_heads, self.head_dim), "key": kv, "value": kv}
 
 
 class Attention(AttentionLayer):
