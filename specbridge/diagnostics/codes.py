@@ -88,6 +88,7 @@ ASYMMETRIC_SAME = _code("SB303", "asymmetric-same-padding", W, "Strided 'same' p
 SOFTMAX_NOT_LAST = _code("SB304", "softmax-not-last", W, "A softmax before the last layer.")
 ATTENTION_AXES_IGNORED = _code("SB305", "attention-axes-ignored", W, "Keras ignores attention_axes on a rank-3 query (its dot-product path).")
 KERAS_BIAS_AXIS = _code("SB306", "keras-bias-axis", W, "Keras's TensorFlow backend adds a bias along another axis than broadcasting does.")
+MASK_DROPPED = _code("SB307", "mask-dropped", W, "A padding mask stops at a layer that does not support masking.")
 # --- emitters and cross-check
 NOT_EXPRESSIBLE = _code("SB400", "not-expressible", E, "A layer that the target framework cannot express exactly.")
 MISSING_EXTRA = _code("SB401", "missing-extra", E, "An optional dependency (TensorFlow, torch, onnx) is not installed.")

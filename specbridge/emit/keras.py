@@ -112,7 +112,7 @@ def layer_call(layer: Layer, ctx: KerasCtx, *positional: str, **overrides: Any) 
     K.Dense, K.EinsumDense, K.Embedding, K.Dropout, K.SpatialDropout1D, K.SpatialDropout2D, K.SpatialDropout3D,
     K.ActivationLayer, K.ReLU, K.LeakyReLU, K.ELU, K.PReLU, K.Softmax,
     N.BatchNormalization, N.LayerNormalization, N.GroupNormalization, N.UnitNormalization, N.RMSNormalization,
-    K.Identity,
+    K.Identity, K.Masking,
     R.ZeroPadding1D, R.ZeroPadding2D, R.ZeroPadding3D, R.Cropping1D, R.Cropping2D, R.Cropping3D,
     R.UpSampling1D, R.UpSampling2D, R.UpSampling3D, R.Flatten, R.Reshape, R.Permute, R.RepeatVector,
     RC.SimpleRNN, RC.LSTM, RC.GRU, RC.ConvLSTM1D, RC.ConvLSTM2D, RC.ConvLSTM3D,

@@ -76,7 +76,7 @@ def import_keras(source: Any) -> Imported:
     with stage("reading the model's layer graph"):
         top = flatten(config.config)
     with stage("building the spec"):
-        spec, diagnostics = build_spec(top)
+        spec, diagnostics = build_spec(top, keras2=config.keras2)
     if any(d.severity == Severity.ERROR for d in diagnostics):
         spec = None
     return Imported(top.name, spec, diagnostics, config, dict(top.aliases), top.origins())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..diagnostics import codes
-from ..diagnostics.model import Diagnostic
+from ..diagnostics.model import Diagnostic, Severity
 from .failures import stage
 from .layers import map_layer
 from .topology import InputCall, Topology
@@ -14,13 +14,19 @@ DEFAULT_INPUT = "input_layer"  # the name a spec's single `input:` gets
 FLOAT_DTYPES = ("float32", "float64")
 
 
-def build_spec(top: Topology) -> tuple[dict, list[Diagnostic]]:
-    """(spec dict, diagnostics): errors mean the model cannot be a spec (and the dict must not be written)."""
+def build_spec(top: Topology, keras2: bool = False) -> tuple[dict, list[Diagnostic]]:
+    """(spec dict, diagnostics): errors mean the model cannot be a spec (and the dict must not be written).
+    `keras2`: a Keras 2 file, whose masks may combine otherwise than the spec's (importer/masks_keras2.py)."""
+    from .masks import check_masks, mask_only_ops
+
     diagnostics = list(top.diagnostics)
     layers: list[dict] = []
     left_out: dict[str, list[str]] = {}
     previous = top.inputs[0].name if len(top.inputs) == 1 else None
+    masks = mask_only_ops(top)  # Keras's own mask computations: the spec carries masks implicitly
     for call in top.calls:
+        if call.name in masks:
+            continue
         with stage(f"importing layer {call.name!r} ({call.class_name}, {call.place})"):
             mapped = map_layer(call.class_name, call.config, call.name, call.place, call.module)
         diagnostics += mapped.errors
@@ -40,8 +46,12 @@ def build_spec(top: Topology) -> tuple[dict, list[Diagnostic]]:
     spec: dict[str, Any] = {"specbridge": 1, "name": top.name}
     spec.update(_inputs(top.inputs, diagnostics))
     spec["layers"] = layers
-    if top.calls and top.outputs != [top.calls[-1].name]:
+    kept = [c for c in top.calls if c.name not in masks]
+    if kept and top.outputs != [kept[-1].name]:
         spec["outputs"] = list(top.outputs)
+    if not any(d.severity == Severity.ERROR for d in diagnostics):
+        with stage("checking the masks Keras recorded"):
+            diagnostics += check_masks(top, spec, keras2)
     return spec, diagnostics
 
 

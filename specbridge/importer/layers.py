@@ -23,7 +23,7 @@ TRAINING_ONLY = re.compile(r"(_initializer|_regularizer|_constraint)$|^activity_
 NO_EFFECT = {
     "name", "trainable", "dtype", "build_config", "implementation", "unroll", "sparse", "ragged", "optional",
     "autocast", "synchronized", "fused", "renorm", "renorm_clipping", "renorm_momentum", "virtual_batch_size",
-    "adjustment", "input_length", "batch_input_shape", "batch_shape", "batch_size", "zero_output_for_mask",
+    "adjustment", "input_length", "batch_input_shape", "batch_shape", "batch_size",
     "input_shape", "input_dim_size", "lora_alpha", "reset_state",
     "seed",  # the recurrent layers' dropout masks: training only (a layer whose spec has seed keeps it)
     "rng_type",  # Keras 2's random augmentation layers (RandomFlip...): how training draws; identity at inference
@@ -241,9 +241,9 @@ def _not_importable(class_name: str, name: str, place: str, module: Optional[str
     hint = ("specbridge imports Keras's built-in layer types (docs/layers.md); a custom layer has no spec "
             "equivalent, so no spec is written")
     if module and module.startswith("keras.src.ops"):
-        what = f"the operation {class_name!r}{origin} (a keras.ops call, or a mask Keras computes itself)"
-        hint = ("a spec holds layers, not keras.ops calls; Keras adds a NotEqual op for Embedding(mask_zero=True), "
-                "and specbridge does not model masks: use mask_zero=False, or express the op with layers")
+        what = f"the operation {class_name!r}{origin} (a keras.ops call), which has no spec op node (docs/layers.md)"
+        hint = ("express it with the spec's ops or layers; the masks Keras computes itself (Embedding(mask_zero=True), "
+                "Masking, the merges) are left out, since a spec carries them implicitly")
     return codes.LAYER_NOT_IMPORTABLE(f"layer {name!r} at {place} is {what}", layer=name, hint=hint)
 
 

@@ -20,7 +20,7 @@ from typing import Any, Optional
 from ..diagnostics import codes
 from ..diagnostics.model import Diagnostic
 from .files import MODEL_CLASSES
-from .keywords import Keywords, keyword_arguments
+from .keywords import Keywords, MaskUse, keyword_arguments
 from .keywords import tensors_in as _tensors
 
 
@@ -61,6 +61,7 @@ class Topology:
     keywords: dict[tuple[str, int], Keywords] = field(default_factory=dict)
     tensor_index: dict[tuple[str, int, str, int], int] = field(default_factory=dict)
     classes: dict[str, tuple[str, str]] = field(default_factory=dict)  # layer name -> (class name, module)
+    masks: list[MaskUse] = field(default_factory=list)  # the masks each call was handed (importer/masks.py)
 
     def readable(self, producer: str, index: int) -> bool:
         """A spec layer can read output `index` of `producer`: its first output, or an extra one its type declares."""
@@ -107,8 +108,8 @@ class Topology:
 def flatten(model: dict) -> Topology:
     config = model["config"]
     top = Topology(str(config.get("name") or "model"))
-    top.taken = _names(model)
     top.classes = _classes(model)
+    top.taken = set(top.classes)  # every layer name in the file, nested models' included
     outs = _model(model, top, feeds=None, frozen=False, where=f"model {top.name!r}", path=())
     top.outputs = outs
     order = _refs(config.get("input_layers"))  # the model's input order; its layers list is sorted by depth
@@ -125,16 +126,6 @@ def _classes(model: dict) -> dict[str, tuple[str, str]]:
             str(layer.get("class_name")), str(layer.get("module") or ""))
         if layer.get("class_name") in MODEL_CLASSES:
             found.update(_classes(layer))
-    return found
-
-
-def _names(model: dict) -> set[str]:
-    """Every layer name in a model config, nested models' included."""
-    found = set()
-    for layer in (model.get("config") or {}).get("layers") or []:
-        found.add(str(layer.get("name") or (layer.get("config") or {}).get("name")))
-        if layer.get("class_name") in MODEL_CLASSES:
-            found |= _names(layer)
     return found
 
 
@@ -239,12 +230,16 @@ def _calls_in_order(pending: list, renamed: dict, local: set[str], top: Topology
             inputs = [top.reference(renamed.get(ref, ref[0]), ref[0], top.tensor_index.get((*ref, name, node), 0))
                       for ref in reads]
             keywords = top.keywords.get((name, node), Keywords())
+            inputs, masks = keywords.split_masks(inputs)
             if keywords.tensors or keywords.options:
                 cut = len(inputs) - len(keywords.tensors)
                 extra = {key: ref for (key, _), ref in zip(keywords.tensors, inputs[cut:], strict=True)}
                 layer = {**layer, "config": {**(layer.get("config") or {}), **keywords.options, **extra}}
                 inputs = inputs[:cut]
             renamed[name, node] = _layer(layer, inputs, top, frozen, place, (*path, node))
+            if masks:  # the masks Keras recorded for the call (importer/masks.py)
+                called = name if layer.get("class_name") in MODEL_CLASSES else renamed[name, node]
+                top.masks.append(MaskUse(called, str(layer.get("class_name")), place, inputs, masks))
             done.add((name, node))
         if not done:
             for layer, name, place, node, _ in waiting:
@@ -344,7 +339,8 @@ def _inbound(layer: dict, name: str, top: Topology, place: str) -> list[tuple[in
         keywords = keyword_arguments(node, layer, name, place, top)
         if keywords is None:
             continue
-        history += [tensor for _, tensor in keywords.positional] + [tensor for _, tensor in keywords.tensors]
+        history += [tensor for _, tensor in keywords.positional] + [tensor for _, tensor in keywords.tensors] \
+            + keywords.mask_histories()
         bad = [h for h in history if len(h) < 3 or not top.readable(str(h[0]), int(h[2]))]
         if bad or not history:
             top.diagnostics.append(codes.CALL_NOT_IMPORTABLE(

@@ -148,6 +148,7 @@ class Tracer:
                     want = f"exactly {low}" if low == high else (f"at least {low}" if high is None else f"{low} to {high}")
                     raise ShapeError(codes.INPUT_COUNT, f"{model.kind} takes {want} inputs, got {len(positional)}")
                 out, extra = self._infer(graph, model, tensors, node.inputs)
+                out = _with_mask(graph, model, node.name, node.inputs, tensors, out)
                 if extra:
                     graph.extra_outputs[node.name] = extra
         except ShapeError as exc:
@@ -212,3 +213,15 @@ class Tracer:
 
     def not_modelled(self, what: str, location: Location, consequence: str, hint: Optional[str] = None) -> None:
         self.report(codes.PY_NOT_MODELLED(f"{what} ({consequence})", location=location, file=self.file, hint=hint))
+
+
+def _with_mask(graph: Graph, model, name: str, names: list, tensors: list[Tensor], out: Tensor) -> Tensor:
+    """Keras code: the output with the mask Keras attaches (shapes/masks.py; a reader refusing its mask raises
+    ShapeError, located at the call). PyTorch has no implicit masks."""
+    if graph.framework != "keras" or (model.MASKING != "makes" and all(t.mask is None for t in tensors)):
+        return out
+    from ..shapes.masks import output_mask
+
+    mask = output_mask(model, name, list(names), tensors, tuple(out.shape),
+                       model.data_format_in(graph.data_format) == "channels_last")
+    return Tensor(out.shape, out.dtype, mask)

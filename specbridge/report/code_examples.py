@@ -141,6 +141,14 @@ EXAMPLES: dict[str, Example] = {
                    "key_dim: 1", "key_dim: 2",
                    "a head size above 1 (or use_bias: false): Keras on TensorFlow adds the (3, 1) bias along the "
                    "3 positions instead of the 3 heads"),
+    "SB307": _edit("input: {shape: [50], dtype: int32}\nlayers:\n"
+                   "  - {type: Embedding, input_dim: 500, output_dim: 16, mask_zero: true}\n"
+                   "  - {type: Conv1D, filters: 16, kernel_size: 3, padding: same}\n"
+                   "  - {type: LSTM, units: 8}\n",
+                   "{type: Conv1D, filters: 16, kernel_size: 3, padding: same}",
+                   "{type: Dense, units: 16, activation: relu}",
+                   "a layer that passes the mask on (Dense, Dropout, LayerNormalization...) keeps the padded steps "
+                   "masked up to the LSTM; or mask_zero: false when the padding may count"),
     "SB400": _edit("input: {shape: [null, 3]}\nlayers:\n"
                    "  - {type: Conv1D, filters: 4, kernel_size: 4, strides: 2, padding: same}\n",
                    "[null, 3]", "[100, 3]",

@@ -38,8 +38,18 @@ def params_line(r: LayerRecord) -> str:
 
 
 def inputs_line(r: LayerRecord) -> str:
-    parts = [f"{format_shape(shape)} from {name}" for name, shape in zip(r.inputs, r.input_shapes, strict=True)]
+    masks = r.input_masks or (None,) * len(r.inputs)
+    parts = [f"{format_shape(shape)} from {name}" + (f", masked by {mask.origin} {format_shape(mask.shape)}" if mask
+                                                      else "")
+             for name, shape, mask in zip(r.inputs, r.input_shapes, masks, strict=True)]
     return ("input:  " if len(parts) == 1 else "inputs: ") + "; ".join(parts)
+
+
+def _input_document(name: str, shape, mask) -> dict:
+    out = {"name": name, "shape": batch_shape(shape)}
+    if mask is not None:
+        out["mask"] = {"made_by": mask.origin, "shape": batch_shape(mask.shape)}
+    return out
 
 
 def title(entry) -> str:
@@ -115,10 +125,8 @@ def document(result: CheckResult) -> dict:
             {
                 "name": r.name,
                 "type": r.kind,
-                "inputs": [
-                    {"name": name, "shape": batch_shape(shape)}
-                    for name, shape in zip(r.inputs, r.input_shapes, strict=True)
-                ],
+                "inputs": [_input_document(name, shape, mask) for name, shape, mask in
+                           zip(r.inputs, r.input_shapes, r.input_masks or (None,) * len(r.inputs), strict=True)],
                 "steps": [step_document(step) for step in r.steps],
                 "output_shape": batch_shape(r.output_shape),
                 **({"extra_outputs": {n: batch_shape(t.shape) for n, t in zip(r.extra_names, r.extra_outputs,

@@ -218,6 +218,7 @@ def infer(doc: Document) -> Inference:
             continue
         try:
             result: Inferred = ctx.infer(layer, ins)
+            mask = _output_mask(layer, entry.name, names, ins, result, ctx)
         except ShapeError as exc:
             diags.append(_shape_problem(doc, entry, ctx, names, ins, graph, exc))
             continue
@@ -235,7 +236,7 @@ def infer(doc: Document) -> Inference:
                                              hint="no framework can allocate this: check the sizes upstream"))
             continue
         total_params += result.params
-        record = _record(entry, names, ins, result, owner)
+        record = _record(entry, names, ins, result, owner, mask)
         tensors[entry.name] = record.output
         for out, tensor in zip(layer.output_names()[1:], record.extra_outputs, strict=True):
             tensors[output_reference(entry.name, out)] = tensor
@@ -272,14 +273,24 @@ def _shape_problem(doc: Document, entry: LayerEntry, ctx: Context, names: list, 
     return exc.code(exc.message, hint=hint or exc.hint, layer=entry.name, location=loc)
 
 
-def _record(entry: LayerEntry, names: list[str], ins: list[Tensor], result: Inferred, owner: Optional[str]):
+def _output_mask(layer, name: str, names: list[str], ins: list[Tensor], result: Inferred, ctx: Context):
+    """The Keras mask of the layer's output (shapes/masks.py, imported only where a mask can exist)."""
+    if layer.MASKING != "makes" and all(t.mask is None for t in ins):
+        return None
+    from .masks import output_mask
+    return output_mask(layer, name, names, ins, tuple(result.shape), ctx.channels_last(layer))
+
+
+def _record(entry: LayerEntry, names: list[str], ins: list[Tensor], result: Inferred, owner: Optional[str],
+            mask=None):
     trainable = result.params if result.trainable_params is None else result.trainable_params
     if not entry.layer.trainable:
         trainable = 0
     dtype = result.dtype or ins[0].dtype
     return LayerRecord(
         name=entry.name, kind=entry.layer.kind, index=entry.index, inputs=tuple(names),
-        input_shapes=tuple(t.shape for t in ins), output=Tensor(tuple(result.shape), dtype),
+        input_shapes=tuple(t.shape for t in ins), output=Tensor(tuple(result.shape), dtype, mask),
+        input_masks=tuple(t.mask for t in ins),
         params=result.params, trainable_params=trainable, steps=result.steps, shares=owner,
         extra_outputs=tuple(Tensor(tuple(shape), dtype) for shape in result.extra_outputs),
         extra_names=entry.layer.output_names()[1:],

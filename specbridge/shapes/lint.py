@@ -8,7 +8,7 @@ inference produced; they never raise and never report errors (warnings do not fa
 - SB302 suspicious-data-format: an input laid out for the other data_format ((3, 32, 32) under channels_last).
 - SB303 asymmetric-same-padding: strided 'same' padding that TF splits unevenly (PyTorch pads evenly).
 - SB304 softmax-not-last: a softmax whose output feeds another layer.
-- SB305, SB306: what Keras itself computes otherwise than it says (lint_keras.py).
+- SB305, SB306, SB307: what Keras itself computes otherwise than it says, and masks it drops (lint_keras.py).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from ..spec.base import Layer
 from ..spec.loader import Document
 from .axes import SPATIAL_NAMES, split_channels
 from .graph import Inference
-from .lint_keras import attention_axes_ignored, keras_bias_axis
+from .lint_keras import attention_axes_ignored, keras_bias_axis, mask_dropped
 from .records import LayerRecord, Shape, format_shape
 from .rules import as_tuple, ceil_div, effective_kernel, same_padding, torch_pad_order
 
@@ -337,7 +337,7 @@ def softmax_not_last(view: View) -> list[Diagnostic]:
 
 RULES: tuple[Callable[[View], list[Diagnostic]], ...] = (
     pooling_no_downsample, dense_dominates, suspicious_layout, asymmetric_same, softmax_not_last,
-    attention_axes_ignored, keras_bias_axis,
+    attention_axes_ignored, keras_bias_axis, mask_dropped,
 )
 
 

@@ -2,6 +2,8 @@
 
 - SB305 attention-axes-ignored: attention_axes that Keras's dot-product path ignores (a rank-3 query).
 - SB306 keras-bias-axis: a bias that Keras's TensorFlow backend adds along another axis than broadcasting does.
+- SB307 mask-dropped: a padding mask (Embedding(mask_zero=True), Masking) that stops at a layer without masking
+  support, or at a keras.ops call, which drops it without a word.
 
 Rules receive lint.View (not imported here: lint.py imports this module).
 """
@@ -95,4 +97,31 @@ def keras_bias_axis(view) -> list[Diagnostic]:
                 layer=site.name, location=view.locate(site.path),
             ))
             break
+    return out
+
+
+def mask_dropped(view) -> list[Diagnostic]:
+    """A layer that does not support masking given a masked tensor: Keras warns ("will therefore destroy the mask
+    information") and every layer after it sees the masked positions; a keras.ops call drops the mask silently."""
+    out = []
+    for entry in view.doc.entries:
+        record = view.records.get(entry.name)
+        if record is None or entry.layer is None or entry.layer.MASKING != "drops" or not record.input_masks:
+            continue
+        positional = entry.layer.bind(list(record.input_masks))[0]
+        mask = positional[0] if positional else None
+        if mask is None:
+            continue
+        layer = entry.layer
+        how = ("a keras.ops call passes no mask on (and Keras says nothing)" if layer.FAMILY == "ops" else
+               f"{layer.kind} does not support masking (Keras warns that it \"will therefore destroy the mask "
+               "information\")")
+        out.append(codes.MASK_DROPPED(
+            f"{layer.kind} {entry.name!r} drops the padding mask of {mask.origin!r} {format_shape(mask.shape)}: {how}; "
+            "the layers after it see every position, the padded ones included",
+            hint=f"if the padding must stay masked, keep to layers that pass masks on (Dense, Dropout, "
+                 f"LayerNormalization, RNNs with return_sequences...) up to the layers that read it; if not, drop "
+                 f"the mask where it is made ({mask.origin!r})",
+            layer=entry.name, location=view.locate(("layers", entry.index)),
+        ))
     return out

@@ -10,11 +10,38 @@ Shape = tuple  # of Optional[int], batch axis excluded
 
 
 @dataclass(frozen=True)
+class Mask:
+    """A Keras mask a tensor carries (True where a step counts), and how it is computed, for the emitters, which
+    make it explicit (PyTorch and ONNX have no implicit masks). shapes/masks.py builds them.
+
+    - shape: the mask's, batch excluded ((steps,) for a sequence).
+    - origin: the layer whose output first carries it.
+    - recipe: "not_equal" (`source != value`: Embedding(mask_zero=True), value 0), "any_not_equal"
+      (`any(source != value)` over the last axis: Masking), "or" (of `parts`: Add and the other merges),
+      "concatenate" (the parts, all-true where a part is None, joined on `axis`: Concatenate along steps).
+    - source: the tensor the first two recipes read (the origin's input).
+    - parts / part_shapes: the inputs' masks (None: that input had none) and their shapes.
+    - axis: concatenate's axis, counted without the batch axis.
+    """
+
+    shape: Shape
+    origin: str
+    recipe: str
+    source: Optional[str] = None
+    value: float = 0.0
+    parts: tuple[Optional[Mask], ...] = ()
+    part_shapes: tuple[Shape, ...] = ()
+    axis: int = 0
+
+
+@dataclass(frozen=True)
 class Tensor:
-    """A symbolic tensor flowing between layers."""
+    """A symbolic tensor flowing between layers; `mask`: the Keras mask it carries (Embedding(mask_zero=True),
+    Masking and the layers that pass masks on)."""
 
     shape: Shape
     dtype: str = "float32"
+    mask: Optional[Mask] = None
 
     @property
     def rank(self) -> int:
@@ -134,6 +161,7 @@ class LayerRecord:
     shares: Optional[str] = None  # `shares:` resolved: the layer owning the weights (params are counted there)
     extra_outputs: tuple[Tensor, ...] = ()  # the outputs after the first (output_names()[1:]): `mha.scores`
     extra_names: tuple[str, ...] = ()  # their names ("scores")
+    input_masks: tuple[Optional[Mask], ...] = ()  # the Keras mask each input carries (None: none), for the emitters
 
     @property
     def output_shape(self) -> Shape:

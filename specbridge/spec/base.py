@@ -134,6 +134,12 @@ class Layer(BaseModel):
     # its call fails for most of them (Conv, Softmax, ELU, sigmoid, AveragePooling), and the PyTorch translation
     # fails for all of them (Linear, BatchNorm, ... refuse integer tensors). See docs/reliability.md.
     FLOAT_INPUT: ClassVar[bool] = False
+    # What the layer does with a Keras mask (the implicit padding mask of Embedding(mask_zero=True) or Masking),
+    # as Keras 3's supports_masking and call signature say: "drops" (no mask support: the mask stops here, Keras
+    # warns), "keeps" (the output carries the first input's mask; the values do not depend on it), "reads" (the
+    # call uses the mask: RNNs skip masked steps, pooling and attention leave them out), "makes" (the layer
+    # creates a mask). shapes/masks.py holds the types whose output mask follows another rule (merges).
+    MASKING: ClassVar[Literal["drops", "keeps", "reads", "makes"]] = "drops"
     # Fields every layer accepts (see above) that this type's Keras constructor refuses: a spec writing one gets SB011.
     KERAS_REFUSES: ClassVar[tuple[str, ...]] = ()
     # Fields that are not Keras constructor arguments.

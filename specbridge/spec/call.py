@@ -58,6 +58,14 @@ class Call:
             return f"{low} input{'s' if low != 1 else ''}"
         return f"{low} or more inputs" if high is None else f"{low} to {high} inputs"
 
+    def mask_keywords(self) -> tuple[str, ...]:
+        """How Keras hands a layer that reads masks its inputs' masks (Layer.__call__): one tensor argument (a
+        one-tensor layer, or the list of a list call such as Attention's) gets `mask` (a list for a list call);
+        several tensor arguments get `<tensor>_mask` each (MultiHeadAttention's query_mask, value_mask, key_mask)."""
+        if self.single or self.as_list:
+            return ("mask",)
+        return tuple(f"{t}_mask" for t in self.tensors)
+
     def not_constructor_arguments(self) -> tuple[str, ...]:
         """The fields Keras takes at call time, which the constructor refuses."""
         return self.keyword_tensors + self.options

@@ -358,7 +358,6 @@ TORCH_REFUSES: dict[str, tuple[str, list, str]] = {
         "TimeDistributed(Bidirectional) is not supported"),
     # Neither PyTorch nor ONNX (ONNX_REFUSES says why not ONNX).
     "lstm_softplus": ("{type: LSTM, units: 3, activation: softplus}", [5, 4], "fixed to tanh and sigmoid"),
-    "embedding_mask_zero": ("{type: Embedding, input_dim: 5, output_dim: 2, mask_zero: true}", [4], "mask_zero"),
     "conv2d_transpose_unknown": ("{type: Conv2DTranspose, filters: 2, kernel_size: 3, strides: 2}", [None, 4, 2],
                                  "its crop depends on the size"),
     # Keras 3.15 builds it for 3x4 but returns the image uncropped at inference: no translation can match.
@@ -380,7 +379,6 @@ ONNX_REFUSES: dict[str, str] = {
     "gru_reset_before_softmax": "ONNX's GRU op takes elu, hard_sigmoid",
     "gru_reset_before_softplus": "onnxruntime's RNN-op Softplus is log(1 + exp(x))",
     "lstm_softplus": "onnxruntime's RNN-op Softplus is log(1 + exp(x))",
-    "embedding_mask_zero": "ONNX has no masks to match",
     "conv2d_transpose_unknown": "a transposed convolution over an axis of unknown size",
     "random_crop_smaller": "returns the image uncropped at inference (keras-team/keras#21868)",
     **{f"resizing_{_mode}": "no exact PyTorch or ONNX equivalent" for _mode in ("bicubic", "area", "lanczos3")},

@@ -115,7 +115,8 @@ def test_keras_rejects_slash_in_names():
 
 
 @pytest.mark.parametrize("layers, shape, dtype, reason", [
-    ("{type: Embedding, input_dim: 5, output_dim: 2, mask_zero: true}", [4], "int32", "mask_zero"),
+    ("{type: Embedding, input_dim: 5, output_dim: 2, mask_zero: true}\n{type: TimeDistributed, layer: {type: LSTM, "
+     "units: 3}}", [3, 4], "int32", "with the mask of"),
     ("{type: LSTM, units: 3, activation: relu}", [4, 2], "float32", "tanh and sigmoid"),
     ("{type: SimpleRNN, units: 3, activation: elu}", [4, 2], "float32", "tanh and relu"),
     ("{type: Conv2D, filters: 2, kernel_size: 3, strides: 2, padding: same}", [None, 8, 2], "float32", "unknown size"),
@@ -183,11 +184,11 @@ def test_cli_emit_reports_spec_errors_as_diagnostics(run, tmp_path):
 
 
 def test_cli_emit_reports_not_expressible(run, tmp_path):
-    spec_path = tmp_path / "mask.spec.yaml"
-    spec_path.write_text(spec("{type: Embedding, input_dim: 5, output_dim: 2, mask_zero: true}", [4], dtype="int32"))
+    spec_path = tmp_path / "lstm_relu.spec.yaml"
+    spec_path.write_text(spec("{type: LSTM, units: 3, activation: relu}", [4, 2]))
     result = run("emit", str(spec_path), "--to", "pytorch")
     assert result.exit_code == 1
-    assert "SB400" in result.output and "mask_zero" in result.output and ":5:" in result.output
+    assert "SB400" in result.output and "tanh and sigmoid" in result.output and ":5:" in result.output
 
 
 def test_cli_emit_notes_a_missing_framework(tmp_path):

@@ -22,6 +22,7 @@ from specbridge.emit.torch import runtime_einsum as RE  # noqa: E402
 from specbridge.emit.torch import runtime_merging as RM  # noqa: E402
 from specbridge.emit.torch import runtime_normalization as RN  # noqa: E402
 from specbridge.emit.torch import runtime_preprocessing as RP  # noqa: E402
+from specbridge.emit.torch import runtime_recurrent as RRC  # noqa: E402
 
 
 def close(actual, expected, atol=1e-6):
@@ -34,7 +35,7 @@ def close(actual, expected, atol=1e-6):
 
 
 def test_every_runtime_class_is_a_helper_with_its_own_source():
-    classes = {name: module for module in (R, RP, RN, RA, RV, RM, RE) for name, obj in vars(module).items()
+    classes = {name: module for module in (R, RP, RN, RA, RV, RM, RE, RRC) for name, obj in vars(module).items()
                if inspect.isclass(obj) and obj.__module__ == module.__name__}
     table = H.helpers()
     assert set(table) == set(classes)

@@ -186,6 +186,13 @@ def _sample(n: int) -> list[dict]:
     return found
 
 
+def _deliberate(expected) -> bool:
+    """specbridge refuses what Keras runs, on purpose (tests/differential/known.py): attention on a rank-2 input
+    (attention-rank-2: every sample attends to the whole batch)."""
+    kinds = {e.name: e.layer.FAMILY for e in expected.document.entries if e.layer is not None}
+    return any(d.code == codes.NDIM_MISMATCH.code and kinds.get(d.layer) == "attention" for d in expected.errors)
+
+
 def _unknown(spec: dict) -> bool:
     inputs = spec.get("inputs") or [spec["input"]]
     return any(d is None for entry in inputs for d in entry["shape"])
@@ -219,7 +226,7 @@ def test_generated_code_run_by_keras_agrees_with_the_reader():
     for spec in _sample(90):
         spec = {**spec, "layers": [without_assertions(layer) for layer in spec["layers"]]}
         expected = check_text(json.dumps(spec), "g.json")
-        if any(d.code.startswith("SB0") for d in expected.errors) or reads_ops(spec):
+        if any(d.code.startswith("SB0") for d in expected.errors) or reads_ops(spec) or _deliberate(expected):
             continue
         source = keras_code(spec, [e.name for e in expected.document.entries])
         reader = read_python(source, "generated.py")

@@ -15,6 +15,7 @@ from ...spec.call import output_reference, split_reference
 from ...spec.model import INTEGER_DTYPES
 from ..plan import Plan
 from .graph import IR_VERSION, OPSET, GraphBuilder, channels_first_perm, channels_last_perm
+from .masks import MaskValues
 from .optimize import fold_transposes
 from .stage import Ctx, emitter_for, load_stage
 from .weights import WeightSource
@@ -38,11 +39,12 @@ def build_onnx(plan: Plan, weights: WeightSource, dtype: str = "float32", expose
     keras_value = _inputs_to_keras_layout(g, plan, boundary.inputs)
     shared = {step.shares for step in plan.steps if step.shares}
     reused: dict[str, dict] = {}  # a layer called again -> its initializers (GraphBuilder.reuse)
+    masks = MaskValues(g, plan, keras_value)  # Keras's implicit masks, each built once, where a layer reads it
     for step in plan.steps:
         if live is None or step.name in live:
             owner = step.shares or step.name
             g.reuse = reused.setdefault(owner, {}) if owner in shared else None
-            _emit_step(g, plan, step, weights, keras_value, boundary.outputs)
+            _emit_step(g, plan, step, weights, keras_value, boundary.outputs, masks)
     g.reuse = None
     shapes = {n: t.shape for s in plan.steps for n, t in zip(_output_values(s), _output_tensors(s), strict=True)}
     outputs_of = {s.name: s.layer.output_names() for s in plan.steps}  # `mha.scores` is computed by `mha`
@@ -85,16 +87,18 @@ def _output_tensors(step) -> list:
 
 
 def _emit_step(g: GraphBuilder, plan: Plan, step, weights: WeightSource, keras_value: dict[str, str],
-               layouts: dict[str, str]) -> None:
+               layouts: dict[str, str], masks: MaskValues) -> None:
     """The layer's nodes, its output values named after it (spec/call.py: `NAME`, `NAME.scores`). An emitter
     returns one value, or a tuple for a layer with extra outputs; its inputs are every value the step reads, keyword
-    tensors last (Layer.bind splits them again)."""
+    tensors last (Layer.bind splits them again), and in_masks their Keras masks (masks.py), built before the
+    layer's own nodes."""
     fn = emitter_for(step.layer, step.name)
+    in_masks = masks.for_step(step)
     g.prefix = step.name
     first_node = len(g.nodes)
     inputs = [keras_value.get(n, n) for n in step.inputs]
     ctx = Ctx(g, plan, step.name, inputs, list(step.record.input_shapes), step.record.output.shape,
-              weights, spec_layer=step.layer, weights_of=step.shares)
+              weights, spec_layer=step.layer, weights_of=step.shares, in_masks=in_masks)
     outs = fn(step.layer, ctx)
     outs = [outs] if isinstance(outs, str) else list(outs)
     names = _output_values(step)

@@ -27,9 +27,9 @@ from typing import Optional
 import numpy as np
 
 from ...spec.layers import attention as A
+from .graph import BOOL
 from .stage import Ctx, emitter
 
-BOOL = 9  # TensorProto.BOOL
 SOFTMAX_NEGATIVE = -1e9  # keras/src/layers/activations/softmax.py _large_negative_number (float32 and float64)
 DOT_PRODUCT_NEGATIVE = 3.38953e38 * -0.7  # keras/src/backend/tensorflow/nn.py _get_large_negative
 SCORE_PADDING = 1.0e9  # keras/src/layers/attention/attention.py Attention._apply_scores: scores - 1e9 where masked
@@ -116,14 +116,33 @@ def expanded(ctx: Ctx, mask: str, rank: int, target: int, attention_rank: int) -
     return ctx.g.node("Unsqueeze", [mask, ctx.g.ints("axes", range(at, at + target - rank))])
 
 
+def implicit_mask(layer, ctx: Ctx) -> tuple[Optional[str], int]:
+    """Keras's _compute_attention_mask from the inputs' Keras masks (MultiHeadAttention, GroupedQueryAttention):
+    expand_dims(query_mask, -1) & expand_dims(value_mask, -2) & expand_dims(key_mask, -2), each where the input has
+    one; (None, 0) without any. Returns (the mask, its rank with the batch axis)."""
+    if not any(ctx.in_masks):
+        return None, 0
+    g = ctx.g
+    masks, shapes = layer.bind(list(ctx.in_masks))[0], layer.bind(list(ctx.in_shapes))[0]
+    auto, rank = None, 0
+    for mask, shape, axis in zip(masks, shapes, (-1, -2, -2), strict=False):  # query, value, key
+        if mask is not None:
+            widened = g.node("Unsqueeze", [mask, g.ints("axes", [axis])])
+            auto = widened if auto is None else g.node("And", [auto, widened])
+            rank = max(rank, len(shape) + 1)  # the input's positions (its shape but the last axis), batch, new axis
+    return auto, rank
+
+
 def _combined_mask(layer, ctx: Ctx, query: str, value: str, mask: Optional[str], mask_shape,
                    threshold: bool = False) -> tuple[Optional[str], int]:
-    """(attention_mask as bool and-ed with the causal mask, or None; its rank with the batch axis). Keras casts the
-    mask to bool (nonzero is True), except where `threshold`: GroupedQueryAttention hands a mask it has not and-ed
-    with a causal one to its Softmax layer as it is, which keeps a non-bool mask where it is > 0.5 (> 0 for an int
-    mask, as 0.5 is cast to the mask's dtype: the same as float(mask) > 0.5)."""
+    """(attention_mask as bool and-ed with the causal mask and the inputs' Keras masks, or None; its rank with the
+    batch axis). Keras casts the mask to bool (nonzero is True), except where `threshold`: GroupedQueryAttention
+    hands a mask it has not and-ed with another one (causal or the inputs') to its Softmax layer as it is, which
+    keeps a non-bool mask where it is > 0.5 (> 0 for an int mask, as 0.5 is cast to the mask's dtype: the same as
+    float(mask) > 0.5)."""
     g = ctx.g
-    if mask is not None and threshold and not layer.use_causal_mask:
+    implicit, implicit_rank = implicit_mask(layer, ctx)
+    if mask is not None and threshold and not layer.use_causal_mask and implicit is None:
         mask = g.node("Greater", [g.node("Cast", [mask], to=_float_type(g)), g.scalar("half", 0.5)])
     elif mask is not None:
         mask = g.node("Cast", [mask], to=BOOL)
@@ -132,6 +151,9 @@ def _combined_mask(layer, ctx: Ctx, query: str, value: str, mask: Optional[str],
         causal = causal_mask(ctx, query, 1, value, 1)
         mask = causal if mask is None else g.node("And", [mask, causal])
         rank = max(rank, 3)
+    if implicit is not None:
+        mask = implicit if mask is None else g.node("And", [mask, implicit])
+        rank = max(rank, implicit_rank)
     return mask, rank
 
 
@@ -300,20 +322,42 @@ def _additive_scores(layer: A.AdditiveAttention, ctx: Ctx, query: str, key: str,
     return g.node("ReduceSum", [terms, g.ints("axes", [-1])], keepdims=0)
 
 
+def _score_padding(layer, ctx: Ctx, query: str, key: str, v_mask: Optional[str], value_shape) -> Optional[str]:
+    """Keras's _calculate_score_mask, negated as _apply_scores uses it: True where a score is lowered by 1e9. The
+    causal mask (1, Tq, Tv), and-ed with expand_dims(value_mask, -2); else the value's mask as it is, given an axis
+    before its last when it has two (batch, Tv)."""
+    g = ctx.g
+    if layer.use_causal_mask:
+        allowed = causal_mask(ctx, query, -2, key, -2)
+        if v_mask is not None:
+            allowed = g.node("And", [g.node("Unsqueeze", [v_mask, g.ints("axes", [-2])]), allowed])
+        return g.node("Not", [allowed])
+    if v_mask is None:
+        return None
+    padding = g.node("Not", [v_mask])
+    return g.node("Unsqueeze", [padding, g.ints("axes", [-2])]) if len(value_shape) == 2 else padding
+
+
 @emitter(A.Attention, A.AdditiveAttention)
 def emit_dot_attention(layer, ctx: Ctx):
-    """Keras's Attention._apply_scores: scores - 1e9 where the causal mask is False, softmax over the keys, matmul
-    with the value."""
+    """Keras's Attention._apply_scores: scores - 1e9 where the causal mask or the value's Keras mask is False,
+    softmax over the keys, matmul with the value; the rows of masked query positions are zeros (the key's mask is
+    not read, as in Keras)."""
     g = ctx.g
     (query, value, key), shapes, _, _ = _bound(layer, ctx)
+    masks = layer.bind(list(ctx.in_masks))[0] if ctx.in_masks else []
+    q_mask, v_mask = ([*masks, None, None])[:2]  # Keras reads no key mask here
     rank = len(shapes[0]) + 1
     if isinstance(layer, A.AdditiveAttention):
         scores = _additive_scores(layer, ctx, query, key, shapes[0][-1])
     else:
         scores = _luong_scores(layer, ctx, query, key, rank)
-    if layer.use_causal_mask:
-        padding = g.node("Not", [causal_mask(ctx, query, -2, key, -2)])
+    padding = _score_padding(layer, ctx, query, key, v_mask, shapes[1])
+    if padding is not None:
         lowered = g.node("Sub", [scores, g.scalar("padding", SCORE_PADDING)])
         scores = g.node("Where", [padding, lowered, scores])
     probs = g.node("Softmax", [scores], axis=-1)
-    return _with_scores(layer, g.node("MatMul", [probs, value]), probs)
+    out = g.node("MatMul", [probs, value])
+    if q_mask is not None:
+        out = g.node("Where", [g.node("Unsqueeze", [q_mask, g.ints("axes", [-1])]), out, g.scalar("zero", 0.0)])
+    return _with_scores(layer, out, probs)

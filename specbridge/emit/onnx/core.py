@@ -6,7 +6,10 @@ import numpy as np
 
 from ...shapes.infer.einsum_dense import einsum_dense_build
 from ...spec.layers import core as K
+from ...spec.model import INTEGER_DTYPES
 from .activations import activation, with_activation
+from .attention import SOFTMAX_NEGATIVE
+from .masks import any_not_equal
 from .stage import Ctx, emitter
 
 
@@ -94,13 +97,31 @@ def emit_elu(layer, ctx: Ctx) -> str:
 
 @emitter(K.Softmax)
 def emit_softmax(layer, ctx: Ctx) -> str:
-    return ctx.g.node("Softmax", [ctx.x], axis=layer.axis)
+    """With a Keras mask (keras/src/layers/activations/softmax.py): where(mask, x, -1e9), softmax, then zero where
+    masked (a fully masked axis gives zeros, not a uniform distribution). The mask has the input's rank
+    (shapes/masks.py refuses others) and broadcasts from the right, as Where does."""
+    g, mask = ctx.g, ctx.mask
+    x = ctx.x if mask is None else g.node("Where", [mask, ctx.x, g.scalar("large_negative", SOFTMAX_NEGATIVE)])
+    y = g.node("Softmax", [x], axis=layer.axis)
+    return y if mask is None else g.node("Where", [mask, y, g.scalar("zero", 0.0)])
+
+
+@emitter(K.Masking)
+def emit_masking(layer, ctx: Ctx) -> str:
+    """Keras's where(any(x != mask_value, axis=-1, keepdims=True), x, 0); the mask it makes is masks.py's."""
+    g = ctx.g
+    keep = any_not_equal(g, ctx.x, float(layer.mask_value), keepdims=1)
+    dtype = ctx.plan.input_dtype(ctx.name)
+    if dtype not in INTEGER_DTYPES + ("bool",):
+        return g.node("Where", [keep, ctx.x, g.scalar("zero", 0.0)])
+    out = g.node("Where", [keep, ctx.x, g.constant("zero", np.asarray(0, dtype))])
+    g.types[out] = dtype  # an int or bool input stays one (GraphBuilder.types)
+    return out
 
 
 @emitter(K.Embedding)
 def emit_embedding(layer, ctx: Ctx) -> str:
-    if layer.mask_zero:
-        raise ctx.fail("mask_zero=True makes Keras skip padded steps downstream; ONNX has no masks to match")
+    """The table lookup; with mask_zero, the mask (ids != 0) is computed where a layer reads it (masks.py)."""
     g = ctx.g
     table = g.weight("embeddings", ctx.weight("embeddings", (layer.input_dim, layer.output_dim)))
     return g.node("Gather", [table, g.node("Cast", [ctx.x], to=7)])  # 7: int64 ids (the input may be int8..int32)

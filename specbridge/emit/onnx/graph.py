@@ -18,6 +18,7 @@ import numpy as np
 OPSET = 21
 IR_VERSION = 10
 DTYPES = ("float32", "float64")
+BOOL = 9  # TensorProto.BOOL: Cast's `to` for a mask
 
 
 class GraphBuilder:
@@ -42,6 +43,11 @@ class GraphBuilder:
         # The NumPy dtype names of the values tensor operations make (emit/onnx/ops.py): an op's result may be an
         # int or bool tensor, which the model's outputs must declare, and which the next op reads.
         self.types: dict[str, str] = {}
+
+    @property
+    def float_elem(self) -> int:
+        """The TensorProto element type of the model's float dtype (Cast's `to`)."""
+        return 11 if self.dtype == np.float64 else 1  # TensorProto.DOUBLE, FLOAT
 
     # ------------------------------------------------------------ names
 

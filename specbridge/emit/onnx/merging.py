@@ -3,9 +3,13 @@
 Keras merges inputs of equal rank with NumPy broadcasting (size-1 axes), which ONNX's element-wise ops share; an
 input of lower rank gets size-1 axes right after the batch axis first (Merge.call's expand_dims(x, axis=1)), not
 on the left as ONNX's broadcasting would add them. A merge of a single input is that input, as in Keras 3.
+Maximum, Minimum and Multiply read their inputs' Keras masks (their MASKING trait): a masked position never
+wins (Maximum, Minimum) or counts as 1 (Multiply), as Keras 3.15 computes them.
 """
 
 from __future__ import annotations
+
+from typing import Optional
 
 from ...spec.layers import merging as M
 from .stage import Ctx, emitter
@@ -25,10 +29,43 @@ def aligned(ctx: Ctx) -> list[str]:
     ]
 
 
+def widened_masks(ctx: Ctx, xs: list[str]) -> list[Optional[str]]:
+    """Each input's Keras mask as Maximum, Minimum and Multiply read it: broadcast_to(expand_dims(mask, -1),
+    shape(x)). None where the input has none, and for an input of lower rank: Merge.call expand_dims it first, and
+    the new tensor carries no mask."""
+    g, top = ctx.g, max(len(shape) for shape in ctx.in_shapes)
+    masks = list(ctx.in_masks) or [None] * len(xs)
+    return [
+        None if mask is None or len(shape) != top
+        else g.node("Expand", [g.node("Unsqueeze", [mask, g.ints("axes", [-1])]), g.node("Shape", [x])])
+        for x, mask, shape in zip(xs, masks, ctx.in_shapes, strict=True)
+    ]
+
+
+def masked_extremum(ctx: Ctx, op: str, xs: list[str], masks: list[Optional[str]]) -> str:
+    """Keras's _apply_merge_op_and_or_mask, step by step: a masked position of the next input takes the running
+    result's value and the other way round, so that the masked values never win; the masks are or-ed while every
+    input has one."""
+    g = ctx.g
+    output, output_mask = xs[0], masks[0]
+    for x, mask in zip(xs[1:], masks[1:], strict=True):
+        if mask is not None:
+            x = g.node("Where", [mask, x, output])
+        if output_mask is not None:
+            output = g.node("Where", [output_mask, output, x])
+        output_mask = g.node("Or", [output_mask, mask]) if mask is not None and output_mask is not None else None
+        output = g.node(op, [output, x])
+    return output
+
+
 @emitter(*VARIADIC)
 def emit_variadic(layer, ctx: Ctx) -> str:
     xs = aligned(ctx)
-    return xs[0] if len(xs) == 1 else ctx.g.node(VARIADIC[type(layer)], xs)
+    if len(xs) == 1:
+        return xs[0]
+    if isinstance(layer, (M.Maximum, M.Minimum)) and any(ctx.in_masks):
+        return masked_extremum(ctx, VARIADIC[type(layer)], xs, widened_masks(ctx, xs))
+    return ctx.g.node(VARIADIC[type(layer)], xs)
 
 
 @emitter(M.Subtract)
@@ -38,10 +75,19 @@ def emit_subtract(layer, ctx: Ctx) -> str:
 
 @emitter(M.Multiply)
 def emit_multiply(layer, ctx: Ctx) -> str:
-    xs = aligned(ctx)
+    """With masks, as Keras's Multiply: a masked position counts as 1, and when every input has a mask, the
+    result is 0 where they are all masked."""
+    g, xs = ctx.g, aligned(ctx)
+    masks = widened_masks(ctx, xs) if any(ctx.in_masks) else [None] * len(xs)
+    xs = [x if m is None else g.node("Where", [m, x, g.scalar("one", 1.0)]) for x, m in zip(xs, masks, strict=True)]
     y = xs[0]
     for x in xs[1:]:
-        y = ctx.g.node("Mul", [y, x])
+        y = g.node("Mul", [y, x])
+    if all(m is not None for m in masks):
+        output_mask = masks[0]
+        for mask in masks[1:]:
+            output_mask = g.node("Or", [output_mask, mask])
+        y = g.node("Where", [output_mask, y, g.scalar("zero", 0.0)])
     return y
 
 

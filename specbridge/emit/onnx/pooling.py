@@ -37,7 +37,16 @@ def emit_pooling(layer, ctx: Ctx) -> str:
     P.GlobalAveragePooling1D, P.GlobalAveragePooling2D, P.GlobalAveragePooling3D,
 )
 def emit_global_pooling(layer, ctx: Ctx) -> str:
-    """A reduction over the spatial axes, in Keras's layout: no transpose needed."""
+    """A reduction over the spatial axes, in Keras's layout: no transpose needed. GlobalAveragePooling1D with a
+    mask averages the unmasked steps: sum(where(mask, x, 0)) / sum(mask), nan for a sample with every step masked
+    (0 / 0), as Keras computes it."""
+    g = ctx.g
     first = 1 if ctx.channels_last(layer) else 2
-    axes = ctx.g.ints("axes", range(first, first + layer.RANK))
-    return ctx.g.node(REDUCE[layer.MODE], [ctx.x, axes], keepdims=int(layer.keepdims))
+    axes = g.ints("axes", range(first, first + layer.RANK))
+    if ctx.mask is None:
+        return g.node(REDUCE[layer.MODE], [ctx.x, axes], keepdims=int(layer.keepdims))
+    mask = g.node("Unsqueeze", [ctx.mask, g.ints("channel_axis", [2 if first == 1 else 1])])
+    kept = g.node("Where", [mask, ctx.x, g.scalar("zero", 0.0)])
+    total = g.node("ReduceSum", [kept, axes], keepdims=int(layer.keepdims))
+    count = g.node("ReduceSum", [g.node("Cast", [mask], to=g.float_elem), axes], keepdims=int(layer.keepdims))
+    return g.node("Div", [total, count])

@@ -3,12 +3,12 @@ ops; ConvLSTM1D/2D/3D as a Scan over time whose body holds the two convolutions 
 
 The RNN ops run time-major (layout 0): onnxruntime's CPU kernels refuse layout 1 (REFERENCE.md section 5), so the
 Keras-layout input is transposed in and the result out. Weights are Keras's cell variables, transposed to ONNX's
-[directions, gates * units, features] with the LSTM gate blocks reordered.
+[directions, gates * units, features] with the LSTM gate blocks reordered. A layer reading a Keras mask is a Scan
+instead (recurrent_masked.py: the RNN ops' sequence_lens covers right padding only); ConvLSTM's Scan takes the mask
+as a second scanned input.
 """
 
 from __future__ import annotations
-
-import dataclasses
 
 import numpy as np
 
@@ -18,7 +18,8 @@ from ..weights import kernel_perm
 from . import conv
 from .activations import AXIS, activation
 from .conv import padding_attrs
-from .graph import GraphBuilder, channels_first_perm, channels_last_perm, to_channels_first
+from .graph import BOOL, GraphBuilder, channels_first_perm, channels_last_perm, to_channels_first
+from .recurrent_masked import last_read, masked_rnn, step_builder, time_major
 from .stage import Ctx, emitter
 
 OPS = {RC.SimpleRNN: ("RNN", 1), RC.LSTM: ("LSTM", 4), RC.GRU: ("GRU", 3)}  # op, gate blocks
@@ -115,8 +116,10 @@ def reverse_time(g: GraphBuilder, x: str, axis: int = 1) -> str:
 @emitter(RC.SimpleRNN, RC.LSTM, RC.GRU)
 def emit_recurrent(layer, ctx: Ctx) -> str:
     """direction "reverse" for go_backwards: its final state is Keras's; its Y is in input order, Keras's in
-    reading order, hence the reversal of the sequence."""
+    reading order, hence the reversal of the sequence. With a Keras mask: recurrent_masked.py's Scan."""
     g = ctx.g
+    if ctx.mask is not None:
+        return masked_rnn(layer, ctx, "cell.", layer.go_backwards, layer.zero_output_for_mask)
     y, y_h = rnn_node(layer, ctx, ["cell."], "reverse" if layer.go_backwards else "forward")
     if not layer.return_sequences:
         return g.node("Squeeze", [y_h, g.ints("axes", [0])])
@@ -131,6 +134,8 @@ def emit_bidirectional(layer, ctx: Ctx) -> str:
     inner, g = layer.layer, ctx.g
     if layer.merge_mode is None:
         raise ctx.fail("merge_mode None returns two tensors; give a merge_mode")
+    if ctx.mask is not None:
+        return _masked_bidirectional(layer, ctx)
     y, y_h = rnn_node(inner, ctx, ["forward_layer.cell.", "backward_layer.cell."], "bidirectional")
     if inner.return_sequences:
         both, keep = g.transpose(y, [2, 0, 1, 3]), [0, 0, -1]  # (N, T, 2, units)
@@ -144,6 +149,20 @@ def emit_bidirectional(layer, ctx: Ctx) -> str:
     if layer.merge_mode == "ave":
         merged = g.node("Div", [merged, g.scalar("two", 2.0)])
     return g.node("Squeeze", [merged, g.ints("axes", [-2])])
+
+
+def _masked_bidirectional(layer: RC.Bidirectional, ctx: Ctx) -> str:
+    """Two masked Scans (recurrent_masked.py): Keras sets zero_output_for_mask = return_sequences on both layers,
+    reads the backward one with go_backwards and flips its sequence back; then the merge, Keras's formula."""
+    inner, g = layer.layer, ctx.g
+    forward = masked_rnn(inner, ctx, "forward_layer.cell.", False, inner.return_sequences)
+    backward = masked_rnn(inner, ctx, "backward_layer.cell.", True, inner.return_sequences)
+    if inner.return_sequences:
+        backward = reverse_time(g, backward)
+    if layer.merge_mode == "concat":
+        return g.node("Concat", [forward, backward], axis=-1)
+    merged = g.node("Mul" if layer.merge_mode == "mul" else "Add", [forward, backward])
+    return g.node("Div", [merged, g.scalar("two", 2.0)]) if layer.merge_mode == "ave" else merged
 
 
 # ---------------------------------------------------------------- ConvLSTM1D/2D/3D
@@ -185,16 +204,14 @@ def _input_conv(layer: RC.ConvLSTM, ctx: Ctx, body: GraphBuilder, frame: str, sp
                      **padding_attrs(layer, ctx, spatial, kernel, strides, dilation))
 
 
-def _step_graph(layer: RC.ConvLSTM, ctx: Ctx, spatial, channels: int):
-    """Scan's body: (h, c, frame) -> (h, c[, h as the scan output]), channels first inside."""
+def _step_graph(layer: RC.ConvLSTM, ctx: Ctx, spatial, channels: int, masked: bool):
+    """Scan's body: (h, c, frame[, mask]) -> (h, c[, the output as the scan output]), channels first inside; with a
+    mask (N, 1, ...), h and c are kept and the output is the previous one (or 0) where the step is masked."""
     from . import proto as helper
 
     g, f, last, rank = ctx.g, layer.filters, ctx.channels_last(layer), layer.RANK
-    body = GraphBuilder(g.dtype.name)
-    body._taken = g._taken  # one namespace: a body value may not shadow an outer one
-    body.prefix = f"{g.prefix}/step"
-    step = dataclasses.replace(ctx, g=body)
-    h_prev, c_prev, frame = body.fresh("h_prev"), body.fresh("c_prev"), body.fresh("frame")
+    body, step = step_builder(ctx)
+    h_prev, c_prev, frame, mask = body.fresh("h_prev"), body.fresh("c_prev"), body.fresh("frame"), body.fresh("mask")
     kernel = as_tuple(layer.kernel_size, rank)
     z_in = _input_conv(layer, ctx, body, frame, spatial, channels)
     w_rec = ctx.weight("cell.recurrent_kernel", (*kernel, f, 4 * f)).transpose(kernel_perm(rank))
@@ -208,31 +225,45 @@ def _step_graph(layer: RC.ConvLSTM, ctx: Ctx, spatial, channels: int):
 
     ra, act = layer.recurrent_activation, layer.activation
     c = body.node("Add", [body.node("Mul", [gate(ra, fg), c_prev]), body.node("Mul", [gate(ra, i), gate(act, cand)])])
-    h = body.node("Mul", [gate(ra, o), gate(act, c)])
-    outs = [h, c] + ([body.node("Identity", [h])] if layer.return_sequences else [])
+    h = new_h = body.node("Mul", [gate(ra, o), gate(act, c)])
+    if masked:
+        h, c = body.node("Where", [mask, h, h_prev]), body.node("Where", [mask, c, c_prev])
+    output = h
+    if masked and layer.zero_output_for_mask:
+        output = body.node("Where", [mask, new_h, body.scalar("zero", 0.0)])
+    outs = [h, c] + ([body.node("Identity", [output])] if layer.return_sequences else [])
     elem = helper.np_dtype_to_tensor_dtype(g.dtype)
-    state_info = [helper.make_tensor_value_info(n, elem, [None, f, *[None] * rank]) for n in (h_prev, c_prev)]
-    frame_info = helper.make_tensor_value_info(frame, elem, [None, *ctx.in_shape[1:]])
-    return helper.make_graph(body.nodes, body.fresh("body"), [*state_info, frame_info],
+    inputs = [helper.make_tensor_value_info(n, elem, [None, f, *[None] * rank]) for n in (h_prev, c_prev)]
+    inputs.append(helper.make_tensor_value_info(frame, elem, [None, *ctx.in_shape[1:]]))
+    if masked:
+        inputs.append(helper.make_tensor_value_info(mask, BOOL, [None, *[1] * (rank + 1)]))
+    return helper.make_graph(body.nodes, body.fresh("body"), inputs,
                              [helper.make_tensor_value_info(n, elem, None) for n in outs], body.initializers)
 
 
 @emitter(RC.ConvLSTM1D, RC.ConvLSTM2D, RC.ConvLSTM3D)
 def emit_conv_lstm(layer: RC.ConvLSTM, ctx: Ctx) -> str:
     """A Scan over the time-major input (go_backwards: the frames reversed first, so the scan output is in reading
-    order, as Keras returns it). Axis 0 and the forward direction only, though Scan has attributes for both:
+    order, as Keras returns it), and the mask's steps beside the frames when the input carries one. Axis 0 and the forward direction only, though Scan has attributes for both:
     onnx's reference evaluator implements no other, and it is the one runtime here with float64 Conv."""
     g, rank = ctx.g, layer.RANK
     spatial, channels = ctx.split(layer, ctx.in_shape[1:])
     channels = ctx.known(channels, "the channel axis")
-    body = _step_graph(layer, ctx, spatial, channels)
+    body = _step_graph(layer, ctx, spatial, channels, masked=ctx.mask is not None)
     zeros = _state_zeros(layer, ctx)
-    frames = g.transpose(ctx.x, [1, 0, *range(2, rank + 3)])
-    if layer.go_backwards:
-        frames = reverse_time(g, frames, axis=0)
+    if ctx.mask is not None:  # the mask as (T, N, 1, ...), reversed with the frames: recurrent_masked.py
+        frames, ms = time_major(g, ctx.x, rank + 3, ctx.mask, layer.go_backwards)
+        scanned = [frames, ms]
+    else:
+        frames = g.transpose(ctx.x, [1, 0, *range(2, rank + 3)])
+        scanned = [reverse_time(g, frames, axis=0) if layer.go_backwards else frames]
     sequences = layer.return_sequences
-    outputs = g.node("Scan", [zeros, zeros, frames], outputs=3 if sequences else 2, body=body, num_scan_inputs=1)
+    outputs = g.node("Scan", [zeros, zeros, *scanned], outputs=3 if sequences else 2, body=body,
+                     num_scan_inputs=len(scanned))
     last = ctx.channels_last(layer)
     if sequences:  # (T, N, filters, *spatial) -> (N, T, *spatial, filters), or (N, T, filters, *spatial)
         return g.transpose(outputs[2], [1, 0, *range(3, rank + 3), 2] if last else [1, 0, *range(2, rank + 3)])
-    return g.transpose(outputs[0], channels_last_perm(rank + 2)) if last else outputs[0]
+    final = outputs[0]
+    if ctx.mask is not None and layer.zero_output_for_mask:
+        final = last_read(g, ms, final)
+    return g.transpose(final, channels_last_perm(rank + 2)) if last else final

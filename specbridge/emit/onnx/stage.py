@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional
 
 import numpy as np
@@ -36,10 +36,19 @@ class Ctx:
     path: str = ""  # attribute path of the Keras layer holding the weights ("layer." inside TimeDistributed)
     spec_layer: Optional[Layer] = None  # the outermost spec layer (the wrapper, inside TimeDistributed)
     weights_of: Optional[str] = None  # the layer whose weights these are (`shares:`); None: this one's
+    # The Keras mask each input carries, as the ONNX value (bool, the mask's shape with the batch axis) of
+    # assemble.py's masks, in `inputs`' order; None where the input has none. assemble.py computes them for the
+    # layers whose values depend on masks (masks.reads_masks) only: the others see None everywhere.
+    in_masks: list[Optional[str]] = field(default_factory=list)
 
     @property
     def x(self) -> str:
         return self.inputs[0]
+
+    @property
+    def mask(self) -> Optional[str]:
+        """The (first) input's mask value, or None."""
+        return self.in_masks[0] if self.in_masks else None
 
     @property
     def in_shape(self) -> Shape:

@@ -8,8 +8,9 @@ conv.py, pooling.py, core.py, normalization.py, reshaping.py, recurrent.py, merg
 wrappers.py    the emitters of each layer family, mirroring spec/layers/<family>.py
 ops.py         tensor operations: expressions in forward() (Inline), no submodule; ops_dtypes.py their dtypes (Keras's)
 assemble.py    the emitted file: the model class, its forward(), its docstring stating the layouts, line wrapping
+masks.py       Keras's implicit masks computed explicitly in forward() and passed to the layers that read them
 runtime.py     the helper nn.Modules emitted files include (a real module, imported only by tests), and
-runtime_preprocessing.py  those of the preprocessing layers
+runtime_*.py   those of the recurrent, preprocessing, normalization, attention, ... layers
 helpers.py     reads their classes as text for the emitted files
 """
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import struct
 from typing import Optional
 
@@ -14,8 +15,11 @@ from .stage import Ctx
 
 def keras_constant(value: float) -> str:
     """A scalar constant as Keras (TensorFlow) applies it: rounded to float32 even when the model runs in float64,
-    so the float64 cross-check agrees to ~1e-15 rather than ~1e-8."""
-    return literal(struct.unpack("f", struct.pack("f", value))[0])
+    so the float64 cross-check agrees to ~1e-15 rather than ~1e-8. Beyond float32's range it is infinite."""
+    try:
+        return literal(struct.unpack("f", struct.pack("f", value))[0])
+    except OverflowError:
+        return literal(math.copysign(math.inf, value))
 
 
 SIMPLE_ACTIVATIONS = {

@@ -6,6 +6,7 @@ has the wrong layout gets a ChannelsLast/ChannelsFirst stage in front (a merge c
 instead). A model output's module ends with the conversion to the output's layout, so forward() returns what the
 module computed. A layer's keyword tensors are passed by keyword (`self.mha(q, v, attention_mask=m)`), and a layer
 with extra outputs is unpacked (`mha, mha_scores = self.mha(q, v)`); those (the attention scores) keep Keras's layout.
+Keras's implicit masks are computed explicitly and passed by keyword to the layers that read them (masks.py).
 A tensor operation (spec/layers/ops.py) has no submodule: it is an expression assigned to its own variable in
 forward() (`mm = torch.matmul(x, y)`, ops.py), on its tensors converted to Keras's layout, giving Keras's layout (a
 model output's layout when it is one, converted on the next line); SPEC_OPS names those variables.
@@ -22,6 +23,7 @@ from ..names import Identifiers, class_name, py_str
 from ..plan import Plan
 from .helpers import helper_names, helper_sources
 from .layout import KERAS, conversion, conversion_expr, normalize_layout
+from .masks import MaskWriter, passed_masks
 from .stage import Ctx, Inline, emitter_for, load_stage, sequential
 
 LINE_LENGTH = 110
@@ -49,7 +51,7 @@ def emit_layers(plan: Plan, attributes: Identifiers, helpers: set[str]) -> list[
         fn = emitter_for(step.layer, step.name)
         in_shapes = list(step.record.input_shapes)
         have = [normalize_layout(layout_of[n], shape_of[n]) for n in step.inputs]
-        ctx = Ctx(plan, step.name, in_shapes, have, step.record.output.shape, helpers)
+        ctx = Ctx(plan, step.name, in_shapes, have, step.record.output.shape, helpers, list(step.record.input_masks))
         built = fn(step.layer, ctx)
         if isinstance(built, Inline):  # an op: an expression in forward(), on Keras-layout tensors
             emitted.append(_inline(step, built, boundary))
@@ -59,14 +61,15 @@ def emit_layers(plan: Plan, attributes: Identifiers, helpers: set[str]) -> list[
             continue
         takes = [normalize_layout(built.takes, s) or h for s, h in zip(in_shapes, have, strict=True)]
         stages = list(built.stages)
-        if len(step.inputs) == 1:
+        masked = bool(passed_masks(step))  # its module takes mask=...: a stage in front could not pass it on
+        if len(step.inputs) == 1 and not masked:
             stages = conversion(have[0], takes[0], ctx) + stages
             takes = have
         out_shape = step.record.output.shape
         out_layout = normalize_layout(built.gives or takes[0], out_shape)
         if step.name in boundary.outputs:
             after = conversion(out_layout, boundary.outputs[step.name], ctx)
-            stages = _then(stages, after, len(step.inputs), ctx, _calls_beyond_tensors(step))
+            stages = _then(stages, after, len(step.inputs), ctx, _calls_beyond_tensors(step) or masked)
             out_layout = boundary.outputs[step.name]
         module = sequential(stages)
         attribute = _shared_attribute(step, module, emitted, ctx) if step.shares else attributes.take(step.name)
@@ -213,13 +216,17 @@ def _forward(plan: Plan, emitted: list[Emitted], in_layouts: dict[str, str], ops
             var[inp.name] = local.take(inp.name, "input")
             params.append(var[inp.name])
     lines = [f"    def forward(self, {', '.join(params)}):"]
+    masks = MaskWriter(plan.steps, local)
     for e, step in zip(emitted, plan.steps, strict=True):
         op = e.expression is not None
+        lines += masks.before(step, var, layout)  # a mask of this layer's input: before the line overwrites `x`
+        mask_args = masks.keywords(step)
         args = []
         for n, want in zip(step.inputs, e.in_layouts, strict=True):
-            args.append(conversion_expr(var[n], layout[n], want) if len(step.inputs) > 1 or op else var[n])
+            converted = len(step.inputs) > 1 or op or mask_args  # else the module's own stages convert it
+            args.append(conversion_expr(var[n], layout[n], want) if converted else var[n])
         positional, keywords = step.layer.bind(args)  # attention_mask=... by keyword, as Keras calls it
-        args = positional + [f"{k}={v}" for k, v in keywords.items()]
+        args = positional + [f"{k}={v}" for k, v in keywords.items()] + mask_args
         target = "x" if plan.is_stack else local.take(e.name)
         targets = [target]
         for reference, _ in _extra_outputs(step):  # `mha, mha_scores = self.mha(...)`

@@ -76,14 +76,22 @@ def emit_elu(layer, ctx: Ctx) -> Built:
 
 @emitter(K.Softmax)
 def emit_softmax(layer, ctx: Ctx) -> Built:
+    if ctx.in_mask is not None:  # the mask (Keras's layout) broadcasts against the input from the last axis
+        return Built([f"{ctx.helper('MaskedSoftmax')}(dim={torch_dim(layer.axis, ctx.in_shape, KERAS)})"], KERAS, KERAS)
     return Built([f"nn.Softmax(dim={torch_dim(layer.axis, ctx.in_shape, ctx.in_layout)})"])
 
 
 @emitter(K.Embedding)
 def emit_embedding(layer, ctx: Ctx) -> Built:
-    if layer.mask_zero:
-        raise ctx.fail("mask_zero=True makes Keras skip padded steps downstream; PyTorch has no masks to match")
+    """mask_zero's mask (ids != 0) is computed in forward() for the layers that read it (assemble.py)."""
     return Built([f"nn.Embedding({layer.input_dim}, {layer.output_dim})"], KERAS, KERAS)
+
+
+@emitter(K.Masking)
+def emit_masking(layer, ctx: Ctx) -> Built:
+    """Zeroes the masked steps; the mask itself is computed in forward() for the layers that read it. Keras compares
+    with mask_value as a float32 tensor, in a float64 model too (measured): so does the emitted model."""
+    return Built([f"{ctx.helper('Masking')}({keras_constant(float(layer.mask_value))})"], KERAS, KERAS)
 
 
 @emitter(K.PReLU)

@@ -1,5 +1,6 @@
-"""The helper classes of runtime.py (and runtime_preprocessing.py, runtime_normalization.py,
-runtime_attention.py) as source text, for copying into emitted files.
+"""The helper classes of runtime.py (and runtime_recurrent.py, runtime_preprocessing.py, runtime_normalization.py,
+runtime_attention.py, runtime_activations.py, runtime_merging.py, runtime_einsum.py) as source text, for copying
+into emitted files.
 
 The runtime modules are read as text and parsed, never imported (that would import torch). Each top-level class is
 one helper; the helpers a class needs are the other helper names its body (or its base classes) refers to.
@@ -13,7 +14,8 @@ from functools import cache
 from pathlib import Path
 
 RUNTIME = Path(__file__).with_name("runtime.py")
-# A second file only to keep modules small: its classes follow runtime.py's, in one table of helpers.
+# Further files only to keep modules small: their classes follow runtime.py's, in one table of helpers.
+RUNTIME_RECURRENT = Path(__file__).with_name("runtime_recurrent.py")
 RUNTIME_PREPROCESSING = Path(__file__).with_name("runtime_preprocessing.py")
 RUNTIME_NORMALIZATION = Path(__file__).with_name("runtime_normalization.py")
 RUNTIME_ATTENTION = Path(__file__).with_name("runtime_attention.py")
@@ -33,8 +35,8 @@ class Helper:
 def helpers() -> dict[str, Helper]:
     """Every helper class of the runtime modules, in file order."""
     classes = []  # (class node, the lines of its file)
-    for path in (RUNTIME, RUNTIME_PREPROCESSING, RUNTIME_NORMALIZATION, RUNTIME_ATTENTION, RUNTIME_ACTIVATIONS,
-                 RUNTIME_MERGING, RUNTIME_EINSUM):
+    for path in (RUNTIME, RUNTIME_RECURRENT, RUNTIME_PREPROCESSING, RUNTIME_NORMALIZATION, RUNTIME_ATTENTION,
+                 RUNTIME_ACTIVATIONS, RUNTIME_MERGING, RUNTIME_EINSUM):
         text = path.read_text(encoding="utf-8")
         lines = text.splitlines(keepends=True)
         classes += [(node, lines) for node in ast.parse(text).body if isinstance(node, ast.ClassDef)]

@@ -16,8 +16,10 @@ MERGE_HELPERS = {
 
 @emitter(*MERGE_HELPERS)
 def emit_merge(layer, ctx: Ctx) -> Built:
-    # Inputs of different ranks broadcast as in Keras (runtime.KerasBroadcast), which needs the Keras axis order.
-    layout = KERAS if len({len(s) for s in ctx.in_shapes}) > 1 else ctx.in_layout
+    # Inputs of different ranks broadcast as in Keras (runtime.KerasBroadcast), which needs the Keras axis order;
+    # so do the masks Maximum, Minimum and Multiply read (a mask is the input's Keras shape without its last axis).
+    masked = isinstance(layer, (M.Multiply, M.Maximum, M.Minimum)) and any(m is not None for m in ctx.in_masks)
+    layout = KERAS if masked or len({len(s) for s in ctx.in_shapes}) > 1 else ctx.in_layout
     return Built([f"{ctx.helper(MERGE_HELPERS[type(layer)])}()"], layout, layout)
 
 

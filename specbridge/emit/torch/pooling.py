@@ -5,7 +5,7 @@ from __future__ import annotations
 from ...shapes.rules import as_tuple
 from ...spec.layers import pooling as P
 from ..source import call, compact, literal
-from .layout import KERAS, pad_module, same_pads
+from .layout import KERAS, pad_module, same_pads, torch_dim
 from .stage import Built, Ctx, emitter
 
 # The torch class-name part for each pooling MODE trait.
@@ -46,8 +46,19 @@ def emit_pooling(layer, ctx: Ctx) -> Built:
     P.GlobalAveragePooling1D, P.GlobalAveragePooling2D, P.GlobalAveragePooling3D,
 )
 def emit_global_pooling(layer, ctx: Ctx) -> Built:
+    if isinstance(layer, P.GlobalAveragePooling1D) and ctx.in_mask is not None:  # the others drop the mask
+        return _masked_average(layer, ctx)
     layout = ctx.spatial_layout(layer)
     pool = f"nn.Adaptive{KINDS[layer.MODE]}Pool{layer.RANK}d(1)"
     if layer.keepdims:
         return Built([pool], layout, layout)
     return Built([pool, "nn.Flatten()"], layout, KERAS)
+
+
+def _masked_average(layer: P.GlobalAveragePooling1D, ctx: Ctx) -> Built:
+    """runtime.py's MaskedGlobalAveragePooling1D on the input as it comes (the mask, (batch, steps), has no channel
+    axis to move): Keras's steps axis is 1, or 2 for a channels_first layer."""
+    steps = torch_dim(1 if ctx.channels_last(layer) else 2, ctx.in_shape, ctx.in_layout)
+    args = [f"steps_dim={steps}"] + (["keepdims=True"] if layer.keepdims else [])
+    module = f"{ctx.helper('MaskedGlobalAveragePooling1D')}({', '.join(args)})"
+    return Built([module], None, None) if layer.keepdims else Built([module], None, KERAS)

@@ -1,5 +1,6 @@
 """Emitters of spec/layers/recurrent.py: SimpleRNN, LSTM, GRU and Bidirectional, as batch-first torch RNNs;
-ConvLSTM1D/2D/3D as runtime.py's ConvLSTM (two Conv1d/2d/3d, looped over time)."""
+ConvLSTM1D/2D/3D as runtime_recurrent.py's ConvLSTM (two Conv1d/2d/3d, looped over time). The modules take the
+input's Keras mask as `mask=` (assemble.py passes it) and then run Keras's masked recurrence (runtime_recurrent.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ RNN_CLASSES = {RC.SimpleRNN: "nn.RNN", RC.LSTM: "nn.LSTM", RC.GRU: "nn.GRU"}
 
 
 def _gru_reset_before(layer: RC.GRU, input_size: int, kwargs: dict, ctx: Ctx) -> str:
-    """GRUResetBefore (runtime.py), passing the activations that differ from the spec class's defaults."""
+    """GRUResetBefore (runtime_recurrent.py), passing the activations that differ from the spec class's defaults."""
     args = [str(input_size), str(layer.units)]
     args += [f"{k}={literal(v)}" for k, v in kwargs.items() if k != "batch_first"]
     for arg in ("activation", "recurrent_activation"):
@@ -56,6 +57,8 @@ def emit_recurrent(layer, ctx: Ctx) -> Built:
     args = [rnn, f"return_sequences={literal(layer.return_sequences)}"]
     if layer.go_backwards:
         args.append("go_backwards=True")
+    if layer.zero_output_for_mask:  # read only with a mask (runtime_recurrent.py's masked recurrence)
+        args.append("zero_output_for_mask=True")
     return Built([f"{ctx.helper('Recurrent')}({', '.join(args)})"], KERAS, KERAS)
 
 
@@ -88,6 +91,8 @@ def emit_conv_lstm(layer: RC.ConvLSTM, ctx: Ctx) -> Built:
             f"channels_last={literal(ctx.channels_last(layer))}", f"return_sequences={literal(layer.return_sequences)}"]
     if layer.go_backwards:
         args.append("go_backwards=True")
+    if layer.zero_output_for_mask:
+        args.append("zero_output_for_mask=True")
     args += [f"pad={stage}" for stage in pre]
     state = ctx.out_shape[1:] if layer.return_sequences else ctx.out_shape  # one step's (*spatial, f)
     for arg in ("activation", "recurrent_activation"):

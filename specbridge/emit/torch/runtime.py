@@ -3,11 +3,14 @@
 Emitting never imports this file (emitting imports no framework): specbridge.emit.torch.helpers reads its text and
 copies each class a model uses, with the classes that class refers to, into the emitted file, which has the same
 two imports as this one. So each class must stand on its own with `torch` and `nn` (and the other classes here).
-weights.py finds some of them in a built model by class name: keep the names.
+weights.py finds some of them in a built model by class name: keep the names. The recurrent layers' helpers are
+in runtime_recurrent.py (re-exported here for the tests that reach them through this module).
 """
 
 import torch
 from torch import nn
+
+from .runtime_recurrent import Bidirectional, ConvLSTM, GRUResetBefore, Recurrent  # noqa: F401
 
 
 class ChannelsLast(nn.Module):
@@ -187,6 +190,30 @@ class KerasBroadcast:
         rank = max(x.dim() for x in xs)
         return [x.reshape(x.shape[:1] + (1,) * (rank - x.dim()) + x.shape[1:]) for x in xs]
 
+    @staticmethod
+    def masks(aligned, given, mask):
+        """Each input's Keras mask widened to its shape (broadcast_to(expand_dims(mask, -1), x.shape)); None where
+        the input has none, or was given axes to line up (Keras's expand_dims makes a tensor without a mask)."""
+        mask = list(mask) if mask is not None else [None] * len(given)
+        return [None if m is None or a.dim() != g.dim() else m.bool().unsqueeze(-1).expand(a.shape)
+                for a, g, m in zip(aligned, given, mask, strict=True)]
+
+    @staticmethod
+    def extremum(op, given, mask):
+        """Keras's _apply_merge_op_and_or_mask: a masked position of the next input takes the running result's
+        value and the other way round, so masked values never win; the masks are or-ed while every input has one."""
+        xs = KerasBroadcast.align(*given)
+        masks = KerasBroadcast.masks(xs, given, mask)
+        out, out_mask = xs[0], masks[0]
+        for x, m in zip(xs[1:], masks[1:], strict=True):
+            if m is not None:
+                x = torch.where(m, x, out)
+            if out_mask is not None:
+                out = torch.where(out_mask, out, x)
+            out_mask = out_mask | m if m is not None and out_mask is not None else None
+            out = op(out, x)
+        return out
+
 
 class Add(nn.Module):
     """Keras Add: element-wise sum, left to right."""
@@ -207,13 +234,19 @@ class Subtract(nn.Module):
 
 
 class Multiply(nn.Module):
-    """Keras Multiply: element-wise product."""
+    """Keras Multiply: element-wise product. With Keras masks (`mask`: one per input, None where it has none), a
+    masked position counts as 1, and when every input has a mask, the result is 0 where all of them are masked."""
 
-    def forward(self, x, *others):
-        x, *others = KerasBroadcast.align(x, *others)
-        for other in others:
-            x = x * other
-        return x
+    def forward(self, x, *others, mask=None):
+        xs = KerasBroadcast.align(x, *others)
+        masks = KerasBroadcast.masks(xs, [x, *others], mask)
+        xs = [x if m is None else torch.where(m, x, torch.ones_like(x)) for x, m in zip(xs, masks, strict=True)]
+        out = xs[0]
+        for other in xs[1:]:
+            out = out * other
+        if masks and all(m is not None for m in masks):
+            out = torch.where(torch.stack(masks).any(0), out, torch.zeros_like(out))
+        return out
 
 
 class Average(nn.Module):
@@ -227,107 +260,17 @@ class Average(nn.Module):
 
 
 class Maximum(nn.Module):
-    """Keras Maximum: element-wise maximum."""
+    """Keras Maximum: element-wise maximum; with Keras masks, a masked position never wins (KerasBroadcast.extremum)."""
 
-    def forward(self, x, *others):
-        x, *others = KerasBroadcast.align(x, *others)
-        for other in others:
-            x = torch.maximum(x, other)
-        return x
+    def forward(self, x, *others, mask=None):
+        return KerasBroadcast.extremum(torch.maximum, [x, *others], mask)
 
 
 class Minimum(nn.Module):
-    """Keras Minimum: element-wise minimum."""
+    """Keras Minimum: element-wise minimum; with Keras masks, a masked position never wins (KerasBroadcast.extremum)."""
 
-    def forward(self, x, *others):
-        x, *others = KerasBroadcast.align(x, *others)
-        for other in others:
-            x = torch.minimum(x, other)
-        return x
-
-
-class Recurrent(nn.Module):
-    """A batch-first RNN returning what Keras returns: the whole sequence, or the final state."""
-
-    def __init__(self, rnn, return_sequences, go_backwards=False):
-        super().__init__()
-        self.rnn = rnn
-        self.return_sequences = return_sequences
-        self.go_backwards = go_backwards
-
-    def forward(self, x):
-        if self.go_backwards:
-            x = x.flip(1)
-        out, _ = self.rnn(x)
-        return out if self.return_sequences else out[:, -1]
-
-
-class Bidirectional(nn.Module):
-    """Keras Bidirectional over a bidirectional batch-first RNN, merging the directions as Keras does."""
-
-    def __init__(self, rnn, units, merge_mode, return_sequences):
-        super().__init__()
-        self.rnn = rnn
-        self.units = units
-        self.merge_mode = merge_mode
-        self.return_sequences = return_sequences
-
-    def forward(self, x):
-        out, _ = self.rnn(x)
-        if self.return_sequences:
-            forward, backward = out[..., : self.units], out[..., self.units :]
-        else:  # each direction's final state: the last step forward, the first step backward
-            forward, backward = out[:, -1, : self.units], out[:, 0, self.units :]
-        if self.merge_mode == "concat":
-            return torch.cat((forward, backward), dim=-1)
-        if self.merge_mode == "sum":
-            return forward + backward
-        if self.merge_mode == "mul":
-            return forward * backward
-        return (forward + backward) / 2
-
-
-class GRUResetBefore(nn.Module):
-    """Keras GRU with reset_after=False (reset gate applied before the recurrent product).
-
-    Batch-first like nn.GRU and returns (output, None); gate blocks are in Keras order z, r, h.
-    """
-
-    def __init__(self, input_size, hidden_size, bias=True, bidirectional=False, activation=torch.tanh,
-                 recurrent_activation=torch.sigmoid):
-        super().__init__()
-        self.hidden_size = hidden_size
-        self.activation = activation
-        self.recurrent_activation = recurrent_activation
-        self.suffixes = ("", "_reverse") if bidirectional else ("",)
-        for suffix in self.suffixes:
-            self.register_parameter("weight_ih" + suffix, nn.Parameter(torch.empty(3 * hidden_size, input_size)))
-            self.register_parameter("weight_hh" + suffix, nn.Parameter(torch.empty(3 * hidden_size, hidden_size)))
-            self.register_parameter("bias" + suffix, nn.Parameter(torch.zeros(3 * hidden_size)) if bias else None)
-            nn.init.xavier_uniform_(getattr(self, "weight_ih" + suffix))
-            nn.init.orthogonal_(getattr(self, "weight_hh" + suffix))
-
-    def _direction(self, x, suffix):
-        units = self.hidden_size
-        inputs = nn.functional.linear(x, getattr(self, "weight_ih" + suffix), getattr(self, "bias" + suffix))
-        w_zr, w_h = getattr(self, "weight_hh" + suffix).split((2 * units, units))
-        h = x.new_zeros(x.shape[0], units)
-        outputs = []
-        for step in inputs.unbind(1):
-            x_zr, x_h = step.split((2 * units, units), dim=-1)
-            # Each gate on its own, as Keras computes them: an activation over an axis (softmax, sparsemax)
-            # must not see z and r side by side.
-            z, r = (self.recurrent_activation(gate) for gate in (x_zr + h @ w_zr.T).split(units, dim=-1))
-            candidate = self.activation(x_h + (r * h) @ w_h.T)
-            h = z * h + (1 - z) * candidate
-            outputs.append(h)
-        return torch.stack(outputs, dim=1)
-
-    def forward(self, x):
-        out = self._direction(x, "")
-        if len(self.suffixes) == 2:
-            out = torch.cat((out, self._direction(x.flip(1), "_reverse").flip(1)), dim=-1)
-        return out, None
+    def forward(self, x, *others, mask=None):
+        return KerasBroadcast.extremum(torch.minimum, [x, *others], mask)
 
 
 class TimeDistributed(nn.Module):
@@ -354,39 +297,49 @@ class KerasPReLU(nn.Module):
         return torch.relu(x) + -self.alpha * torch.relu(-x)
 
 
-class ConvLSTM(nn.Module):
-    """Keras ConvLSTM1D/2D/3D on (batch, time, *spatial, channels), or (batch, time, channels, *spatial) when
-    channels_last is False; the rank is the convs'. Each step: gates i, f, c, o = input_conv(x_t) +
-    recurrent_conv(h), the latter with 'same' padding and stride 1; returns the last h or every h (go_backwards
-    reads the frames in reverse and, as in Keras 3, returns the sequence in that reversed order)."""
+class Masking(nn.Module):
+    """Keras Masking: a step whose features all equal mask_value becomes zeros (its mask, computed in forward(),
+    is False there). The emitter passes mask_value rounded to float32: Keras compares with a float32 mask_value in
+    a float64 model too."""
 
-    def __init__(self, input_conv, recurrent_conv, channels_last, return_sequences, go_backwards=False,
-                 pad=None, activation=None, recurrent_activation=None):
+    def __init__(self, mask_value=0.0):
         super().__init__()
-        self.input_conv = input_conv
-        self.recurrent_conv = recurrent_conv
-        self.pad = pad if pad is not None else nn.Identity()
-        self.activation = activation if activation is not None else nn.Tanh()
-        self.recurrent_activation = recurrent_activation if recurrent_activation is not None else nn.Sigmoid()
-        self.channels_last = channels_last
-        self.return_sequences = return_sequences
-        self.go_backwards = go_backwards
+        self.mask_value = mask_value
 
     def forward(self, x):
-        rank = self.recurrent_conv.weight.dim() - 2
-        if self.channels_last:
-            x = x.movedim(-1, 2)
-        if self.go_backwards:
-            x = x.flip(1)
-        batch, steps = x.shape[:2]
-        inputs = self.input_conv(self.pad(x.flatten(0, 1))).unflatten(0, (batch, steps))  # every frame at once
-        h = inputs.new_zeros(batch, self.recurrent_conv.in_channels, *inputs.shape[-rank:])
-        c = torch.zeros_like(h)
-        outputs = []
-        for frame in inputs.unbind(1):
-            i, f, g, o = (frame + self.recurrent_conv(h)).chunk(4, dim=1)
-            c = self.recurrent_activation(f) * c + self.recurrent_activation(i) * self.activation(g)
-            h = self.recurrent_activation(o) * self.activation(c)
-            outputs.append(h)
-        out = torch.stack(outputs, dim=1) if self.return_sequences else h
-        return out.movedim(-rank - 1, -1) if self.channels_last else out
+        return torch.where((x != self.mask_value).any(dim=-1, keepdim=True), x, 0)
+
+
+class MaskedGlobalAveragePooling1D(nn.Module):
+    """Keras GlobalAveragePooling1D with a mask (batch, steps): the sum over the real steps over their count, so a
+    sample without one is 0 / 0 = nan, as in Keras. `steps_dim` is the steps' dim of this tensor layout (1 or 2);
+    the features are the other one."""
+
+    def __init__(self, steps_dim, keepdims=False):
+        super().__init__()
+        self.steps_dim = steps_dim
+        self.keepdims = keepdims
+
+    def forward(self, x, mask=None):
+        if mask is None:
+            return x.mean(dim=self.steps_dim, keepdim=self.keepdims)
+        keep = mask.bool().unsqueeze(3 - self.steps_dim)
+        total = torch.where(keep, x, 0).sum(dim=self.steps_dim, keepdim=self.keepdims)
+        return total / keep.to(x.dtype).sum(dim=self.steps_dim, keepdim=self.keepdims)
+
+
+class MaskedSoftmax(nn.Module):
+    """Keras's Softmax layer with a mask (broadcast against the input from the last axis, True or > 0.5 where a
+    value counts): masked logits become -1e9 before the softmax and the masked outputs 0 after it, so a fully
+    masked axis gives zeros."""
+
+    def __init__(self, dim=-1):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, x, mask=None):
+        if mask is None:
+            return torch.softmax(x, dim=self.dim)
+        keep = mask if mask.dtype == torch.bool else mask > 0.5
+        large_negative = -3e4 if x.dtype == torch.float16 else -1e9
+        return torch.where(keep, torch.softmax(torch.where(keep, x, large_negative), dim=self.dim), 0.0)

@@ -3,8 +3,8 @@ within 1e-6, float64 within 1e-12, tests/emit/test_torch_attention.py).
 
 A fourth runtime module beside runtime.py, read and copied the same way (specbridge.emit.torch.helpers): each class
 stands on its own with `torch` and `nn` and the other classes here. Every module takes Keras's layout (features
-last) and is called as Keras calls the layer: `(query, value, key=None, attention_mask=None)`; with
-`return_scores=True` it returns `(output, scores)`, the scores in Keras's layout.
+last) and is called as Keras calls the layer: `(query, value, key=None, attention_mask=None)` and the inputs' Keras
+masks by keyword; with `return_scores=True` it returns `(output, scores)`, the scores in Keras's layout.
 
 What Keras does with masked positions (keras/src/layers/attention/, keras/src/backend/tensorflow/nn.py):
 
@@ -20,8 +20,13 @@ What Keras does with masked positions (keras/src/layers/attention/, keras/src/ba
   rank 4 or 5) goes through Keras's Softmax layer with the mask: masked logits become -1e9 and the masked weights
   are set to 0 after the softmax, so a fully masked row has all-zero weights and the output there is the output
   projection's bias. Partly masked rows agree on both paths (the masked weights underflow to exactly 0).
-- Attention and AdditiveAttention subtract 1e9 from the masked scores (the causal mask only: their spec has no
-  explicit mask, so no row is fully masked).
+- Attention and AdditiveAttention subtract 1e9 from the masked scores (the causal mask and the value's Keras mask;
+  a row whose every value is masked then has equal scores, each 1e9 below its own, and is spread evenly), and put 0
+  in the output at a masked query position.
+- The inputs' Keras masks (Embedding(mask_zero=True), Masking: True where a position counts) reach
+  MultiHeadAttention and GroupedQueryAttention as query_mask / value_mask / key_mask, which Keras ANDs into one
+  attention mask (KerasAttentionMask.implicit), then treated as an explicit attention_mask; Attention and
+  AdditiveAttention get them as one list, mask=[query's, value's(, key's)].
 
 What PyTorch 2.13 does with the same masks (measured):
 
@@ -51,6 +56,21 @@ class KerasAttentionMask:
     DOT_PRODUCT_FILL = -0.7 * 3.38953e38
     # What Keras's Softmax layer puts there, before it zeroes the masked weights.
     SOFTMAX_FILL = -1e9
+
+    @staticmethod
+    def implicit(attention_mask, query_mask=None, value_mask=None, key_mask=None):
+        """Keras's _compute_attention_mask (MultiHeadAttention, GroupedQueryAttention): the inputs' Keras masks
+        (True where a position counts) as query_mask[..., None] & value_mask[..., None, :] & key_mask[..., None, :],
+        ANDed with the explicit attention_mask cast to bool (nonzero is True); the attention_mask as given without
+        them. The causal mask joins in `allowed`: the same AND."""
+        auto = None
+        for mask, axis in ((query_mask, -1), (value_mask, -2), (key_mask, -2)):
+            if mask is not None:
+                mask = mask.bool().unsqueeze(axis)
+                auto = mask if auto is None else auto & mask
+        if auto is None:
+            return attention_mask
+        return auto if attention_mask is None else attention_mask.bool() & auto
 
     @staticmethod
     def allowed(mask, query, value, causal, rank, axes, threshold=False):
@@ -112,8 +132,9 @@ class KerasMultiheadAttention(nn.Module):
         self.causal = causal
         self.return_scores = return_scores
 
-    def forward(self, query, value, key=None, attention_mask=None):
+    def forward(self, query, value, key=None, attention_mask=None, query_mask=None, value_mask=None, key_mask=None):
         key = value if key is None else key
+        attention_mask = KerasAttentionMask.implicit(attention_mask, query_mask, value_mask, key_mask)
         allowed = KerasAttentionMask.allowed(attention_mask, query, value, self.causal, rank=4, axes=1)
         mask = None
         if allowed is not None:
@@ -154,8 +175,9 @@ class MultiHeadAttention(nn.Module):
         self.scale = KerasAttentionMask.keras_scale(key_dim)
         self.dropout, self.causal, self.return_scores = dropout, causal, return_scores
 
-    def forward(self, query, value, key=None, attention_mask=None):
+    def forward(self, query, value, key=None, attention_mask=None, query_mask=None, value_mask=None, key_mask=None):
         key = value if key is None else key
+        attention_mask = KerasAttentionMask.implicit(attention_mask, query_mask, value_mask, key_mask)
         q, q_sizes = self.heads_first(self.query(query))
         k, k_sizes = self.heads_first(self.key(key))
         v, _ = self.heads_first(self.value(value))
@@ -206,15 +228,17 @@ class GroupedQueryAttention(nn.Module):
         self.scale = KerasAttentionMask.keras_scale(head_dim)
         self.dropout, self.causal, self.return_scores = dropout, causal, return_scores
 
-    def forward(self, query, value, key=None, attention_mask=None):
+    def forward(self, query, value, key=None, attention_mask=None, query_mask=None, value_mask=None, key_mask=None):
         key = value if key is None else key
+        attention_mask = KerasAttentionMask.implicit(attention_mask, query_mask, value_mask, key_mask)
         repeats = self.num_query_heads // self.num_key_value_heads
         q = self.query(query).unflatten(-1, (self.num_query_heads, -1)).transpose(1, 2)  # (batch, heads, Tq, dim)
         k = self.key(key).unflatten(-1, (self.num_key_value_heads, -1)).transpose(1, 2).repeat_interleave(repeats, 1)
         v = self.value(value).unflatten(-1, (self.num_key_value_heads, -1)).transpose(1, 2)
         v = v.repeat_interleave(repeats, 1)
         softmax_path = self.return_scores or self.dropout > 0
-        threshold = softmax_path and not self.causal  # Keras casts the mask to bool only when it ANDs another
+        # Keras casts the mask to bool only when it ANDs another (a Keras mask ANDed in `implicit`: bool already)
+        threshold = softmax_path and not self.causal
         allowed = KerasAttentionMask.allowed(attention_mask, query, value, self.causal, 4, 1, threshold)
         out, scores = KerasAttentionMask.attend(q, k, v, allowed, self.scale, softmax_path, self.return_scores,
                                                 self.dropout if self.training else 0.0)
@@ -241,14 +265,29 @@ class Attention(nn.Module):
             pairs = self.scale * pairs
         return self.concat_score_weight * torch.tanh(pairs).sum(-1)
 
-    def forward(self, query, value, key=None):
+    def forward(self, query, value, key=None, mask=None):
+        """`mask`: the Keras masks of [query, value(, key)] (None entries: none), as Keras passes them; the key's
+        is not read (Keras's Attention ignores it)."""
+        query_mask, value_mask = (list(mask) + [None, None])[:2] if mask is not None else (None, None)
         scores = self.scores(query, value if key is None else key)
-        if self.causal:  # Keras subtracts 1e9 from the masked scores
-            allowed = torch.ones(scores.shape[-2:], dtype=torch.bool, device=scores.device).tril()
+        allowed = self.allowed(scores, value_mask)
+        if allowed is not None:  # Keras subtracts 1e9 from the masked scores
             scores = torch.where(allowed, scores, scores - 1e9)
         weights = torch.softmax(scores, dim=-1)
         out = nn.functional.dropout(weights, self.dropout, self.training) @ value
+        if query_mask is not None:  # a masked query position's output is 0; its weights stay
+            out = torch.where(query_mask.bool().unsqueeze(-1), out, 0.0)
         return (out, weights) if self.return_scores else out
+
+    def allowed(self, scores, value_mask):
+        """Keras's _calculate_score_mask: the value mask as (batch, 1, Tv) and the causal mask (1, Tq, Tv), ANDed;
+        without the causal mask, a value mask of another rank as it is."""
+        if self.causal:
+            lower = torch.ones(scores.shape[-2:], dtype=torch.bool, device=scores.device).tril()
+            return lower if value_mask is None else value_mask.bool().unsqueeze(-2) & lower
+        if value_mask is None:
+            return None
+        return value_mask.bool().unsqueeze(-2) if value_mask.dim() == 2 else value_mask.bool()
 
 
 class AdditiveAttention(Attention):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Optional, Union
 
 from ...shapes.axes import split_channels
-from ...shapes.records import Shape
+from ...shapes.records import Mask, Shape
 from ...spec.base import Layer
 from ...spec.catalog import FAMILY_ORDER, Stage, StageGap
 from ..errors import NotExpressible
@@ -52,10 +52,18 @@ class Ctx:
     in_layouts: list[str]
     out_shape: Shape
     helpers: set[str] = field(default_factory=set)
+    # The Keras mask each input carries (step.record.input_masks, in the same order; None: none). A layer that reads
+    # masks (MASKING "reads") gets them in forward() by keyword (assemble.py); its module must take them.
+    in_masks: list[Optional[Mask]] = field(default_factory=list)
 
     @property
     def in_shape(self) -> Shape:
         return self.in_shapes[0]
+
+    @property
+    def in_mask(self) -> Optional[Mask]:
+        """The mask of the first input (None: none)."""
+        return self.in_masks[0] if self.in_masks else None
 
     @property
     def in_layout(self) -> str:

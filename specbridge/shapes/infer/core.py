@@ -116,6 +116,17 @@ def infer_identity(layer: L.Identity, inputs: list[Tensor], ctx: Context) -> Inf
     return Inferred(tensor.shape, steps=(step,))
 
 
+@rule(L.Masking)
+def infer_masking(layer: L.Masking, inputs: list[Tensor], ctx: Context) -> Inferred:
+    """The same shape; the steps whose features all equal mask_value become 0 and are masked (shapes/masks.py)."""
+    (tensor,) = inputs
+    mask = format_shape(tensor.shape[:-1])
+    step = Step("mask", "masks the positions whose {features} features all equal {value}: they become 0, and the "
+                "mask {mask} goes to the layers after it", {"features": tensor.shape[-1] if tensor.shape else 1,
+                                                             "value": layer.mask_value, "mask": mask}, tensor.shape)
+    return Inferred(tensor.shape, steps=(step,))
+
+
 @rule(L.SpatialDropout1D, L.SpatialDropout2D, L.SpatialDropout3D)
 def infer_spatial_dropout(layer, inputs: list[Tensor], ctx: Context) -> Inferred:
     (tensor,) = inputs
@@ -162,6 +173,10 @@ def infer_embedding(layer: L.Embedding, inputs: list[Tensor], ctx: Context) -> I
             values,
         ),
     )
+    if layer.mask_zero:
+        steps += (Step("mask", "mask_zero: id 0 is padding: the output carries the mask ids != 0 {mask}, which the "
+                               "layers after it that read masks honour (RNNs, GlobalAveragePooling1D, attention)",
+                       {"mask": format_shape(tensor.shape)}),)
     return Inferred(shape, v * d, dtype="float32", steps=steps)
 
 

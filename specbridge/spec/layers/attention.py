@@ -24,6 +24,7 @@ MASK = Field(
 
 
 class AttentionLayer(Layer):
+    MASKING: ClassVar[str] = "reads"
     FAMILY: ClassVar[str] = "attention"
     FLOAT_INPUT: ClassVar[bool] = True
     use_causal_mask: bool = CAUSAL

@@ -15,6 +15,7 @@ class CoreLayer(Layer):
 
 
 class Dense(CoreLayer):
+    MASKING: ClassVar[str] = "keeps"
     type: Literal["Dense"]
     FLOAT_INPUT: ClassVar[bool] = True
     WEIGHTS: ClassVar[tuple[str, ...]] = ("kernel", "bias")
@@ -48,14 +49,18 @@ class EinsumDense(CoreLayer):
 
 
 class Embedding(CoreLayer):
+    MASKING: ClassVar[str] = "makes"
     type: Literal["Embedding"]
     WEIGHTS: ClassVar[tuple[str, ...]] = ("embeddings",)
     input_dim: PositiveInt = Field(description="Vocabulary size: ids must lie in [0, input_dim).")
     output_dim: PositiveInt
-    mask_zero: bool = False
+    mask_zero: bool = Field(False, description="Token id 0 is padding: the output carries a mask (ids != 0) that "
+                            "the layers after it which read masks honour (RNNs skip those steps; pooling and "
+                            "attention leave them out).")
 
 
 class Dropout(CoreLayer):
+    MASKING: ClassVar[str] = "keeps"
     type: Literal["Dropout"]
     rate: Rate
     noise_shape: Optional[list[Optional[PositiveInt]]] = Field(
@@ -74,6 +79,7 @@ class Dropout(CoreLayer):
 class SpatialDropout(CoreLayer):
     """SpatialDropout1D/2D/3D: drops whole channels. Keras 3's constructors take no **kwargs, so they refuse
     `trainable` ("unexpected keyword argument 'trainable'"), which every other layer accepts."""
+    MASKING: ClassVar[str] = "keeps"
 
     KERAS_REFUSES: ClassVar[tuple[str, ...]] = ("trainable",)
     rate: Rate
@@ -100,6 +106,7 @@ class SpatialDropout3D(SpatialDropout):
 
 
 class ActivationLayer(CoreLayer):
+    MASKING: ClassVar[str] = "keeps"
     type: Literal["Activation"]
     activation: ActivationName
 
@@ -109,6 +116,7 @@ class ActivationLayer(CoreLayer):
 
 
 class ReLU(CoreLayer):
+    MASKING: ClassVar[str] = "keeps"
     type: Literal["ReLU"]
     max_value: Optional[NonNegativeFloat] = None
     negative_slope: NonNegativeFloat = 0.0
@@ -116,18 +124,21 @@ class ReLU(CoreLayer):
 
 
 class LeakyReLU(CoreLayer):
+    MASKING: ClassVar[str] = "keeps"
     type: Literal["LeakyReLU"]
     FLOAT_INPUT: ClassVar[bool] = True
     negative_slope: NonNegativeFloat = 0.3
 
 
 class ELU(CoreLayer):
+    MASKING: ClassVar[str] = "keeps"
     type: Literal["ELU"]
     FLOAT_INPUT: ClassVar[bool] = True
     alpha: float = 1.0
 
 
 class PReLU(CoreLayer):
+    MASKING: ClassVar[str] = "keeps"
     type: Literal["PReLU"]
     FLOAT_INPUT: ClassVar[bool] = True
     WEIGHTS: ClassVar[tuple[str, ...]] = ("alpha",)
@@ -142,6 +153,7 @@ class PReLU(CoreLayer):
 
 
 class Softmax(CoreLayer):
+    MASKING: ClassVar[str] = "reads"
     type: Literal["Softmax"]
     FLOAT_INPUT: ClassVar[bool] = True
     axis: int = -1
@@ -152,11 +164,19 @@ class Softmax(CoreLayer):
 
 class Identity(CoreLayer):
     """Returns its input unchanged, any dtype (a placeholder where a model has no operation)."""
-
+    MASKING: ClassVar[str] = "keeps"
     type: Literal["Identity"]
 
 
+class Masking(CoreLayer):
+    """Masks the steps whose features all equal mask_value: they become 0, and the layers after it that read
+    masks (RNNs, GlobalAveragePooling1D, attention) leave them out."""
+    MASKING: ClassVar[str] = "makes"
+    type: Literal["Masking"]
+    mask_value: float = Field(0.0, description="A step is masked when every feature (the last axis) equals it.")
+
+
 LAYERS = (
-    Dense, EinsumDense, Embedding, Dropout, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D,
+    Dense, EinsumDense, Embedding, Masking, Dropout, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D,
     ActivationLayer, ReLU, LeakyReLU, ELU, PReLU, Softmax, Identity,
 )

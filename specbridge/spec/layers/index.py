@@ -35,6 +35,7 @@ FAMILIES: dict[str, tuple[tuple[str, ...], ...]] = {
         ('Dense',),
         ('EinsumDense',),
         ('Embedding',),
+        ('Masking',),
         ('Dropout',),
         ('SpatialDropout1D',),
         ('SpatialDropout2D',),

@@ -9,6 +9,7 @@ from ..call import Call
 
 
 class Merge(Layer):
+    MASKING: ClassVar[str] = "keeps"
     FAMILY: ClassVar[str] = "merging"
     # Keras 3 calls a merge on a list of one tensor and returns it (the identity); only Subtract needs two.
     CALL: ClassVar[Call] = Call(required=1, variadic=True, as_list=True)
@@ -32,6 +33,9 @@ class Subtract(Merge):
 
 
 class Multiply(Merge):
+    # Keras 3.15 computes the values from the inputs' masks (base_merge.py _apply_merge_op_and_or_mask,
+    # multiply.py): a masked position never wins (Maximum, Minimum) or counts as 1 (Multiply).
+    MASKING: ClassVar[str] = "reads"
     OP = "multiply"
     type: Literal["Multiply"]
 
@@ -42,11 +46,17 @@ class Average(Merge):
 
 
 class Maximum(Merge):
+    # Keras 3.15 computes the values from the inputs' masks (base_merge.py _apply_merge_op_and_or_mask,
+    # multiply.py): a masked position never wins (Maximum, Minimum) or counts as 1 (Multiply).
+    MASKING: ClassVar[str] = "reads"
     OP = "maximum"
     type: Literal["Maximum"]
 
 
 class Minimum(Merge):
+    # Keras 3.15 computes the values from the inputs' masks (base_merge.py _apply_merge_op_and_or_mask,
+    # multiply.py): a masked position never wins (Maximum, Minimum) or counts as 1 (Multiply).
+    MASKING: ClassVar[str] = "reads"
     OP = "minimum"
     type: Literal["Minimum"]
 

@@ -14,6 +14,7 @@ class Normalization(Layer):
 
 
 class BatchNormalization(Normalization):
+    MASKING: ClassVar[str] = "keeps"
     type: Literal["BatchNormalization"]
     WEIGHTS: ClassVar[tuple[str, ...]] = ("gamma", "beta", "moving_mean", "moving_variance")
     axis: int = -1
@@ -24,6 +25,7 @@ class BatchNormalization(Normalization):
 
 
 class LayerNormalization(Normalization):
+    MASKING: ClassVar[str] = "keeps"
     type: Literal["LayerNormalization"]
     axis: Union[int, list[int]] = -1
     epsilon: PositiveFloat = 1e-3
@@ -32,6 +34,7 @@ class LayerNormalization(Normalization):
 
 
 class GroupNormalization(Normalization):
+    MASKING: ClassVar[str] = "keeps"
     type: Literal["GroupNormalization"]
     groups: int = Field(32, description="Channel groups (must divide the channels), or -1 for one per channel.")
     axis: int = -1
@@ -52,6 +55,7 @@ class GroupNormalization(Normalization):
 
 class UnitNormalization(Normalization):
     """Divides each sample by its L2 norm over `axis`; no weights."""
+    MASKING: ClassVar[str] = "keeps"
 
     type: Literal["UnitNormalization"]
     WEIGHTS: ClassVar[tuple[str, ...]] = ()

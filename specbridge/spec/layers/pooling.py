@@ -94,6 +94,7 @@ class GlobalMaxPooling3D(GlobalPooling):
 
 
 class GlobalAveragePooling1D(GlobalPooling):
+    MASKING: ClassVar[str] = "reads"
     RANK, MODE, FLOAT_INPUT = 1, "average", True
     type: Literal["GlobalAveragePooling1D", "GlobalAvgPool1D"]
 

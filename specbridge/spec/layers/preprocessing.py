@@ -22,6 +22,7 @@ class PreprocessingLayer(Layer):
 
 class Rescaling(PreprocessingLayer):
     """y = x * scale + offset. Keras's constructor takes no data_format: a list multiplies along the last axis."""
+    MASKING: ClassVar[str] = "keeps"
 
     type: Literal["Rescaling"]
     scale: Union[float, list[float]] = Field(description="A number, or one value per position of the last axis.")
@@ -57,6 +58,7 @@ class Normalization(PreprocessingLayer):
     Without `mean` and `variance`, Keras stores them as non-trainable variables that adapt() fills from data (and
     an int64 `count`); given as arguments, they are constants and the layer has no variables.
     """
+    MASKING: ClassVar[str] = "keeps"
 
     type: Literal["Normalization"]
     WEIGHTS: ClassVar[tuple[str, ...]] = ("mean", "variance", "count")

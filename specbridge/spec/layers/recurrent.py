@@ -9,6 +9,7 @@ from .conv import check_per_axis
 
 
 class RNN(Layer):
+    MASKING: ClassVar[str] = "reads"
     FAMILY: ClassVar[str] = "recurrent"
     FLOAT_INPUT: ClassVar[bool] = True
     WEIGHTS: ClassVar[tuple[str, ...]] = ("kernel", "recurrent_kernel", "bias")
@@ -23,6 +24,9 @@ class RNN(Layer):
     input_size: Optional[PositiveInt] = Field(
         None, description="PyTorch-style assertion: the number of features per time step."
     )
+    zero_output_for_mask: bool = Field(
+        False, description="With a mask: a masked step's output is zeros instead of the previous step's output "
+        "(Bidirectional sets it to return_sequences for both directions).")
 
 
 class SimpleRNN(RNN):
@@ -45,6 +49,7 @@ RecurrentLayer = Annotated[Union[SimpleRNN, LSTM, GRU], Field(discriminator="typ
 
 
 class Bidirectional(Layer):
+    MASKING: ClassVar[str] = "reads"
     FAMILY: ClassVar[str] = "recurrent"
     WRAPS: ClassVar[bool] = True
     type: Literal["Bidirectional"]
@@ -85,6 +90,7 @@ class Bidirectional(Layer):
 class ConvLSTM(Layer):
     """An LSTM whose input and recurrent transformations are convolutions of `RANK` spatial axes, over
     (time, *spatial, channels): Keras's ConvLSTM base, whose 1D, 2D and 3D forms differ in RANK alone."""
+    MASKING: ClassVar[str] = "reads"
 
     FAMILY: ClassVar[str] = "recurrent"
     FLOAT_INPUT: ClassVar[bool] = True
@@ -106,6 +112,9 @@ class ConvLSTM(Layer):
     seed: Optional[int] = None
     return_sequences: bool = False
     go_backwards: bool = False
+    zero_output_for_mask: bool = Field(
+        False, description="With a mask: a masked step's output is zeros instead of the previous step's output "
+        "(Bidirectional sets it to return_sequences for both directions).")
 
     _per_axis = field_validator("kernel_size", "strides", "dilation_rate")(check_per_axis)
 

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 
 
 class TimeDistributed(Layer):
+    MASKING: ClassVar[str] = "keeps"
     FAMILY: ClassVar[str] = "wrappers"
     WRAPS: ClassVar[bool] = True
     type: Literal["TimeDistributed"]
