@@ -2,7 +2,9 @@
 
 tf_keras combines masks otherwise: a merge's mask is the AND of its inputs' masks, the inputs without one left
 out (Keras 3: the OR, and none when an input has none); Concatenate's on its last axis is the AND over it (Keras
-3: any(); on another axis both join the masks); TimeDistributed computes its layer's mask at each step (Keras 3 passes its input's mask on as it is).
+3: any(); on another axis both join the masks); TimeDistributed computes its layer's mask at each step (Keras 3
+passes its input's mask on as it is); and Keras 3's Multiply, Maximum and Minimum compute their masked positions
+from the masks, where tf_keras computes them from the values.
 They agree when every input of a merge carries the same mask, and for TimeDistributed on a mask of the steps
 alone around a layer that makes none. Elsewhere the import is refused (SB501) where the mask reaches a layer that
 takes masks; where nothing reads it the values are the same.
@@ -29,6 +31,11 @@ def keras2_differences(result) -> list[Diagnostic]:
             continue
         masks = list(record.input_masks)
         why: Optional[str] = None
+        if isinstance(layer, Merge) and layer.MASKING == "reads" and any(m is not None for m in masks):
+            why = (f"Keras 3, whose rules the spec follows, computes {layer.kind}'s masked positions from the masks "
+                   "(such a position never wins, or counts as 1), where Keras 2 computes them from the values alone")
+            out.append(_refusal(entry.name, layer, why, entry.name))
+            continue
         if isinstance(layer, Merge) and not isinstance(layer, Dot) and any(m is not None for m in masks):
             same = all(m is not None for m in masks) and len({mask_key(m) for m in masks}) == 1
             if not same and not _joined_on_the_steps(layer, record):
@@ -41,11 +48,15 @@ def keras2_differences(result) -> list[Diagnostic]:
                        "the spec follows, passes its input's mask on as it is")
         reader = _reader_after(result, entry.name) if why else None
         if reader is not None:
-            out.append(codes.CALL_NOT_IMPORTABLE(
-                f"layer {entry.name!r} ({layer.kind}) of this Keras 2 file: {why}, and {reader!r} reads the mask: "
-                "the spec would describe another model", layer=entry.name,
-                hint="save the model with Keras 3, or give the merged inputs the same mask"))
+            out.append(_refusal(entry.name, layer, why, reader))
     return out
+
+
+def _refusal(name: str, layer, why: str, reader: str) -> Diagnostic:
+    reads = "it reads the masks" if reader == name else f"{reader!r} reads the mask"
+    return codes.CALL_NOT_IMPORTABLE(
+        f"layer {name!r} ({layer.kind}) of this Keras 2 file: {why}, and {reads}: the spec would describe another "
+        "model", layer=name, hint="save the model with Keras 3, or give the merged inputs the same mask")
 
 
 def _joined_on_the_steps(layer, record) -> bool:

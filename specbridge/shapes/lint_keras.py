@@ -108,6 +108,8 @@ def mask_dropped(view) -> list[Diagnostic]:
         record = view.records.get(entry.name)
         if record is None or entry.layer is None or entry.layer.MASKING != "drops" or not record.input_masks:
             continue
+        if record.output.mask is not None:  # the run keeps it (a Random* layer at inference returns its input)
+            continue
         positional = entry.layer.bind(list(record.input_masks))[0]
         mask = positional[0] if positional else None
         if mask is None:

@@ -18,7 +18,8 @@ class Mask:
     - origin: the layer whose output first carries it.
     - recipe: "not_equal" (`source != value`: Embedding(mask_zero=True), value 0), "any_not_equal"
       (`any(source != value)` over the last axis: Masking), "or" (of `parts`: Add and the other merges),
-      "concatenate" (the parts, all-true where a part is None, joined on `axis`: Concatenate along steps).
+      "concatenate" (the parts, all-true where a part is None, joined on `axis`: Concatenate along steps),
+      "true" (true everywhere: Concatenate on the last axis when an input has no mask).
     - source: the tensor the first two recipes read (the origin's input).
     - parts / part_shapes: the inputs' masks (None: that input had none) and their shapes.
     - axis: concatenate's axis, counted without the batch axis.

@@ -80,7 +80,7 @@ def sibling(cls: type[Layer], rank: int) -> Optional[type[Layer]]:
 
 
 def _traits(cls: type[Layer]) -> dict[str, Any]:
-    return {k: getattr(cls, k) for k in dir(cls) if k.isupper() and k not in ("RANK", "DATA_FORMAT")}
+    return {k: getattr(cls, k) for k in dir(cls) if k.isupper() and k not in ("RANK", "DATA_FORMAT", "MASKING")}
 
 
 def sibling_name(cls: type[Layer], rank: int, fallback: str = "another layer") -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import inspect
 import json
 
+import numpy as np
 import pytest
 from _keras_multi import keras_layer
 from _mask_models import BATCH, all_cases, data_for
@@ -86,6 +87,9 @@ TAKES_MASK_BUT_KEEPS = {
     "BatchNormalization": "uses the mask in training only, for the batch moments (and checks its rank at every call)",
     "TimeDistributed": "hands each step's mask to its layer, which reads it if that layer reads masks",
 }
+# Types whose call reads its inputs' masks itself (backend.get_keras_mask), with no mask argument: a masked position
+# never wins (Maximum, Minimum) or counts as 1 (Multiply).
+READS_WITHOUT_A_MASK_ARGUMENT = {"Multiply", "Maximum", "Minimum"}
 LAYER_TYPES = [cls for cls in all_classes() if cls.FAMILY != "ops"]
 
 
@@ -102,25 +106,57 @@ def _call_takes_mask(layer, cls) -> bool:
     return "mask" in parameters or any(f"{t}_mask" in parameters for t in cls.CALL.tensors)
 
 
+def _values_read_the_mask(keras, cls, layer, shapes) -> bool:
+    """Whether the layer's output depends on its inputs' masks: Masking on each input (the first masked on its last
+    steps, the second on its first ones, those steps 0 already, so that Masking changes no value) against the same
+    inputs unmasked, the same layer object (its weights) in both. A call that fails with the masks reads them too.
+    Multiply, Maximum and Minimum read them without a mask argument (backend.get_keras_mask of their inputs)."""
+    rng = np.random.default_rng(0)
+    data = []
+    for i, shape in enumerate(shapes):
+        x = rng.normal(size=(3, *shape)).astype("float32")
+        steps = slice(shape[0] // 2, None) if i % 2 == 0 else slice(None, shape[0] // 3)
+        x[1:, steps] = 0
+        data.append(x)
+
+    def run(masked: bool):
+        tensors = [keras.Input(shape) for shape in shapes]
+        fed = [keras.layers.Masking()(t) for t in tensors] if masked else tensors
+        model = keras.Model(tensors, _call(layer, cls, fed))
+        return model.predict(data[0] if len(data) == 1 else data, verbose=0)
+
+    plain = run(False)
+    try:
+        masked = run(True)
+    except Exception:  # whatever Keras raises: it read the mask and refused it
+        return True
+    return not np.allclose(masked, plain, atol=1e-6)
+
+
 @pytest.mark.parametrize("cls", LAYER_TYPES, ids=lambda c: c.type_names()[0])
 def test_masking_trait_agrees_with_keras(keras, cls):
+    """drops: no mask support; makes: a mask from an unmasked input; reads: the output's values depend on the mask;
+    keeps: the rest (the output carries the input's mask, its values do not depend on it)."""
     name = cls.type_names()[0]
     assert name in CONFIGS, f"{name} has no Keras configuration in CONFIGS: add one to check its MASKING trait"
     args, shapes = CONFIGS[name]
     layer = keras_layer(keras, {"type": name, **args})
     dtype = "int32" if name == "Embedding" else "float32"
     output = _call(layer, cls, [keras.Input(shape, dtype=dtype) for shape in shapes])
-    reads = _call_takes_mask(layer, cls)
+    makes = getattr(output, "_keras_mask", None) is not None
+    reads = name != "Embedding" and _values_read_the_mask(keras, cls, layer, shapes)
     expected = {
         "drops": not layer.supports_masking,
-        "makes": getattr(output, "_keras_mask", None) is not None,  # a mask from an unmasked input
-        "reads": layer.supports_masking and reads and name not in TAKES_MASK_BUT_KEEPS,
-        "keeps": layer.supports_masking and (not reads or name in TAKES_MASK_BUT_KEEPS)
-                 and getattr(output, "_keras_mask", None) is None,
+        "makes": makes,
+        "reads": layer.supports_masking and reads and not makes,
+        "keeps": layer.supports_masking and not reads and not makes,
     }
     assert [trait for trait, holds in expected.items() if holds] == [cls.MASKING], expected
     spec_layer = layer_class(name).model_validate({"type": name, **args})
-    assert takes_mask(spec_layer) == reads  # the layers whose mask shapes/masks.check_read checks
+    # the layers whose mask shapes/masks.check_read checks: those Keras hands a mask argument
+    assert takes_mask(spec_layer) == (_call_takes_mask(layer, cls) or name in READS_WITHOUT_A_MASK_ARGUMENT)
+    if name in TAKES_MASK_BUT_KEEPS:
+        assert _call_takes_mask(layer, cls) and cls.MASKING == "keeps"
 
 
 # Types without mask support whose output at inference is their input tensor itself, which still carries the mask:
