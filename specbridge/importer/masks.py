@@ -15,14 +15,13 @@ it read it: as in the spec, which inlines the nested model.
 from __future__ import annotations
 
 import json
-from typing import Any, Optional
+from typing import Optional
 
 from ..diagnostics import codes
 from ..diagnostics.model import Diagnostic
 from .keywords import MaskUse
+from .mask_keys import Key, mask_key, or_keys
 from .topology import OP_ARGS, OPS_MODULE, Call, Topology
-
-Key = Any  # a canonical, comparable description of a mask's computation (tuples; see mask_key)
 
 
 class Unrecognized(Exception):
@@ -161,7 +160,7 @@ def _keras_key(name: str, ops: dict, tensors: dict) -> Key:
         if kinds == ["false", "widened"]:  # Concatenate's mask widened to its input: logical_or(m[..., None], 0s)
             widened, zeros = sorted(parts, key=lambda p: p[0] != "widened")
             return ("widened", widened[1], zeros[1])
-        return _or(parts)
+        return or_keys(parts)
     if kind == "ConvertToTensor" and len(call.inputs) == 1:  # Attention.compute_mask: the query's mask
         return _keras_key(call.inputs[0], ops, tensors)
     simple = {"ZerosLike": ("false",), "OnesLike": ("ones",)}
@@ -185,27 +184,8 @@ def _concatenated(concat: Call, ops: dict, tensors: dict) -> Key:
     axis = (axis + rank if axis < 0 else axis) - 1
     masks = [None if p[0] == "ones" else (p[1] if p[0] == "widened" else p) for p in parts]
     if axis == rank - 2:  # the last axis: any() or-s the masks, and an input without one makes it all true
-        return ("true",) if any(m is None for m in masks) else _or(masks)
+        return ("true",) if any(m is None for m in masks) else or_keys(masks)
     return ("concatenate", axis, tuple(masks))
-
-
-def _or(parts: list) -> Key:
-    """Or-ed masks, however nested and in whichever order (logical_or is associative, commutative, idempotent)."""
-    flat: set = set()
-    for part in parts:
-        flat |= part[1] if part[0] == "or" else {part}
-    return next(iter(flat)) if len(flat) == 1 else ("or", frozenset(flat))
-
-
-def mask_key(mask) -> Key:
-    """The key of a shapes.records.Mask, comparable with _keras_key's."""
-    if mask.recipe in ("not_equal", "any_not_equal"):
-        return (mask.recipe, mask.source, float(mask.value))
-    if mask.recipe == "or":
-        return _or([mask_key(p) for p in mask.parts])
-    if mask.recipe == "concatenate":
-        return ("concatenate", mask.axis, tuple(None if p is None else mask_key(p) for p in mask.parts))
-    return (mask.recipe,)
 
 
 def _describe_key(key: Key) -> str:

@@ -16,12 +16,12 @@ from typing import Optional
 
 from ..diagnostics import codes
 from ..diagnostics.model import Diagnostic
+from .mask_keys import mask_key
 
 
 def keras2_differences(result) -> list[Diagnostic]:
     from ..spec.layers.merging import Dot, Merge
     from ..spec.layers.wrappers import TimeDistributed
-    from .masks import mask_key
 
     records = {r.name: r for r in result.records}
     out = []

@@ -19,12 +19,11 @@ from . import conv
 from .activations import AXIS, activation
 from .conv import padding_attrs
 from .graph import BOOL, GraphBuilder, channels_first_perm, channels_last_perm, to_channels_first
-from .recurrent_masked import last_read, masked_rnn, step_builder, time_major
+from .recurrent_masked import last_read, masked_rnn, reverse_time, step_builder, time_major
 from .stage import Ctx, emitter
 
 OPS = {RC.SimpleRNN: ("RNN", 1), RC.LSTM: ("LSTM", 4), RC.GRU: ("GRU", 3)}  # op, gate blocks
 LSTM_GATES = (0, 3, 1, 2)  # Keras blocks i, f, c, o -> ONNX's i, o, f, c
-INT64_MIN = -(2**63)
 
 # Keras activation -> (ONNX RNN activation, alpha, beta), the functions the RNN ops take by name; None: no such
 # parameter. onnxruntime reads activation_alpha / _beta in order, one per function that has the parameter.
@@ -105,12 +104,6 @@ def rnn_node(layer, ctx: Ctx, cells: list[str], direction: str) -> tuple[str, st
     outputs = g.node(op, inputs, outputs=3 if op == "LSTM" else 2, hidden_size=layer.units, direction=direction,
                      **attrs)
     return outputs[0], outputs[1]
-
-
-def reverse_time(g: GraphBuilder, x: str, axis: int = 1) -> str:
-    """x reversed along `axis`, any length (Keras's go_backwards returns the steps in the order it read them)."""
-    return g.node("Slice", [x, g.ints("starts", [-1]), g.ints("ends", [INT64_MIN]), g.ints("axes", [axis]),
-                            g.ints("steps", [-1])])
 
 
 @emitter(RC.SimpleRNN, RC.LSTM, RC.GRU)

@@ -26,6 +26,7 @@ from .graph import BOOL, GraphBuilder
 from .stage import Ctx
 
 STATES = {RC.SimpleRNN: 1, RC.LSTM: 2, RC.GRU: 1}  # h (and LSTM's carry c)
+INT64_MIN = -(2**63)
 
 
 def step_builder(ctx: Ctx) -> tuple[GraphBuilder, Ctx]:
@@ -135,11 +136,15 @@ def _body(layer, ctx: Ctx, cell: str, zero_output: bool, sequences: bool):
                              [helper.make_tensor_value_info(n, elem, None) for n in outs], body.initializers)
 
 
+def reverse_time(g: GraphBuilder, x: str, axis: int = 1) -> str:
+    """x reversed along `axis`, any length (Keras's go_backwards returns the steps in the order it read them)."""
+    return g.node("Slice", [x, g.ints("starts", [-1]), g.ints("ends", [INT64_MIN]), g.ints("axes", [axis]),
+                            g.ints("steps", [-1])])
+
+
 def time_major(g: GraphBuilder, x: str, rank: int, mask: str, go_backwards: bool) -> tuple[str, str]:
     """(x of `rank` axes as (T, N, ...), the (N, T) mask as (T, N, 1, ...) of as many axes), reversed in time
     for go_backwards: Where broadcasts it over the units (or filters and frame) of a step's output and states."""
-    from .recurrent import reverse_time
-
     xs = g.transpose(x, [1, 0, *range(2, rank)])
     ms = g.node("Unsqueeze", [g.transpose(mask, [1, 0]), g.ints("axes", range(2, rank))])
     if go_backwards:
